@@ -1,0 +1,103 @@
+# attache: build, run and test.  `make`, `make run`, `make test`, `make bench`.
+
+CC      ?= cc
+PKGS    := libevent libevent_openssl openssl
+VERSION := 0.1.0
+
+# Debian packages each target needs; scripts/need-packages installs the missing
+# ones when run as root and otherwise prints the apt-get line to run.
+BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
+TEST_DEBS  := $(BUILD_DEBS) python3 python3-pytest curl lynx openssl
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD   := build-san
+BIN     := $(BUILD)/attache
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT     := -O1
+else
+BUILD   := build
+BIN     := attache
+SANFLAGS :=
+OPT     := -O2
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wvla
+CPPFLAGS += -D_GNU_SOURCE -DATTACHE_VERSION='"$(VERSION)"' -Isrc
+CFLAGS   ?= -g $(OPT)
+ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDLIBS   += $(PKG_LIBS) -lpthread
+
+SRCS     := $(sort $(wildcard src/*.c))
+OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
+
+PYTEST ?= /usr/bin/python3 -m pytest
+
+.PHONY: all run test test-one unit integration bench deps deps-test clean
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(BUILD)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD):
+	mkdir -p $@
+
+deps:
+	@scripts/need-packages $(BUILD_DEBS)
+
+deps-test:
+	@scripts/need-packages $(TEST_DEBS)
+
+# Serves ./capsule on gemini://localhost:1965/ and gopher://localhost:7070/.
+run: deps
+	@$(MAKE) --no-print-directory all
+	./attache --capsule capsule --certs certs --hostname localhost \
+	    --gemini-port 1965 --gopher-port 7070 --lang en
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do ./$$t; done
+
+integration: $(BIN)
+	ATTACHE_BIN=$(abspath $(BIN)) ATTACHE_SANITIZE=$(SANITIZE) \
+	    $(PYTEST) -q -p no:cacheprovider tests/integration
+
+# One pass of the whole suite on this build (plain or SANITIZE=1).
+test-one: $(BIN) $(UNIT_BINS)
+	@echo "== unit tests ($(BUILD)) =="
+	@set -e; for t in $(UNIT_BINS); do ./$$t; done
+	@echo "== integration tests ($(BUILD)) =="
+	ATTACHE_BIN=$(abspath $(BIN)) ATTACHE_SANITIZE=$(SANITIZE) \
+	    $(PYTEST) -q -p no:cacheprovider tests/integration
+
+# The whole suite twice: plain, then under AddressSanitizer and UBSan.
+test: deps-test
+	@$(MAKE) --no-print-directory test-one SANITIZE=1
+	@$(MAKE) --no-print-directory test-one
+
+# Speed and memory figures (tests/bench/README); `make bench BENCH_ARGS=--peers`
+# adds other servers for comparison.
+bench: deps-test $(BIN) build/loadgen
+	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) $(BENCH_ARGS)
+
+build/loadgen: tests/bench/loadgen.c
+	@mkdir -p build
+	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< $(shell pkg-config --libs openssl) -lpthread
+
+clean:
+	rm -rf build build-san attache
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
