@@ -1,0 +1,650 @@
+/*
+ * TLS set-up for Gemini.  The certificate pair lives in
+ * <certdir>/<hostname>.{crt,key}; on the first run a self-signed ECDSA P-256
+ * pair is created through the OpenSSL 3 API.  Gemini clients pin the
+ * certificate on first use, so the generated one is valid for a century and
+ * an existing file is never replaced: a half-present or mismatched pair is an
+ * error for the operator to resolve, not something to repair silently.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "tls.h"
+
+#define CERT_DAYS	(100 * 365 + 25)	/* a century, with leap days */
+#define CERT_SKEW	(24 * 60 * 60)		/* for clients' slow clocks */
+#define SERIAL_BYTES	16
+#define CN_MAX		64			/* ub-common-name, RFC 5280 */
+#define HOST_MAX	253
+
+/* TLS 1.2 only (1.3 suites are all AEAD): forward secrecy and AEAD. */
+#define TLS12_CIPHERS	"ECDHE+AESGCM:ECDHE+CHACHA20"
+
+/* Sessions are only resumed by contexts with the same id context. */
+static const unsigned char session_id_ctx[] = "attache-gemini";
+
+static void	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+	int	 n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	/* A truncated reason is still a useful one; a failed one is not. */
+	if (n < 0) {
+		(void)snprintf(err, errlen, "TLS set-up failed");
+		return;
+	}
+	/* Paths come from the operator: keep the message on one line. */
+	for (p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/*
+ * The OpenSSL reason for the failure just seen, for a message, and empties
+ * the error queue so that nothing stale is blamed later.  The earliest error
+ * is the cause (later ones are the callers' "PEM lib" and the like), but
+ * OpenSSL 3 decoders queue speculative "unsupported" entries first, so those
+ * are passed over while anything better follows.
+ */
+static const char *
+ssl_reason(char *buf, size_t bufsz)
+{
+	unsigned long	 e, pick = 0;
+	const char	*r;
+
+	while ((e = ERR_get_error()) != 0) {
+		if (pick == 0 || (ERR_GET_LIB(pick) == ERR_LIB_OSSL_DECODER &&
+		    ERR_GET_LIB(e) != ERR_LIB_OSSL_DECODER))
+			pick = e;
+	}
+	if (pick == 0)
+		return "unknown error";
+	if (ERR_SYSTEM_ERROR(pick))
+		return strerror(ERR_GET_REASON(pick));
+	if ((r = ERR_reason_error_string(pick)) != NULL)
+		return r;
+	ERR_error_string_n(pick, buf, bufsz);
+	return buf;
+}
+
+/*
+ * An IP address literal, or a DNS name (letters, digits, '-', '_', dots
+ * between labels): something a certificate can name and, as no '/' or
+ * leading dot gets through, a plain file name in certdir.
+ */
+static int
+hostname_ok(const char *h)
+{
+	unsigned char	addr[16];
+	size_t		n;
+
+	if (inet_pton(AF_INET, h, addr) == 1 ||
+	    inet_pton(AF_INET6, h, addr) == 1)
+		return 1;
+	n = strlen(h);
+	if (n == 0 || n > HOST_MAX || h[0] == '.' || h[n - 1] == '.')
+		return 0;
+	for (; *h != '\0'; h++) {
+		if ((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		    (*h >= '0' && *h <= '9') || *h == '-' || *h == '.' ||
+		    *h == '_')
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+make_path(char *out, size_t outsz, const char *dir, size_t dirlen,
+    const char *host, const char *ext, char *err, size_t errlen)
+{
+	int	n;
+
+	n = snprintf(out, outsz, "%.*s/%s.%s", (int)dirlen, dir, host, ext);
+	if (n < 0 || (size_t)n >= outsz) {
+		out[0] = '\0';
+		seterr(err, errlen, "certificate path for %s in %s is too long",
+		    host, dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when path exists, 0 when it does not, -1 (err set) when we can't tell. */
+static int
+file_exists(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == 0)
+		return 1;
+	/* ENOTDIR: the directory is missing too (generation will say so). */
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	seterr(err, errlen, "cannot access %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* One subjectAltName: IP for an address literal, DNS otherwise. */
+static GENERAL_NAMES *
+make_san(const char *host)
+{
+	GENERAL_NAMES		*gens;
+	GENERAL_NAME		*gen = NULL;
+	ASN1_OCTET_STRING	*ip = NULL;
+	ASN1_IA5STRING		*dns = NULL;
+	unsigned char		 addr[16];
+	int			 addrlen = 0;
+
+	if (inet_pton(AF_INET, host, addr) == 1)
+		addrlen = 4;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		addrlen = 16;
+
+	if ((gens = GENERAL_NAMES_new()) == NULL ||
+	    (gen = GENERAL_NAME_new()) == NULL)
+		goto fail;
+	if (addrlen != 0) {
+		if ((ip = ASN1_OCTET_STRING_new()) == NULL ||
+		    ASN1_OCTET_STRING_set(ip, addr, addrlen) != 1)
+			goto fail;
+		GENERAL_NAME_set0_value(gen, GEN_IPADD, ip);
+		ip = NULL;
+	} else {
+		if ((dns = ASN1_IA5STRING_new()) == NULL ||
+		    ASN1_STRING_set(dns, host, -1) != 1)
+			goto fail;
+		GENERAL_NAME_set0_value(gen, GEN_DNS, dns);
+		dns = NULL;
+	}
+	if (sk_GENERAL_NAME_push(gens, gen) <= 0)
+		goto fail;
+	return gens;
+
+ fail:
+	ASN1_OCTET_STRING_free(ip);
+	ASN1_IA5STRING_free(dns);
+	GENERAL_NAME_free(gen);
+	GENERAL_NAMES_free(gens);
+	return NULL;
+}
+
+/* A self-signed X509 v3 server certificate for host, signed by pkey. */
+static X509 *
+make_cert(EVP_PKEY *pkey, const char *host)
+{
+	X509			*x;
+	X509_NAME		*name = NULL;
+	BIGNUM			*bn = NULL;
+	BASIC_CONSTRAINTS	*bc = NULL;
+	ASN1_BIT_STRING		*ku = NULL;
+	GENERAL_NAMES		*san = NULL;
+	unsigned char		 serial[SERIAL_BYTES];
+	int			 has_cn, ok = 0;
+
+	/* A longer name can't be a CN; the SAN alone names the host then. */
+	has_cn = strlen(host) <= CN_MAX;
+
+	if ((x = X509_new()) == NULL)
+		return NULL;
+	if (X509_set_version(x, X509_VERSION_3) != 1)
+		goto done;
+
+	/* Random, positive and non-zero (RFC 5280 4.1.2.2), 16 bytes long. */
+	if (RAND_bytes(serial, sizeof(serial)) != 1)
+		goto done;
+	serial[0] = (serial[0] & 0x7f) | 0x40;
+	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
+		goto done;
+
+	if (X509_gmtime_adj(X509_getm_notBefore(x), -CERT_SKEW) == NULL ||
+	    X509_time_adj_ex(X509_getm_notAfter(x), CERT_DAYS, 0,
+	    NULL) == NULL)
+		goto done;
+
+	if ((name = X509_NAME_new()) == NULL)
+		goto done;
+	if (has_cn && X509_NAME_add_entry_by_NID(name, NID_commonName,
+	    MBSTRING_ASC, (const unsigned char *)host, -1, -1, 0) != 1)
+		goto done;
+	if (X509_set_subject_name(x, name) != 1 ||
+	    X509_set_issuer_name(x, name) != 1 ||
+	    X509_set_pubkey(x, pkey) != 1)
+		goto done;
+
+	if ((bc = BASIC_CONSTRAINTS_new()) == NULL)
+		goto done;
+	bc->ca = 0;
+	if (X509_add1_ext_i2d(x, NID_basic_constraints, bc, 1,
+	    X509V3_ADD_DEFAULT) != 1)
+		goto done;
+	/* ECDSA certificates sign the handshake and do nothing else. */
+	if ((ku = ASN1_BIT_STRING_new()) == NULL ||
+	    ASN1_BIT_STRING_set_bit(ku, 0, 1) != 1 ||
+	    X509_add1_ext_i2d(x, NID_key_usage, ku, 1,
+	    X509V3_ADD_DEFAULT) != 1)
+		goto done;
+	/* Critical when the subject is empty (RFC 5280 4.2.1.6). */
+	if ((san = make_san(host)) == NULL ||
+	    X509_add1_ext_i2d(x, NID_subject_alt_name, san, !has_cn,
+	    X509V3_ADD_DEFAULT) != 1)
+		goto done;
+
+	if (X509_sign(x, pkey, EVP_sha256()) <= 0)
+		goto done;
+	ok = 1;
+
+ done:
+	GENERAL_NAMES_free(san);
+	ASN1_BIT_STRING_free(ku);
+	BASIC_CONSTRAINTS_free(bc);
+	X509_NAME_free(name);
+	BN_free(bn);
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/*
+ * Creates path with mode (whatever the umask) and writes the key or the
+ * certificate to it as PEM.  O_EXCL: an existing file, or a symlink, is
+ * never written through.  *created is set once the file exists, so that the
+ * caller removes only what this call made.
+ */
+static int
+write_pem(const char *path, mode_t mode, EVP_PKEY *pkey, X509 *x,
+    int *created, char *err, size_t errlen)
+{
+	char	 rbuf[256];
+	BIO	*bio;
+	int	 fd, ok;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    mode)) == -1) {
+		seterr(err, errlen, "cannot create %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	*created = 1;
+	if (fchmod(fd, mode) == -1) {
+		seterr(err, errlen, "cannot set the mode of %s: %s", path,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	if ((bio = BIO_new_fd(fd, BIO_NOCLOSE)) == NULL) {
+		seterr(err, errlen, "cannot write %s: %s", path,
+		    ssl_reason(rbuf, sizeof(rbuf)));
+		(void)close(fd);
+		return -1;
+	}
+	errno = 0;
+	if (pkey != NULL)
+		ok = PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL,
+		    NULL) == 1;
+	else
+		ok = PEM_write_bio_X509(bio, x) == 1;
+	if (ok)
+		ok = BIO_flush(bio) == 1;
+	if (!ok) {
+		/* A full disk shows as errno, not in the error queue. */
+		seterr(err, errlen, "cannot write %s: %s", path, errno != 0 ?
+		    strerror(errno) : ssl_reason(rbuf, sizeof(rbuf)));
+		BIO_free(bio);
+		(void)close(fd);
+		return -1;
+	}
+	BIO_free(bio);
+	if (fsync(fd) == -1) {
+		seterr(err, errlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		seterr(err, errlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Creates certdir if needed, then a new key and self-signed certificate.
+ * On failure, removes whatever it created.
+ */
+static int
+generate_pair(const char *certdir, const char *host, const char *crt,
+    const char *key, char *err, size_t errlen)
+{
+	char		 rbuf[256];
+	EVP_PKEY	*pkey = NULL;
+	X509		*x = NULL;
+	int		 dfd = -1, made_dir = 0, crt_made = 0, key_made = 0;
+	int		 rv = -1;
+
+	if (mkdir(certdir, 0700) == 0)
+		made_dir = 1;
+	else if (errno != EEXIST) {
+		seterr(err, errlen, "cannot create certificate directory "
+		    "%s: %s", certdir, strerror(errno));
+		return -1;
+	}
+	if ((dfd = open(certdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		seterr(err, errlen, "cannot open certificate directory %s: %s",
+		    certdir, strerror(errno));
+		goto done;
+	}
+	/* mkdir's mode is cut by the umask; this one holds a private key. */
+	if (made_dir && fchmod(dfd, 0700) == -1) {
+		seterr(err, errlen, "cannot set the mode of %s: %s", certdir,
+		    strerror(errno));
+		goto done;
+	}
+
+	if ((pkey = EVP_EC_gen("P-256")) == NULL) {
+		seterr(err, errlen, "cannot generate an ECDSA P-256 key: %s",
+		    ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+	if ((x = make_cert(pkey, host)) == NULL) {
+		seterr(err, errlen, "cannot make a certificate for %s: %s",
+		    host, ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+
+	/*
+	 * The key first: should we die between the two, the next start finds
+	 * a lone key and refuses, rather than pairing it with anything.
+	 */
+	if (write_pem(key, 0600, pkey, NULL, &key_made, err, errlen) == -1 ||
+	    write_pem(crt, 0644, NULL, x, &crt_made, err, errlen) == -1)
+		goto done;
+	/* The new names must survive a crash too, not only the contents. */
+	if (fsync(dfd) == -1) {
+		seterr(err, errlen, "cannot sync certificate directory %s: %s",
+		    certdir, strerror(errno));
+		goto done;
+	}
+	rv = 0;
+
+ done:
+	if (rv == -1) {
+		if (key_made)
+			(void)unlink(key);
+		if (crt_made)
+			(void)unlink(crt);
+		/* Only succeeds while empty, i.e. still ours alone. */
+		if (made_dir)
+			(void)rmdir(certdir);
+	}
+	if (dfd != -1)
+		(void)close(dfd);
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+	return rv;
+}
+
+/*
+ * A daemon must never stop at a passphrase prompt: refuse instead, and note
+ * that a passphrase was wanted so the message can say so.
+ */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(int *)u = 1;
+	return -1;
+}
+
+static int
+configure(SSL_CTX *ctx)
+{
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		return -1;
+	/*
+	 * Our order of the AEAD suites, but ChaCha20 first for clients that
+	 * prefer it (no AES hardware); no renegotiation to abuse.
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
+	/* Idle connections keep no read or write buffers. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1)
+		return -1;
+	/*
+	 * Resumption (tickets stay on, the default) needs an id context once
+	 * client certificates are requested; set it now so it always works.
+	 */
+	if (SSL_CTX_set_session_id_context(ctx, session_id_ctx,
+	    sizeof(session_id_ctx) - 1) != 1)
+		return -1;
+	/*
+	 * No servername callback: any SNI, or none (IP literals), gets this
+	 * certificate; the Gemini layer checks the requested host.
+	 */
+	return 0;
+}
+
+/* The server context with the pair at crt and key. */
+static SSL_CTX *
+load_ctx(const char *crt, const char *key, char *err, size_t errlen)
+{
+	char		 rbuf[256];
+	SSL_CTX		*ctx;
+	BIO		*bio = NULL;
+	EVP_PKEY	*pkey = NULL;
+	X509		*x;
+	unsigned long	 e;
+	int		 asked = 0, ok = 0;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    configure(ctx) == -1) {
+		seterr(err, errlen, "cannot set up a TLS context: %s",
+		    ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, crt) != 1 ||
+	    (x = SSL_CTX_get0_certificate(ctx)) == NULL) {
+		seterr(err, errlen, "cannot load certificate %s: %s", crt,
+		    ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+	/*
+	 * The key is read here rather than by SSL_CTX_use_PrivateKey_file so
+	 * that a garbled key and a key of another certificate get different
+	 * messages, and so that an encrypted key never prompts.
+	 */
+	if ((bio = BIO_new_file(key, "r")) == NULL) {
+		seterr(err, errlen, "cannot open private key %s: %s", key,
+		    ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
+	    &asked)) == NULL) {
+		e = ERR_peek_error();
+		if (asked)
+			seterr(err, errlen, "private key %s is encrypted; a "
+			    "key without a passphrase is needed", key);
+		else if (ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER &&
+		    ERR_GET_REASON(e) == ERR_R_UNSUPPORTED)
+			/* All the decoders said is "unsupported". */
+			seterr(err, errlen, "cannot load private key %s: no "
+			    "PEM private key found in it", key);
+		else
+			seterr(err, errlen, "cannot load private key %s: %s",
+			    key, ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+	if (X509_check_private_key(x, pkey) != 1) {
+		seterr(err, errlen, "%s does not match %s (%s); refusing to "
+		    "use this pair", key, crt, ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		seterr(err, errlen, "cannot use private key %s: %s", key,
+		    ssl_reason(rbuf, sizeof(rbuf)));
+		goto done;
+	}
+	ok = 1;
+
+ done:
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
+	if (!ok) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+SSL_CTX *
+tls_context_new(const char *certdir, const char *hostname, int may_generate,
+    struct tls_cert_info *info, char *err, size_t errlen)
+{
+	struct tls_cert_info	 local;
+	SSL_CTX			*ctx = NULL;
+	size_t			 dirlen;
+	int			 have_crt, have_key;
+
+	if (info == NULL)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	/* Stale errors of the caller's would be blamed on us. */
+	ERR_clear_error();
+
+	if (certdir == NULL || certdir[0] == '\0') {
+		seterr(err, errlen, "no certificate directory given");
+		goto done;
+	}
+	if (hostname == NULL || hostname[0] == '\0') {
+		seterr(err, errlen, "no hostname given for the certificate");
+		goto done;
+	}
+	if (!hostname_ok(hostname)) {
+		seterr(err, errlen, "hostname \"%s\" is neither a DNS name "
+		    "nor an IP address; no certificate can name it", hostname);
+		goto done;
+	}
+	/* "certs/" and "certs" name the same files. */
+	dirlen = strlen(certdir);
+	while (dirlen > 1 && certdir[dirlen - 1] == '/')
+		dirlen--;
+	if (dirlen == 1 && certdir[0] == '/')
+		dirlen = 0;
+	if (dirlen > sizeof(info->crt_path)) {
+		seterr(err, errlen, "certificate directory name is too long");
+		goto done;
+	}
+	if (make_path(info->crt_path, sizeof(info->crt_path), certdir, dirlen,
+	    hostname, "crt", err, errlen) == -1 ||
+	    make_path(info->key_path, sizeof(info->key_path), certdir, dirlen,
+	    hostname, "key", err, errlen) == -1)
+		goto done;
+
+	if ((have_crt = file_exists(info->crt_path, err, errlen)) == -1 ||
+	    (have_key = file_exists(info->key_path, err, errlen)) == -1)
+		goto done;
+	if (have_crt != have_key) {
+		seterr(err, errlen, "%s exists but %s is missing; refusing to "
+		    "generate a new pair over it",
+		    have_crt ? info->crt_path : info->key_path,
+		    have_crt ? info->key_path : info->crt_path);
+		goto done;
+	}
+	if (!have_crt) {
+		if (!may_generate) {
+			seterr(err, errlen, "%s and %s are missing (and not "
+			    "to be generated)", info->crt_path,
+			    info->key_path);
+			goto done;
+		}
+		if (generate_pair(certdir, hostname, info->crt_path,
+		    info->key_path, err, errlen) == -1)
+			goto done;
+		info->generated = 1;
+	}
+
+	if ((ctx = load_ctx(info->crt_path, info->key_path, err,
+	    errlen)) == NULL)
+		goto fail;
+	if (tls_fingerprint(SSL_CTX_get0_certificate(ctx), info->fingerprint,
+	    sizeof(info->fingerprint)) == -1) {
+		seterr(err, errlen, "cannot compute the fingerprint of %s",
+		    info->crt_path);
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+		goto fail;
+	}
+	goto done;
+
+ fail:
+	/* A pair we just made and cannot use is removed, not left behind. */
+	if (info->generated) {
+		(void)unlink(info->key_path);
+		(void)unlink(info->crt_path);
+		info->generated = 0;
+	}
+ done:
+	ERR_clear_error();
+	return ctx;
+}
+
+int
+tls_fingerprint(X509 *crt, char *out, size_t outsz)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 len = 0, i;
+
+	if (out == NULL || outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (crt == NULL || X509_digest(crt, EVP_sha256(), md, &len) != 1 ||
+	    len == 0 || outsz < (size_t)len * 3) {
+		ERR_clear_error();
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		out[3 * i] = hex[md[i] >> 4];
+		out[3 * i + 1] = hex[md[i] & 0x0f];
+		out[3 * i + 2] = i + 1 < len ? ':' : '\0';
+	}
+	return 0;
+}

@@ -1,0 +1,998 @@
+/*
+ * Unit tests for src/tls.c: certificate generation and reuse, refusals that
+ * never touch existing files, the certificate's contents, and handshakes
+ * over memory BIO pairs against the server context.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "tls.h"
+#include "unit.h"
+
+static char	root[64];
+
+/* Formats a path under the test's temporary directory. */
+static const char *
+tp(char *buf, size_t bufsz, const char *rel)
+{
+	int	n;
+
+	n = snprintf(buf, bufsz, "%s/%s", root, rel);
+	if (n < 0 || (size_t)n >= bufsz) {
+		fprintf(stderr, "path too long: %s\n", rel);
+		exit(2);
+	}
+	return buf;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat	st;
+
+	return lstat(path, &st) == 0;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		return (mode_t)-1;
+	return st.st_mode & 07777;
+}
+
+/* The whole file, malloc'd, or NULL. */
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	FILE	*f;
+	char	*buf;
+	long	 n;
+
+	*lenp = 0;
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1 ||
+	    (buf = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[n] = '\0';
+	fclose(f);
+	*lenp = (size_t)n;
+	return buf;
+}
+
+static int
+spew(const char *path, const void *data, size_t len)
+{
+	FILE	*f;
+	int	 ok;
+
+	if ((f = fopen(path, "wb")) == NULL)
+		return -1;
+	ok = fwrite(data, 1, len, f) == len;
+	if (fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	char	*buf;
+	size_t	 len;
+	int	 rv;
+
+	if ((buf = slurp(from, &len)) == NULL)
+		return -1;
+	rv = spew(to, buf, len);
+	free(buf);
+	return rv;
+}
+
+static int
+mkdir_p1(const char *path)
+{
+	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static X509 *
+read_cert(const char *path)
+{
+	FILE	*f;
+	X509	*x;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	return x;
+}
+
+static EVP_PKEY *
+read_key(const char *path)
+{
+	FILE		*f;
+	EVP_PKEY	*k;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	return k;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The fingerprint computed independently of tls_fingerprint. */
+static void
+expected_fingerprint(X509 *x, char *out, size_t outsz)
+{
+	unsigned char	*der = NULL, md[32];
+	unsigned int	 mdlen = 0, i;
+	int		 len;
+	size_t		 off = 0;
+
+	out[0] = '\0';
+	if ((len = i2d_X509(x, &der)) <= 0)
+		return;
+	if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen != 32) {
+		OPENSSL_free(der);
+		return;
+	}
+	OPENSSL_free(der);
+	for (i = 0; i < mdlen && off + 3 < outsz; i++)
+		off += (size_t)snprintf(out + off, outsz - off, "%s%02X",
+		    i ? ":" : "", md[i]);
+}
+
+static int
+fingerprint_format_ok(const char *fp)
+{
+	size_t	i;
+
+	if (strlen(fp) != 95)
+		return 0;
+	for (i = 0; i < 95; i++) {
+		if (i % 3 == 2) {
+			if (fp[i] != ':')
+				return 0;
+		} else if (!((fp[i] >= '0' && fp[i] <= '9') ||
+		    (fp[i] >= 'A' && fp[i] <= 'F')))
+			return 0;
+	}
+	return 1;
+}
+
+/* A refusal: NULL, a one-line reason holding want1 (and want2). */
+static void
+check_refused(SSL_CTX *ctx, const char *err, const char *want1,
+    const char *want2)
+{
+	CHECK(ctx == NULL);
+	SSL_CTX_free(ctx);
+	CHECK(err[0] != '\0');
+	CHECK(strchr(err, '\n') == NULL);
+	if (want1 != NULL && strstr(err, want1) == NULL) {
+		fprintf(stderr, "  error \"%s\" lacks \"%s\"\n", err, want1);
+		CHECK(strstr(err, want1) != NULL);
+	}
+	if (want2 != NULL && strstr(err, want2) == NULL) {
+		fprintf(stderr, "  error \"%s\" lacks \"%s\"\n", err, want2);
+		CHECK(strstr(err, want2) != NULL);
+	}
+	/* Nothing stale left for the caller's next OpenSSL call. */
+	CHECK_INT(ERR_peek_error(), 0);
+}
+
+static void
+check_cert(const char *crt, const char *key, const char *host,
+    const unsigned char *ip, int iplen)
+{
+	X509			*x;
+	EVP_PKEY		*pk, *priv;
+	GENERAL_NAMES		*gens;
+	GENERAL_NAME		*gen;
+	BASIC_CONSTRAINTS	*bc;
+	BIGNUM			*bn;
+	char			 buf[512], *pem;
+	size_t			 len;
+	int			 crit = -1, days = 0, secs = 0;
+
+	if ((x = read_cert(crt)) == NULL) {
+		CHECK(!"certificate readable");
+		return;
+	}
+	CHECK_INT(X509_get_version(x), X509_VERSION_3);
+
+	CHECK(X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+	    NID_commonName, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, host);
+	CHECK(X509_NAME_get_text_by_NID(X509_get_issuer_name(x),
+	    NID_commonName, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, host);
+
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	CHECK(gens != NULL);
+	if (gens != NULL) {
+		CHECK_INT(sk_GENERAL_NAME_num(gens), 1);
+		gen = sk_GENERAL_NAME_value(gens, 0);
+		if (ip != NULL) {
+			CHECK_INT(gen->type, GEN_IPADD);
+			if (gen->type == GEN_IPADD) {
+				CHECK_MEM(ASN1_STRING_get0_data(
+				    gen->d.iPAddress),
+				    (size_t)ASN1_STRING_length(
+				    gen->d.iPAddress), ip, (size_t)iplen);
+			}
+		} else {
+			CHECK_INT(gen->type, GEN_DNS);
+			if (gen->type == GEN_DNS) {
+				CHECK_MEM(ASN1_STRING_get0_data(
+				    gen->d.dNSName),
+				    (size_t)ASN1_STRING_length(gen->d.dNSName),
+				    host, strlen(host));
+			}
+		}
+		GENERAL_NAMES_free(gens);
+	}
+
+	bc = X509_get_ext_d2i(x, NID_basic_constraints, &crit, NULL);
+	CHECK(bc != NULL);
+	if (bc != NULL) {
+		CHECK_INT(crit, 1);
+		CHECK_INT(bc->ca, 0);
+		BASIC_CONSTRAINTS_free(bc);
+	}
+	CHECK_INT(X509_check_ca(x), 0);
+	CHECK(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE);
+
+	pk = X509_get0_pubkey(x);
+	CHECK(pk != NULL);
+	if (pk != NULL) {
+		CHECK_INT(EVP_PKEY_get_base_id(pk), EVP_PKEY_EC);
+		CHECK_INT(EVP_PKEY_get_bits(pk), 256);
+		CHECK_INT(EVP_PKEY_get_group_name(pk, buf, sizeof(buf),
+		    NULL), 1);
+		CHECK_STR(buf, "prime256v1");
+		/* Self-signed, and the signature holds. */
+		CHECK_INT(X509_verify(x, pk), 1);
+	}
+	CHECK_INT(X509_get_signature_nid(x), NID_ecdsa_with_SHA256);
+
+	/* notBefore a little in the past; notAfter more than 50 years out. */
+	CHECK(X509_cmp_current_time(X509_get0_notBefore(x)) < 0);
+	CHECK_INT(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x), NULL),
+	    1);
+	CHECK(days >= 0 && days <= 2);
+	CHECK_INT(ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)),
+	    1);
+	CHECK(days > 50 * 365);
+
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	CHECK(bn != NULL);
+	if (bn != NULL) {
+		CHECK(!BN_is_negative(bn));
+		CHECK(!BN_is_zero(bn));
+		CHECK(BN_num_bytes(bn) >= 15);
+		BN_free(bn);
+	}
+
+	priv = read_key(key);
+	CHECK(priv != NULL);
+	if (priv != NULL) {
+		CHECK_INT(X509_check_private_key(x, priv), 1);
+		EVP_PKEY_free(priv);
+	}
+	if ((pem = slurp(key, &len)) != NULL) {
+		CHECK(strncmp(pem, "-----BEGIN PRIVATE KEY-----\n", 28) == 0);
+		free(pem);
+	} else
+		CHECK(!"key readable");
+	X509_free(x);
+	ERR_clear_error();
+}
+
+static void
+test_generate_and_reuse(void)
+{
+	struct tls_cert_info	 info, again;
+	struct stat		 st1c, st1k, st2c, st2k;
+	char			 dir[256], crt[256], key[256], err[512];
+	char			 fp[128];
+	char			*c1, *k1, *c2, *k2;
+	size_t			 c1len, k1len, c2len, k2len;
+	SSL_CTX			*ctx;
+	X509			*x;
+	mode_t			 old;
+
+	tp(dir, sizeof(dir), "gen/certs");
+	tp(crt, sizeof(crt), "gen/certs/localhost.crt");
+	tp(key, sizeof(key), "gen/certs/localhost.key");
+	CHECK_INT(mkdir_p1(tp(err, sizeof(err), "gen")), 0);
+
+	/* A lax umask must not loosen the key's mode. */
+	old = umask(0);
+	ctx = tls_context_new(dir, "localhost", 1, &info, err, sizeof(err));
+	umask(old);
+	CHECK(ctx != NULL);
+	if (ctx == NULL) {
+		fprintf(stderr, "  tls_context_new: %s\n", err);
+		return;
+	}
+	CHECK_INT(ERR_peek_error(), 0);
+	CHECK_INT(info.generated, 1);
+	CHECK_STR(info.crt_path, crt);
+	CHECK_STR(info.key_path, key);
+	CHECK(exists(crt));
+	CHECK(exists(key));
+	CHECK_INT(mode_of(key), 0600);
+	CHECK_INT(mode_of(crt), 0644);
+	CHECK_INT(mode_of(dir), 0700);
+	CHECK(fingerprint_format_ok(info.fingerprint));
+	CHECK_INT(strlen(info.fingerprint), 95);
+
+	/* The fingerprint is that of the certificate in use and on disk. */
+	CHECK_INT(tls_fingerprint(SSL_CTX_get0_certificate(ctx), fp,
+	    sizeof(fp)), 0);
+	CHECK_STR(fp, info.fingerprint);
+	if ((x = read_cert(crt)) != NULL) {
+		expected_fingerprint(x, fp, sizeof(fp));
+		CHECK_STR(fp, info.fingerprint);
+		/* Too small a buffer is an error, never an overflow. */
+		CHECK_INT(tls_fingerprint(x, fp, 95), -1);
+		CHECK_STR(fp, "");
+		X509_free(x);
+	} else
+		CHECK(!"generated certificate readable");
+	CHECK_INT(tls_fingerprint(NULL, fp, sizeof(fp)), -1);
+
+	/* Server settings. */
+	CHECK_INT(SSL_CTX_get_min_proto_version(ctx), TLS1_2_VERSION);
+	CHECK(SSL_CTX_get_options(ctx) & SSL_OP_NO_RENEGOTIATION);
+	CHECK(SSL_CTX_get_options(ctx) & SSL_OP_CIPHER_SERVER_PREFERENCE);
+	CHECK((SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET) == 0);
+	CHECK(SSL_CTX_get_mode(ctx) & SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_free(ctx);
+
+	check_cert(crt, key, "localhost", NULL, 0);
+
+	/* Second call: the same pair, untouched. */
+	CHECK_INT(stat(crt, &st1c), 0);
+	CHECK_INT(stat(key, &st1k), 0);
+	c1 = slurp(crt, &c1len);
+	k1 = slurp(key, &k1len);
+	/* Any rewrite would show in the mtime even on a coarse clock. */
+	{
+		struct timespec	ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	ctx = tls_context_new(dir, "localhost", 1, &again, err, sizeof(err));
+	CHECK(ctx != NULL);
+	SSL_CTX_free(ctx);
+	CHECK_INT(again.generated, 0);
+	CHECK_STR(again.fingerprint, info.fingerprint);
+	CHECK_INT(stat(crt, &st2c), 0);
+	CHECK_INT(stat(key, &st2k), 0);
+	CHECK(st1c.st_mtim.tv_sec == st2c.st_mtim.tv_sec &&
+	    st1c.st_mtim.tv_nsec == st2c.st_mtim.tv_nsec);
+	CHECK(st1k.st_mtim.tv_sec == st2k.st_mtim.tv_sec &&
+	    st1k.st_mtim.tv_nsec == st2k.st_mtim.tv_nsec);
+	CHECK_INT(st1c.st_ino, st2c.st_ino);
+	CHECK_INT(st1k.st_ino, st2k.st_ino);
+	c2 = slurp(crt, &c2len);
+	k2 = slurp(key, &k2len);
+	CHECK(c1 != NULL && c2 != NULL && k1 != NULL && k2 != NULL);
+	if (c1 != NULL && c2 != NULL)
+		CHECK_MEM(c2, c2len, c1, c1len);
+	if (k1 != NULL && k2 != NULL)
+		CHECK(k1len == k2len && memcmp(k1, k2, k1len) == 0);
+	free(c1);
+	free(c2);
+	free(k1);
+	free(k2);
+
+	/* Reuse with generation off; a trailing slash changes nothing. */
+	CHECK(strlen(dir) + 2 < sizeof(dir));
+	strcat(dir, "/");
+	ctx = tls_context_new(dir, "localhost", 0, &again, err, sizeof(err));
+	CHECK(ctx != NULL);
+	SSL_CTX_free(ctx);
+	CHECK_INT(again.generated, 0);
+	CHECK_STR(again.fingerprint, info.fingerprint);
+	CHECK_STR(again.crt_path, crt);
+
+	/* info is optional. */
+	ctx = tls_context_new(dir, "localhost", 0, NULL, err, sizeof(err));
+	CHECK(ctx != NULL);
+	SSL_CTX_free(ctx);
+
+	/* A strict umask: the certificate is still world-readable. */
+	tp(dir, sizeof(dir), "gen/strict");
+	tp(crt, sizeof(crt), "gen/strict/localhost.crt");
+	tp(key, sizeof(key), "gen/strict/localhost.key");
+	old = umask(0277);
+	ctx = tls_context_new(dir, "localhost", 1, &again, err, sizeof(err));
+	umask(old);
+	CHECK(ctx != NULL);
+	SSL_CTX_free(ctx);
+	CHECK_INT(mode_of(key), 0600);
+	CHECK_INT(mode_of(crt), 0644);
+	CHECK_INT(mode_of(dir), 0700);
+	/* Every pair is new: another key, another serial, another hash. */
+	CHECK(strcmp(again.fingerprint, info.fingerprint) != 0);
+}
+
+static void
+test_addresses(void)
+{
+	static const unsigned char	 v4[4] = { 127, 0, 0, 1 };
+	static const unsigned char	 v6[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0, 0, 0, 0, 1 };
+	struct tls_cert_info		 info;
+	char				 dir[256], crt[256], key[256];
+	char				 err[512];
+	SSL_CTX				*ctx;
+
+	tp(dir, sizeof(dir), "ip");
+	ctx = tls_context_new(dir, "127.0.0.1", 1, &info, err, sizeof(err));
+	CHECK(ctx != NULL);
+	SSL_CTX_free(ctx);
+	CHECK_INT(info.generated, 1);
+	check_cert(tp(crt, sizeof(crt), "ip/127.0.0.1.crt"),
+	    tp(key, sizeof(key), "ip/127.0.0.1.key"), "127.0.0.1", v4, 4);
+
+	ctx = tls_context_new(dir, "::1", 1, &info, err, sizeof(err));
+	CHECK(ctx != NULL);
+	SSL_CTX_free(ctx);
+	CHECK_INT(info.generated, 1);
+	check_cert(tp(crt, sizeof(crt), "ip/::1.crt"),
+	    tp(key, sizeof(key), "ip/::1.key"), "::1", v6, 16);
+
+	/* A name is a DNS name even when it looks numeric-ish. */
+	ctx = tls_context_new(dir, "gemini.example.org", 1, &info, err,
+	    sizeof(err));
+	CHECK(ctx != NULL);
+	SSL_CTX_free(ctx);
+	check_cert(tp(crt, sizeof(crt), "ip/gemini.example.org.crt"),
+	    tp(key, sizeof(key), "ip/gemini.example.org.key"),
+	    "gemini.example.org", NULL, 0);
+}
+
+/* A name too long for a CN: the SAN alone, critical, names the host. */
+static void
+test_long_hostname(void)
+{
+	struct tls_cert_info	 info;
+	char			 host[128], dir[256], crt[512], err[512];
+	GENERAL_NAMES		*gens;
+	SSL_CTX			*ctx;
+	X509			*x;
+	int			 crit = -1, n;
+
+	memset(host, 'a', 70);
+	memcpy(host + 70, ".example", sizeof(".example"));
+	tp(dir, sizeof(dir), "long");
+	ctx = tls_context_new(dir, host, 1, &info, err, sizeof(err));
+	CHECK(ctx != NULL);
+	if (ctx == NULL)
+		fprintf(stderr, "  long hostname: %s\n", err);
+	SSL_CTX_free(ctx);
+	n = snprintf(crt, sizeof(crt), "%s/%s.crt", dir, host);
+	CHECK(n > 0 && (size_t)n < sizeof(crt));
+	if ((x = read_cert(crt)) == NULL) {
+		CHECK(!"long-name certificate readable");
+		return;
+	}
+	CHECK_INT(X509_NAME_entry_count(X509_get_subject_name(x)), 0);
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+	CHECK(gens != NULL);
+	CHECK_INT(crit, 1);
+	if (gens != NULL) {
+		CHECK_INT(sk_GENERAL_NAME_num(gens), 1);
+		CHECK_INT(sk_GENERAL_NAME_value(gens, 0)->type, GEN_DNS);
+		GENERAL_NAMES_free(gens);
+	}
+	X509_free(x);
+	ERR_clear_error();
+}
+
+/* Only one file of the pair: refused, and nothing created or changed. */
+static void
+test_half_pair(void)
+{
+	char	 dir[256], srcc[256], srck[256], crt[256], key[256];
+	char	 err[512], *before, *after;
+	size_t	 blen, alen;
+	SSL_CTX	*ctx;
+
+	tp(srcc, sizeof(srcc), "gen/certs/localhost.crt");
+	tp(srck, sizeof(srck), "gen/certs/localhost.key");
+
+	tp(dir, sizeof(dir), "onlykey");
+	tp(crt, sizeof(crt), "onlykey/localhost.crt");
+	tp(key, sizeof(key), "onlykey/localhost.key");
+	CHECK_INT(mkdir_p1(dir), 0);
+	CHECK_INT(copy_file(srck, key), 0);
+	before = slurp(key, &blen);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, crt, "missing");
+	CHECK(strstr(err, "refusing") != NULL);
+	CHECK(!exists(crt));
+	after = slurp(key, &alen);
+	CHECK(before != NULL && after != NULL);
+	if (before != NULL && after != NULL)
+		CHECK(alen == blen && memcmp(before, after, blen) == 0);
+	CHECK_INT(mode_of(key), 0644);	/* not even re-moded */
+	free(before);
+	free(after);
+
+	tp(dir, sizeof(dir), "onlycrt");
+	tp(crt, sizeof(crt), "onlycrt/localhost.crt");
+	tp(key, sizeof(key), "onlycrt/localhost.key");
+	CHECK_INT(mkdir_p1(dir), 0);
+	CHECK_INT(copy_file(srcc, crt), 0);
+	before = slurp(crt, &blen);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, key, "missing");
+	CHECK(!exists(key));
+	after = slurp(crt, &alen);
+	CHECK(before != NULL && after != NULL);
+	if (before != NULL && after != NULL)
+		CHECK_MEM(after, alen, before, blen);
+	free(before);
+	free(after);
+}
+
+static void
+test_mismatch(void)
+{
+	char	 dir[256], crt[256], key[256], err[512];
+	SSL_CTX	*ctx;
+
+	/* The certificate of one generated pair, the key of another. */
+	tp(dir, sizeof(dir), "mismatch");
+	tp(crt, sizeof(crt), "mismatch/localhost.crt");
+	tp(key, sizeof(key), "mismatch/localhost.key");
+	CHECK_INT(mkdir_p1(dir), 0);
+	CHECK_INT(copy_file(tp(err, sizeof(err), "gen/certs/localhost.crt"),
+	    crt), 0);
+	CHECK_INT(copy_file(tp(err, sizeof(err), "gen/strict/localhost.key"),
+	    key), 0);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, "does not match", key);
+	CHECK(strstr(err, crt) != NULL);
+	CHECK(strstr(err, "key values mismatch") != NULL);
+}
+
+static void
+test_garbage(void)
+{
+	struct tls_cert_info	 info;
+	char			 dir[256], crt[256], key[256], err[512];
+	char			 src[256], *pem;
+	size_t			 len;
+	SSL_CTX			*ctx;
+	EVP_PKEY		*pk;
+	FILE			*f;
+
+	tp(dir, sizeof(dir), "garbage");
+	tp(crt, sizeof(crt), "garbage/localhost.crt");
+	tp(key, sizeof(key), "garbage/localhost.key");
+	CHECK_INT(mkdir_p1(dir), 0);
+
+	/* A garbled certificate. */
+	CHECK_INT(spew(crt, "not a certificate\n", 18), 0);
+	CHECK_INT(copy_file(tp(src, sizeof(src), "gen/certs/localhost.key"),
+	    key), 0);
+	ctx = tls_context_new(dir, "localhost", 1, &info, err, sizeof(err));
+	check_refused(ctx, err, crt, "no start line");
+	CHECK_INT(info.generated, 0);
+
+	/* A truncated one. */
+	pem = slurp(tp(src, sizeof(src), "gen/certs/localhost.crt"), &len);
+	CHECK(pem != NULL && len > 100);
+	if (pem != NULL) {
+		CHECK_INT(spew(crt, pem, len / 2), 0);
+		ctx = tls_context_new(dir, "localhost", 1, NULL, err,
+		    sizeof(err));
+		check_refused(ctx, err, crt, NULL);
+		CHECK_INT(spew(crt, pem, len), 0);
+		free(pem);
+	}
+
+	/* A good certificate, a garbled key. */
+	CHECK_INT(spew(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+	    "-----END PRIVATE KEY-----\n", 60), 0);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, key, NULL);
+	CHECK(strstr(err, crt) == NULL);
+	CHECK_INT(spew(key, "", 0), 0);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, key, NULL);
+	/* The certificate where the key should be. */
+	CHECK_INT(copy_file(crt, key), 0);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, key, NULL);
+
+	/* An encrypted key is refused at once, never prompted for. */
+	pk = read_key(tp(src, sizeof(src), "gen/certs/localhost.key"));
+	CHECK(pk != NULL);
+	if (pk != NULL && (f = fopen(key, "w")) != NULL) {
+		CHECK_INT(PEM_write_PrivateKey(f, pk, EVP_aes_256_cbc(),
+		    (const unsigned char *)"secret", 6, NULL, NULL), 1);
+		CHECK_INT(fclose(f), 0);
+		ctx = tls_context_new(dir, "localhost", 1, NULL, err,
+		    sizeof(err));
+		check_refused(ctx, err, key, "encrypted");
+	}
+	EVP_PKEY_free(pk);
+
+	/* A directory where the certificate should be. */
+	CHECK_INT(copy_file(src, key), 0);
+	CHECK_INT(unlink(crt), 0);
+	CHECK_INT(mkdir(crt, 0755), 0);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, crt, NULL);
+	CHECK_INT(rmdir(crt), 0);
+	ERR_clear_error();
+}
+
+static void
+test_no_generate(void)
+{
+	char	 dir[256], err[512];
+	SSL_CTX	*ctx;
+
+	tp(dir, sizeof(dir), "nogen");
+	ctx = tls_context_new(dir, "localhost", 0, NULL, err, sizeof(err));
+	check_refused(ctx, err, "nogen/localhost.crt", "nogen/localhost.key");
+	CHECK(!exists(dir));
+
+	/* Operator-supplied names never break the message over lines. */
+	tp(dir, sizeof(dir), "no\ngen");
+	ctx = tls_context_new(dir, "localhost", 0, NULL, err, sizeof(err));
+	check_refused(ctx, err, "no?gen", NULL);
+}
+
+static void
+test_bad_dirs(void)
+{
+	char	 dir[256], file[256], err[512];
+	SSL_CTX	*ctx;
+
+	/* Under a regular file: can't be created, even by root. */
+	tp(file, sizeof(file), "plainfile");
+	CHECK_INT(spew(file, "x", 1), 0);
+	tp(dir, sizeof(dir), "plainfile/certs");
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, dir, NULL);
+	CHECK(!exists(dir));
+
+	/* The directory itself a regular file. */
+	ctx = tls_context_new(file, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, file, NULL);
+
+	/* Missing parents are not made up. */
+	tp(dir, sizeof(dir), "no/such/parent");
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, dir, NULL);
+	CHECK(!exists(tp(dir, sizeof(dir), "no")));
+
+	ctx = tls_context_new("", "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, NULL, NULL);
+	ctx = tls_context_new(NULL, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, NULL, NULL);
+	/* No err buffer: still NULL, no crash. */
+	CHECK(tls_context_new(NULL, "localhost", 1, NULL, NULL, 0) == NULL);
+}
+
+static void
+test_bad_hostnames(void)
+{
+	static const char	*bad[] = { "", "a/b", "../etc", ".hidden",
+				    "a b", "host\n", "h\xc3\xa9", "*.example",
+				    "example.org.", "a:b", "1.2.3.4:1965",
+				    "[::1]", "fe80::1%eth0", "a..b/c" };
+	char			 dir[256], err[512];
+	size_t			 i;
+	SSL_CTX			*ctx;
+
+	tp(dir, sizeof(dir), "badhost");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ctx = tls_context_new(dir, bad[i], 1, NULL, err, sizeof(err));
+		check_refused(ctx, err, "host", NULL);
+	}
+	ctx = tls_context_new(dir, NULL, 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, "host", NULL);
+	CHECK(!exists(dir));
+}
+
+/*
+ * A dangling symlink at the certificate's path: generation starts (stat
+ * sees nothing), creating the certificate fails (O_EXCL), and the key this
+ * call already wrote is removed; the symlink and its target stay as they
+ * were.
+ */
+static void
+test_cleanup_on_failure(void)
+{
+	char	 dir[256], crt[256], key[256], target[256], err[512];
+	SSL_CTX	*ctx;
+
+	tp(dir, sizeof(dir), "dangling");
+	tp(crt, sizeof(crt), "dangling/localhost.crt");
+	tp(key, sizeof(key), "dangling/localhost.key");
+	tp(target, sizeof(target), "dangling-target");
+	CHECK_INT(mkdir_p1(dir), 0);
+	CHECK_INT(symlink(target, crt), 0);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, crt, NULL);
+	CHECK(!exists(key));
+	CHECK(!exists(target));
+	CHECK(exists(crt));
+
+	/* A dangling symlink as the key: nothing is written at all. */
+	CHECK_INT(unlink(crt), 0);
+	CHECK_INT(symlink(target, key), 0);
+	ctx = tls_context_new(dir, "localhost", 1, NULL, err, sizeof(err));
+	check_refused(ctx, err, key, NULL);
+	CHECK(!exists(crt));
+	CHECK(!exists(target));
+	CHECK(exists(key));
+}
+
+/* Drives both ends of a handshake over a BIO pair; 1 when both finish. */
+static int
+handshake(SSL_CTX *sctx, SSL_CTX *cctx, const char *sni, SSL_SESSION *sess,
+    SSL **cp, SSL **sp)
+{
+	SSL	*c = NULL, *s = NULL;
+	BIO	*cb = NULL, *sb = NULL;
+	int	 cdone = 0, sdone = 0, i, r, e;
+
+	*cp = *sp = NULL;
+	if ((c = SSL_new(cctx)) == NULL || (s = SSL_new(sctx)) == NULL ||
+	    BIO_new_bio_pair(&cb, 0, &sb, 0) != 1) {
+		SSL_free(c);
+		SSL_free(s);
+		return 0;
+	}
+	SSL_set_bio(c, cb, cb);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	if (sni != NULL && SSL_set_tlsext_host_name(c, sni) != 1)
+		goto fail;
+	if (sess != NULL && SSL_set_session(c, sess) != 1)
+		goto fail;
+	for (i = 0; i < 64 && !(cdone && sdone); i++) {
+		if (!cdone) {
+			if ((r = SSL_do_handshake(c)) == 1)
+				cdone = 1;
+			else if ((e = SSL_get_error(c, r)) !=
+			    SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+				goto fail;
+		}
+		if (!sdone) {
+			if ((r = SSL_do_handshake(s)) == 1)
+				sdone = 1;
+			else if ((e = SSL_get_error(s, r)) !=
+			    SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+				goto fail;
+		}
+	}
+	if (!(cdone && sdone))
+		goto fail;
+	*cp = c;
+	*sp = s;
+	return 1;
+
+ fail:
+	SSL_free(c);
+	SSL_free(s);
+	return 0;
+}
+
+/* Whether the error queue holds an SSL error with this reason; empties it. */
+static int
+queue_has(int reason)
+{
+	unsigned long	e;
+	int		found = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(e) == reason)
+			found = 1;
+	return found;
+}
+
+static SSL_CTX *
+client_ctx(int maxver)
+{
+	SSL_CTX	*c;
+
+	if ((c = SSL_CTX_new(TLS_client_method())) == NULL)
+		return NULL;
+	/* Gemini clients pin on first use rather than verify a chain. */
+	SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
+	if (maxver != 0 && SSL_CTX_set_max_proto_version(c, maxver) != 1) {
+		SSL_CTX_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+test_handshakes(void)
+{
+	struct tls_cert_info	 info;
+	char			 dir[256], err[512], fp[128], buf[16];
+	const char		*name;
+	SSL_CTX			*sctx, *cctx, *old;
+	SSL			*c, *s;
+	SSL_SESSION		*sess;
+
+	tp(dir, sizeof(dir), "gen/certs");
+	sctx = tls_context_new(dir, "localhost", 0, &info, err, sizeof(err));
+	CHECK(sctx != NULL);
+	if (sctx == NULL)
+		return;
+
+	/* TLS 1.3 by default, with SNI: the client sees our certificate. */
+	cctx = client_ctx(0);
+	CHECK(cctx != NULL);
+	CHECK_INT(handshake(sctx, cctx, "localhost", NULL, &c, &s), 1);
+	if (c != NULL) {
+		X509	*peer;
+
+		CHECK_INT(SSL_version(c), TLS1_3_VERSION);
+		CHECK_STR(SSL_get_servername(s, TLSEXT_NAMETYPE_host_name),
+		    "localhost");
+		peer = SSL_get1_peer_certificate(c);
+		CHECK(peer != NULL);
+		CHECK_INT(tls_fingerprint(peer, fp, sizeof(fp)), 0);
+		CHECK_STR(fp, info.fingerprint);
+		X509_free(peer);
+
+		/* Read the tickets that follow the handshake, then resume. */
+		CHECK_INT(SSL_write(s, "hi", 2), 2);
+		CHECK_INT(SSL_read(c, buf, sizeof(buf)), 2);
+		sess = SSL_get1_session(c);
+		CHECK(sess != NULL && SSL_SESSION_is_resumable(sess));
+		/* Closed without close_notify, a session is not resumable. */
+		CHECK(SSL_shutdown(s) >= 0);
+		CHECK(SSL_shutdown(c) >= 0);
+		SSL_free(c);
+		SSL_free(s);
+		CHECK_INT(handshake(sctx, cctx, "localhost", sess, &c, &s), 1);
+		if (c != NULL) {
+			CHECK_INT(SSL_session_reused(c), 1);
+			CHECK_INT(SSL_session_reused(s), 1);
+		}
+		SSL_free(c);
+		SSL_free(s);
+		SSL_SESSION_free(sess);
+	}
+
+	/* No SNI (an IP-literal client), or a name not ours: still served. */
+	CHECK_INT(handshake(sctx, cctx, NULL, NULL, &c, &s), 1);
+	if (s != NULL)
+		CHECK(SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) == NULL);
+	SSL_free(c);
+	SSL_free(s);
+	CHECK_INT(handshake(sctx, cctx, "other.example", NULL, &c, &s), 1);
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(cctx);
+
+	/* TLS 1.2 still works, with an AEAD suite. */
+	cctx = client_ctx(TLS1_2_VERSION);
+	CHECK(cctx != NULL);
+	CHECK_INT(handshake(sctx, cctx, "localhost", NULL, &c, &s), 1);
+	if (c != NULL) {
+		CHECK_INT(SSL_version(c), TLS1_2_VERSION);
+		name = SSL_get_cipher_name(c);
+		CHECK(strncmp(name, "ECDHE-ECDSA-", 12) == 0);
+		CHECK(strstr(name, "GCM") != NULL ||
+		    strstr(name, "CHACHA20") != NULL);
+	}
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(cctx);
+
+	/*
+	 * TLS 1.1 is refused.  The client is made willing (security level
+	 * 0), and shown to connect to a server that allows 1.1, so that the
+	 * refusal is ours.
+	 */
+	cctx = client_ctx(TLS1_1_VERSION);
+	CHECK(cctx != NULL);
+	CHECK_INT(SSL_CTX_set_min_proto_version(cctx, TLS1_VERSION), 1);
+	CHECK_INT(SSL_CTX_set_cipher_list(cctx, "DEFAULT:@SECLEVEL=0"), 1);
+	old = SSL_CTX_new(TLS_server_method());
+	CHECK(old != NULL);
+	if (old != NULL) {
+		CHECK_INT(SSL_CTX_set_min_proto_version(old, TLS1_VERSION), 1);
+		CHECK_INT(SSL_CTX_set_cipher_list(old, "DEFAULT:@SECLEVEL=0"),
+		    1);
+		CHECK_INT(SSL_CTX_use_certificate(old,
+		    SSL_CTX_get0_certificate(sctx)), 1);
+		CHECK_INT(SSL_CTX_use_PrivateKey(old,
+		    SSL_CTX_get0_privatekey(sctx)), 1);
+		CHECK_INT(handshake(old, cctx, "localhost", NULL, &c, &s), 1);
+		if (c != NULL)
+			CHECK_INT(SSL_version(c), TLS1_1_VERSION);
+		SSL_free(c);
+		SSL_free(s);
+		SSL_CTX_free(old);
+	}
+	ERR_clear_error();
+	CHECK_INT(handshake(sctx, cctx, "localhost", NULL, &c, &s), 0);
+	CHECK(queue_has(SSL_R_UNSUPPORTED_PROTOCOL));
+	SSL_CTX_free(cctx);
+
+	SSL_CTX_free(sctx);
+	ERR_clear_error();
+}
+
+int
+main(void)
+{
+	if (snprintf(root, sizeof(root), "/tmp/attache-tls-XXXXXX") < 0 ||
+	    mkdtemp(root) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+
+	test_generate_and_reuse();
+	test_addresses();
+	test_long_hostname();
+	test_half_pair();
+	test_mismatch();
+	test_garbage();
+	test_no_generate();
+	test_bad_dirs();
+	test_bad_hostnames();
+	test_cleanup_on_failure();
+	test_handshakes();
+
+	if (nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		perror(root);
+	return unit_done("tls");
+}
