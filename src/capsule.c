@@ -1,0 +1,295 @@
+/* The served directory: safe path resolution beneath its root, listings. */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capsule.h"
+
+int
+capsule_open(struct capsule *c, const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	c->root = NULL;
+	c->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfd == -1) {
+		snprintf(err, errlen, "capsule %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (fstat(c->rootfd, &st) == -1 || (c->root = strdup(dir)) == NULL) {
+		snprintf(err, errlen, "capsule %s: %s", dir, strerror(errno));
+		close(c->rootfd);
+		c->rootfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+capsule_close(struct capsule *c)
+{
+	if (c->rootfd != -1)
+		close(c->rootfd);
+	c->rootfd = -1;
+	free(c->root);
+	c->root = NULL;
+}
+
+int
+capsule_path_hidden(const char *path, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (path[i] == '.' && (i == 0 || path[i - 1] == '/'))
+			return 1;
+	return 0;
+}
+
+/*
+ * Opens rel beneath rootfd.  The kernel's RESOLVE_BENEATH refuses any
+ * resolution that leaves the root, through "..", an absolute symlink or a
+ * symlink climbing out; kernels without openat2 get no symlinks at all.
+ */
+static int
+open_beneath(int rootfd, const char *rel, int flags)
+{
+	struct open_how how;
+	char buf[PATH_MAX], *seg, *next;
+	int fd, dirfd;
+	long r;
+
+	memset(&how, 0, sizeof(how));
+	/* openat2 refuses O_PATH with flags beyond these. */
+	if (!(flags & O_PATH))
+		flags |= O_NOCTTY;
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+	if (r >= 0 || errno != ENOSYS)
+		return (int)r;
+
+	if (strlen(rel) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, rel);
+	dirfd = rootfd;
+	for (seg = buf; ; seg = next) {
+		next = strchr(seg, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strcmp(seg, "..") == 0) {
+			errno = EXDEV;
+			fd = -1;
+		} else if (next == NULL || *next == '\0')
+			fd = openat(dirfd, *seg ? seg : ".",
+			    flags | O_CLOEXEC | O_NOFOLLOW);
+		else
+			fd = openat(dirfd, *seg ? seg : ".", O_RDONLY |
+			    O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (dirfd != rootfd) {
+			int saved = errno;
+
+			close(dirfd);
+			errno = saved;
+		}
+		if (fd == -1 || next == NULL || *next == '\0')
+			return fd;
+		dirfd = fd;
+	}
+}
+
+static enum capsule_result
+not_found(struct capsule_object *o, int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+	case ENAMETOOLONG:
+		o->why = "no such file";
+		return CAPSULE_NOT_FOUND;
+	case EXDEV:
+	case ELOOP:
+		o->why = "path leaves the capsule";
+		return CAPSULE_REFUSED;
+	case EACCES:
+	case EPERM:
+		o->why = "permission denied";
+		return CAPSULE_NOT_FOUND;
+	default:
+		o->why = strerror(err);
+		return CAPSULE_ERROR;
+	}
+}
+
+enum capsule_result
+capsule_resolve(const struct capsule *c, const char *path, size_t len,
+    struct capsule_object *o)
+{
+	char rel[PATH_MAX];
+	struct stat st;
+	int fd, ifd, n;
+
+	o->fd = -1;
+	o->size = 0;
+	o->why = NULL;
+	if (len == 0 || path[0] != '/' || memchr(path, '\0', len) != NULL) {
+		o->why = "not an absolute path";
+		return CAPSULE_NOT_FOUND;
+	}
+	if (capsule_path_hidden(path, len)) {
+		o->why = "dotfile";
+		return CAPSULE_REFUSED;
+	}
+	n = snprintf(rel, sizeof(rel), "%s%.*s", len == 1 ? "." : "",
+	    (int)(len - 1), path + 1);
+	if (n < 0 || (size_t)n >= sizeof(rel) - sizeof("/index.gmi")) {
+		o->why = "path too long";
+		return CAPSULE_NOT_FOUND;
+	}
+	/* O_NONBLOCK: opening a FIFO must not stall the server. */
+	if ((fd = open_beneath(c->rootfd, rel, O_RDONLY | O_NONBLOCK)) == -1)
+		return not_found(o, errno);
+	if (fstat(fd, &st) == -1) {
+		o->why = strerror(errno);
+		close(fd);
+		return CAPSULE_ERROR;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (path[len - 1] == '/') {	/* "file.gmi/" */
+			close(fd);
+			o->why = "not a directory";
+			return CAPSULE_NOT_FOUND;
+		}
+		o->fd = fd;
+		o->size = st.st_size;
+		return CAPSULE_FILE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		o->why = "not a regular file";
+		return CAPSULE_NOT_FOUND;
+	}
+	if (path[len - 1] != '/') {
+		close(fd);
+		return CAPSULE_NEED_SLASH;
+	}
+	if (len == 1)
+		strcpy(rel, "index.gmi");
+	else
+		strcat(rel, "index.gmi");
+	ifd = open_beneath(c->rootfd, rel, O_RDONLY | O_NONBLOCK);
+	if (ifd != -1 && fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
+		close(fd);
+		o->fd = ifd;
+		o->size = st.st_size;
+		return CAPSULE_DIR_INDEX;
+	}
+	if (ifd != -1)
+		close(ifd);
+	o->fd = fd;
+	return CAPSULE_DIR_LISTING;
+}
+
+static int
+dirent_cmp(const void *a, const void *b)
+{
+	const struct capsule_dirent *x = a, *y = b;
+
+	if (x->is_dir != y->is_dir)
+		return y->is_dir - x->is_dir;
+	return strcmp(x->name, y->name);
+}
+
+void
+capsule_list_free(struct capsule_dirent *ents, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ents[i].name);
+	free(ents);
+}
+
+/* Whether a directory entry is listed, and as what (via the root). */
+static int
+entry_kind(const struct capsule *c, const char *dirpath, const char *name,
+    int *is_dir)
+{
+	char rel[PATH_MAX];
+	struct stat st;
+	int fd, n;
+
+	n = snprintf(rel, sizeof(rel), "%s%s", dirpath + 1, name);
+	if (n < 0 || (size_t)n >= sizeof(rel))
+		return 0;
+	fd = open_beneath(c->rootfd, rel, O_PATH);
+	if (fd == -1)
+		return 0;
+	n = fstat(fd, &st);
+	close(fd);
+	if (n == -1 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		return 0;
+	*is_dir = S_ISDIR(st.st_mode);
+	return 1;
+}
+
+int
+capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
+    struct capsule_dirent **out, size_t *n)
+{
+	struct capsule_dirent *ents = NULL, *grown;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, is_dir;
+
+	*out = NULL;
+	*n = 0;
+	/* fdopendir takes the fd it is given: give it a copy. */
+	if ((fd = dup(dirfd)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!entry_kind(c, dirpath, de->d_name, &is_dir))
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 32;
+			grown = reallocarray(ents, cap, sizeof(*ents));
+			if (grown == NULL)
+				goto fail;
+			ents = grown;
+		}
+		if ((ents[count].name = strdup(de->d_name)) == NULL)
+			goto fail;
+		ents[count++].is_dir = is_dir;
+	}
+	if (errno != 0)
+		goto fail;
+	closedir(d);
+	if (count > 0)
+		qsort(ents, count, sizeof(*ents), dirent_cmp);
+	*out = ents;
+	*n = count;
+	return 0;
+fail:
+	closedir(d);
+	capsule_list_free(ents, count);
+	return -1;
+}

@@ -1,0 +1,61 @@
+/* The served directory: safe path resolution beneath its root, listings. */
+#ifndef ATTACHE_CAPSULE_H
+#define ATTACHE_CAPSULE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+struct capsule {
+	int	 rootfd;		/* O_PATH-less directory fd of the root */
+	char	*root;			/* as given, for messages */
+};
+
+enum capsule_result {
+	CAPSULE_FILE,		/* fd: a regular file */
+	CAPSULE_DIR_INDEX,	/* fd: the directory's index.gmi */
+	CAPSULE_DIR_LISTING,	/* fd: the directory itself (no index.gmi) */
+	CAPSULE_NEED_SLASH,	/* a directory named without its trailing '/' */
+	CAPSULE_NOT_FOUND,
+	CAPSULE_REFUSED,	/* dotfile or a way out of the root */
+	CAPSULE_ERROR		/* the system failed; see why */
+};
+
+struct capsule_object {
+	int		 fd;	/* -1 unless FILE, DIR_INDEX or DIR_LISTING */
+	off_t		 size;
+	const char	*why;	/* for the log, when not found/refused/error */
+};
+
+struct capsule_dirent {
+	char	*name;
+	int	 is_dir;
+};
+
+/* Opens the root directory; on failure err says why, naming it. */
+int	capsule_open(struct capsule *c, const char *dir, char *err,
+	    size_t errlen);
+void	capsule_close(struct capsule *c);
+
+/*
+ * Resolves an absolute, decoded path without dot segments (as
+ * gemini_request_parse makes them) beneath the root.  Symlinks are followed
+ * only while they stay beneath it; any segment starting with '.' is refused.
+ * The caller owns o->fd.
+ */
+enum capsule_result capsule_resolve(const struct capsule *c,
+	    const char *path, size_t len, struct capsule_object *o);
+
+/*
+ * Lists the directory open at dirfd, whose capsule path is dirpath: regular
+ * files and directories only, dotfiles and symlinks leading out of the root
+ * left out; directories first, then files, each sorted by name.  Returns
+ * 0 and a malloc'ed array, or -1.
+ */
+int	capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
+	    struct capsule_dirent **out, size_t *n);
+void	capsule_list_free(struct capsule_dirent *ents, size_t n);
+
+/* 1 when some segment of path starts with '.'. */
+int	capsule_path_hidden(const char *path, size_t len);
+
+#endif

@@ -1,0 +1,305 @@
+/* Gopher: answers one request line from the capsule, gemtext as menus. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "capsule.h"
+#include "gopher_pages.h"
+#include "gopher_request.h"
+#include "gophermap.h"
+#include "listing.h"
+#include "log.h"
+#include "mime.h"
+#include "server.h"
+#include "uri.h"
+
+#define MENU_SOURCE_MAX	(8 * 1024 * 1024)	/* biggest page shown as a menu */
+
+static void
+gopher_options(const struct conn *c, const char *page_path,
+    struct gophermap_opts *o)
+{
+	const struct config *cfg = c->srv->cfg;
+
+	memset(o, 0, sizeof(*o));
+	o->host = cfg->hostname;
+	o->port = (unsigned)config_gopher_public_port(cfg);
+	o->width = (unsigned)cfg->gopher_width;
+	o->page_path = page_path;
+	o->gemini_host = cfg->hostname;
+	o->gemini_port = cfg->gemini_port != 0 ? (unsigned)cfg->gemini_port :
+	    1965;
+}
+
+/* Sends what body holds, recording the item type for the log. */
+static void
+gopher_send(struct conn *c, struct evbuffer *body, const char *type,
+    const char *why)
+{
+	conn_set_status(c, type, why);
+	if (conn_write_buffer(c, body) == -1)
+		log_warn("%s: cannot queue a gopher response", c->peer);
+}
+
+static void
+gopher_error(struct conn *c, const char *msg, const char *why)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct evbuffer *body;
+
+	if ((body = evbuffer_new()) == NULL ||
+	    gophermap_error(body, msg, cfg->hostname,
+	    (unsigned)config_gopher_public_port(cfg)) == -1) {
+		log_warn("%s: out of memory for an error menu", c->peer);
+		conn_set_status(c, "3", why);
+	} else
+		gopher_send(c, body, "3", why);
+	if (body != NULL)
+		evbuffer_free(body);
+}
+
+/* Reads a whole gemtext page (bounded) to render it. */
+static char *
+read_page(int fd, off_t size, size_t *len, const char **why)
+{
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+
+	if (size > MENU_SOURCE_MAX) {
+		*why = "page too large for a menu";
+		return NULL;
+	}
+	if ((buf = malloc((size_t)size + 1)) == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	while (n < (size_t)size) {
+		r = read(fd, buf + n, (size_t)size - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;		/* shrank while read: show what is there */
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
+static void
+gopher_page(struct conn *c, int fd, off_t size, const char *page_path)
+{
+	struct gophermap_opts o;
+	struct evbuffer *body;
+	const char *why = NULL;
+	char *src;
+	size_t len;
+
+	src = read_page(fd, size, &len, &why);
+	close(fd);
+	if (src == NULL) {
+		gopher_error(c, "Cannot show this page", why);
+		return;
+	}
+	gopher_options(c, page_path, &o);
+	if ((body = evbuffer_new()) == NULL ||
+	    gophermap_render(body, src, len, &o) == -1)
+		gopher_error(c, "Server out of memory", "out of memory");
+	else
+		gopher_send(c, body, "1", NULL);
+	if (body != NULL)
+		evbuffer_free(body);
+	free(src);
+}
+
+static int
+listing_menu(struct evbuffer *out, const char *dirpath,
+    const struct capsule_dirent *ents, size_t n, const struct gophermap_opts *o)
+{
+	char shown[PATH_MAX + 16], sel[PATH_MAX + NAME_MAX + 2];
+	const char *parent_end;
+	size_t i;
+	int len;
+
+	listing_display_name(dirpath, shown + 9, sizeof(shown) - 9);
+	memcpy(shown, "Index of ", 9);
+	if (gophermap_info(out, shown, strlen(shown), o) == -1 ||
+	    gophermap_info(out, "", 0, o) == -1)
+		return -1;
+	if (strcmp(dirpath, "/") != 0) {
+		/* The parent: dirpath up to and with its next-to-last '/'. */
+		parent_end = dirpath + strlen(dirpath) - 1;
+		while (parent_end > dirpath && parent_end[-1] != '/')
+			parent_end--;
+		if (gophermap_item(out, '1', "Parent directory", 16, dirpath,
+		    (size_t)(parent_end - dirpath), o->host, o->port) == -1)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		len = snprintf(sel, sizeof(sel), "%s%s%s", dirpath,
+		    ents[i].name, ents[i].is_dir ? "/" : "");
+		if (len < 0 || (size_t)len >= sizeof(sel) ||
+		    (size_t)len > GOPHER_REQUEST_MAX)
+			continue;
+		listing_display_name(ents[i].name, shown, sizeof(shown) - 1);
+		if (ents[i].is_dir)
+			strcat(shown, "/");
+		if (gophermap_item(out, ents[i].is_dir ? '1' :
+		    mime_gopher_type(ents[i].name, strlen(ents[i].name)),
+		    shown, strlen(shown), sel, (size_t)len, o->host,
+		    o->port) == -1)
+			return -1;
+	}
+	if (n == 0 && gophermap_info(out, "(empty)", 7, o) == -1)
+		return -1;
+	return gophermap_end(out);
+}
+
+static void
+gopher_listing(struct conn *c, const char *path, int dirfd)
+{
+	struct capsule_dirent *ents;
+	struct gophermap_opts o;
+	struct evbuffer *body;
+	size_t n;
+
+	if (capsule_list(&c->srv->capsule, path, dirfd, &ents, &n) == -1) {
+		gopher_error(c, "Cannot list this directory",
+		    "cannot list directory");
+		return;
+	}
+	gopher_options(c, path, &o);
+	if ((body = evbuffer_new()) == NULL ||
+	    listing_menu(body, path, ents, n, &o) == -1)
+		gopher_error(c, "Server out of memory", "out of memory");
+	else
+		gopher_send(c, body, "1", NULL);
+	if (body != NULL)
+		evbuffer_free(body);
+	capsule_list_free(ents, n);
+}
+
+static void
+gopher_path(struct conn *c, const char *selector, size_t sellen)
+{
+	char path[GOPHER_REQUEST_MAX + sizeof("/index.gmi") + 2];
+	struct capsule_object o;
+	const char *name;
+	size_t len;
+	char type[2];
+
+	/* The selector is the Gemini path, without percent-encoding. */
+	len = 0;
+	if (sellen == 0 || selector[0] != '/')
+		path[len++] = '/';
+	memcpy(path + len, selector, sellen);
+	len = uri_remove_dot_segments(path, len + sellen);
+again:
+	switch (capsule_resolve(&c->srv->capsule, path, len, &o)) {
+	case CAPSULE_FILE:
+		name = strrchr(path, '/') + 1;
+		if (mime_is_gemtext(name, strlen(name))) {
+			gopher_page(c, o.fd, o.size, path);
+			return;
+		}
+		type[0] = mime_gopher_type(name, strlen(name));
+		type[1] = '\0';
+		conn_set_status(c, type, NULL);
+		conn_send_file(c, o.fd, o.size);
+		return;
+	case CAPSULE_DIR_INDEX:
+		/* Links in index.gmi resolve against the directory. */
+		strcpy(path + len, "index.gmi");
+		gopher_page(c, o.fd, o.size, path);
+		return;
+	case CAPSULE_DIR_LISTING:
+		gopher_listing(c, path, o.fd);
+		close(o.fd);
+		return;
+	case CAPSULE_NEED_SLASH:
+		/* Gopher has no redirect: serve the directory itself. */
+		path[len++] = '/';
+		path[len] = '\0';
+		goto again;
+	case CAPSULE_NOT_FOUND:
+	case CAPSULE_REFUSED:
+		gopher_error(c, "Not found", o.why);
+		return;
+	case CAPSULE_ERROR:
+		gopher_error(c, "Server error", o.why);
+		return;
+	}
+}
+
+static void
+gopher_request(struct conn *c, const char *line, size_t len)
+{
+	const struct config *cfg = c->srv->cfg;
+	struct gopher_request req;
+	struct evbuffer *body;
+	int r;
+
+	if (gopher_request_parse(line, len, &req) == -1) {
+		gopher_error(c, "Bad request", "NUL in selector");
+		return;
+	}
+	if (req.plus == GOPHER_PLUS_DIR || req.plus == GOPHER_PLUS_ATTR) {
+		/* The UMN client's first question: answer, then plain Gopher. */
+		if ((body = evbuffer_new()) == NULL ||
+		    gopherplus_dollar_reply(body, cfg->hostname,
+		    (unsigned)config_gopher_public_port(cfg)) == -1)
+			gopher_error(c, "Server out of memory", "out of memory");
+		else
+			gopher_send(c, body, "+", NULL);
+		if (body != NULL)
+			evbuffer_free(body);
+		return;
+	}
+	switch (req.target) {
+	case GOPHER_TARGET_CAPS:
+		if ((body = evbuffer_new()) == NULL ||
+		    gopher_caps(body, ATTACHE_VERSION) == -1)
+			gopher_error(c, "Server out of memory", "out of memory");
+		else
+			gopher_send(c, body, "0", NULL);
+		break;
+	case GOPHER_TARGET_URL:
+		if ((body = evbuffer_new()) == NULL) {
+			gopher_error(c, "Server out of memory", "out of memory");
+			return;
+		}
+		r = gopher_url_page(body, req.url, req.urllen);
+		if (r == 0)
+			gopher_send(c, body, "h", NULL);
+		else if (r == GOPHER_PAGE_REFUSED)
+			gopher_error(c, "URL not allowed", "URL: scheme refused");
+		else
+			gopher_error(c, "Server out of memory", "out of memory");
+		break;
+	case GOPHER_TARGET_PATH:
+	default:
+		gopher_path(c, req.selector, req.sellen);
+		return;
+	}
+	evbuffer_free(body);
+}
+
+static void
+gopher_too_long(struct conn *c)
+{
+	gopher_error(c, "Request too long", "request longer than 1024 bytes");
+}
+
+const struct protocol gopher_protocol = {
+	.name = "gopher",
+	.tls = 0,
+	.request = gopher_request,
+	.too_long = gopher_too_long,
+};

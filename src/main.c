@@ -1,0 +1,161 @@
+/* attache: a Gemini and Gopher server for one capsule directory. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "check.h"
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "tls.h"
+
+static void
+stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	(void)what;
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopexit(base, NULL);
+}
+
+/* 1 when neither file of the certificate pair exists yet. */
+static int
+cert_pair_absent(const struct config *cfg)
+{
+	char crt[4096], key[4096];
+
+	if (snprintf(crt, sizeof(crt), "%s/%s.crt", cfg->certs,
+	    cfg->hostname) >= (int)sizeof(crt) ||
+	    snprintf(key, sizeof(key), "%s/%s.key", cfg->certs,
+	    cfg->hostname) >= (int)sizeof(key))
+		return 0;
+	return access(crt, F_OK) == -1 && access(key, F_OK) == -1;
+}
+
+/* --check: every problem on its own line; the exit status says if any. */
+static int
+run_check(const struct config *cfg)
+{
+	struct check_counts n = { 0, 0 };
+	char err[1024];
+	SSL_CTX *ctx;
+
+	check_options(cfg, stdout, &n);
+	/* A missing pair is no problem: the first start generates it. */
+	if (cfg->gemini_port != 0 && !cert_pair_absent(cfg)) {
+		ctx = tls_context_new(cfg->certs, cfg->hostname, 0, NULL,
+		    err, sizeof(err));
+		if (ctx == NULL) {
+			printf("%s\n", err);
+			n.errors++;
+		}
+		SSL_CTX_free(ctx);
+	}
+	printf("%d error%s, %d warning%s\n", n.errors, n.errors == 1 ? "" :
+	    "s", n.warnings, n.warnings == 1 ? "" : "s");
+	return n.errors > 0 ? 1 : 0;
+}
+
+static void
+print_urls(const struct config *cfg)
+{
+	const char *h = cfg->hostname;
+	int v6 = strchr(h, ':') != NULL;
+
+	if (cfg->gemini_port != 0)
+		log_info("serving %s on gemini://%s%s%s%s%.0d/", cfg->capsule,
+		    v6 ? "[" : "", h, v6 ? "]" : "",
+		    cfg->gemini_port != 1965 ? ":" : "",
+		    cfg->gemini_port != 1965 ? cfg->gemini_port : 0);
+	if (cfg->gopher_port != 0)
+		log_info("serving %s on gopher://%s%s%s:%d/", cfg->capsule,
+		    v6 ? "[" : "", h, v6 ? "]" : "",
+		    config_gopher_public_port(cfg));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	struct tls_cert_info info;
+	struct server srv;
+	struct event_base *base = NULL;
+	struct event *ev_int = NULL, *ev_term = NULL;
+	SSL_CTX *ctx = NULL;
+	char err[1024];
+	int status = 1;
+
+	config_defaults(&cfg);
+	switch (config_parse_args(&cfg, argc, argv, stderr)) {
+	case CONFIG_HELP:
+		config_usage(stdout);
+		return 0;
+	case CONFIG_VERSION:
+		printf("attache %s\n", ATTACHE_VERSION);
+		return 0;
+	case CONFIG_ERROR:
+		return 1;
+	case CONFIG_RUN:
+		break;
+	}
+	if (cfg.check)
+		return run_check(&cfg);
+
+	/* A client that goes away mid-write must not kill the server. */
+	signal(SIGPIPE, SIG_IGN);
+	if (check_path_inside(cfg.certs, cfg.capsule)) {
+		fprintf(stderr, "attache: %s: certificate directory is inside "
+		    "the capsule %s; refusing to serve its keys\n", cfg.certs,
+		    cfg.capsule);
+		return 1;
+	}
+	if (cfg.gemini_port != 0) {
+		ctx = tls_context_new(cfg.certs, cfg.hostname, 1, &info, err,
+		    sizeof(err));
+		if (ctx == NULL) {
+			fprintf(stderr, "attache: %s\n", err);
+			return 1;
+		}
+		log_info("%s certificate %s, SHA-256 fingerprint %s",
+		    info.generated ? "generated" : "loaded", info.crt_path,
+		    info.fingerprint);
+	}
+	if ((base = event_base_new()) == NULL) {
+		fprintf(stderr, "attache: cannot create the event loop\n");
+		goto out;
+	}
+	if (server_init(&srv, base, &cfg, ctx, err, sizeof(err)) == -1) {
+		fprintf(stderr, "attache: %s\n", err);
+		server_free(&srv);
+		goto out;
+	}
+	ev_int = evsignal_new(base, SIGINT, stop_cb, base);
+	ev_term = evsignal_new(base, SIGTERM, stop_cb, base);
+	if (ev_int == NULL || ev_term == NULL || evsignal_add(ev_int, NULL) ||
+	    evsignal_add(ev_term, NULL)) {
+		fprintf(stderr, "attache: cannot handle signals\n");
+		server_free(&srv);
+		goto out;
+	}
+	print_urls(&cfg);
+	if (event_base_dispatch(base) == -1)
+		log_warn("event loop failed");
+	else
+		status = 0;
+	server_free(&srv);
+out:
+	if (ev_int != NULL)
+		event_free(ev_int);
+	if (ev_term != NULL)
+		event_free(ev_term);
+	if (base != NULL)
+		event_base_free(base);
+	SSL_CTX_free(ctx);
+	return status;
+}

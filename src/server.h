@@ -1,0 +1,110 @@
+/* Listeners and the connection life cycle, shared by both protocols. */
+#ifndef ATTACHE_SERVER_H
+#define ATTACHE_SERVER_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include "capsule.h"
+#include "config.h"
+
+struct event_base;
+struct evconnlistener;
+struct bufferevent;
+struct evbuffer;
+struct event;
+struct conn;
+
+#define REQUEST_MAX		1024	/* bytes of request line, both protocols */
+#define REQUEST_TIMEOUT_SEC	10	/* whole request, TLS handshake included */
+#define WRITE_TIMEOUT_SEC	30	/* no write progress for this long: drop */
+#define LINGER_TIMEOUT_SEC	2	/* after the response, wait for the client's close */
+
+/* What a protocol does with a connection's request. */
+struct protocol {
+	const char	*name;		/* "gemini", "gopher": for the log */
+	int		 tls;
+	/* Answers one request line (without its line end). */
+	void		(*request)(struct conn *, const char *line, size_t len);
+	/* Answers a request line longer than REQUEST_MAX. */
+	void		(*too_long)(struct conn *);
+};
+
+extern const struct protocol gemini_protocol;
+extern const struct protocol gopher_protocol;
+
+struct listener {
+	struct server		*srv;
+	const struct protocol	*proto;
+	struct evconnlistener	*evl;
+	int			 port;
+	char			 addr[INET6_ADDRSTRLEN];
+};
+
+TAILQ_HEAD(conn_list, conn);
+
+struct server {
+	struct event_base	*base;
+	const struct config	*cfg;
+	SSL_CTX			*tls;
+	struct capsule		 capsule;
+	struct listener		*listeners;
+	size_t			 nlisteners;
+	struct conn_list	 conns;
+	size_t			 nconns;
+};
+
+enum conn_state {
+	CONN_READING,		/* TLS handshake and request line */
+	CONN_WRITING,		/* response queued, file streaming */
+	CONN_SHUTTING,		/* waiting to send TLS close_notify */
+	CONN_CLOSING		/* response sent; waiting for the client's close */
+};
+
+/* One client connection; everything it needs lives here. */
+struct conn {
+	struct server		*srv;
+	const struct listener	*listener;
+	struct bufferevent	*bev;
+	struct event		*timer;		/* request deadline, then linger */
+	struct event		*shutdown_ev;	/* retries of close_notify */
+	enum conn_state		 state;
+	int			 fd;
+	int			 file_fd;	/* file streamed after the output, or -1 */
+	off_t			 file_left;
+	size_t			 bytes_out;	/* bytes queued for the client */
+	struct timespec		 started;
+	char			 peer[INET6_ADDRSTRLEN];
+	char			 local[INET6_ADDRSTRLEN];
+	char			 status[8];	/* for the access log */
+	const char		*why;		/* for the access log */
+	size_t			 reqlen;
+	char			 req[REQUEST_MAX + 2];
+	TAILQ_ENTRY(conn)	 entry;
+};
+
+/*
+ * Binds every listener the configuration asks for; on failure err says
+ * which address and port and why.  The server takes nothing it is given.
+ */
+int	server_init(struct server *s, struct event_base *base,
+	    const struct config *cfg, SSL_CTX *tls, char *err, size_t errlen);
+/* Closes listeners and drops every connection. */
+void	server_free(struct server *s);
+
+/* Responding, for protocol handlers; all of it is sent before the close. */
+int	conn_write(struct conn *c, const void *data, size_t len);
+int	conn_printf(struct conn *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	conn_write_buffer(struct conn *c, struct evbuffer *buf);
+/* Sends size bytes of fd after what is queued; takes fd. */
+void	conn_send_file(struct conn *c, int fd, off_t size);
+/* Records the status (and why, when it failed) for the access log. */
+void	conn_set_status(struct conn *c, const char *status, const char *why);
+
+#endif

@@ -1,0 +1,227 @@
+"""Shared fixtures: start the real attache binary on free loopback ports with
+a temporary capsule and certificate directory, and talk to it as clients do."""
+import os
+import pathlib
+import signal
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("ATTACHE_BIN", str(ROOT / "attache"))
+# Under ASan freed memory sits in a quarantine, so RSS says nothing there.
+SANITIZED = os.environ.get("ATTACHE_SANITIZE") == "1"
+SECRET = b"TOPSECRET-OUTSIDE-THE-CAPSULE"
+DOTSECRET = b"DOTFILE-SECRET-BYTES"
+
+
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, host="127.0.0.1", timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def make_capsule(base: pathlib.Path) -> pathlib.Path:
+    """A capsule with one of everything the tests need."""
+    cap = base / "capsule"
+    cap.mkdir()
+    outside = base / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(SECRET)
+    (cap / "index.gmi").write_text("# Test capsule\n\nHello.\n=> page.gmi A page\n")
+    (cap / "page.gmi").write_text("# A page\n\nSome text.\n")
+    (cap / "page.gemini").write_text("# Another\n")
+    (cap / "hello.txt").write_text("hello, world\n")
+    (cap / "empty.txt").write_bytes(b"")
+    for ext in ["md", "html", "css", "xml", "json", "png", "jpg", "gif",
+                "svg", "webp", "pdf", "zip", "mp3", "ogg", "bin", "JPG"]:
+        (cap / f"file.{ext}").write_bytes(b"x" + ext.encode())
+    (cap / "noext").write_bytes(b"no extension")
+    (cap / ".secret").write_bytes(DOTSECRET)
+    (cap / ".git").mkdir()
+    (cap / ".git" / "config").write_bytes(DOTSECRET)
+    sub = cap / "sub"
+    sub.mkdir()
+    (sub / "b.txt").write_text("b\n")
+    (sub / "a.gmi").write_text("# a\n")
+    (sub / "z dir").mkdir()
+    (sub / "dir2").mkdir()
+    (sub / ".hidden").write_bytes(DOTSECRET)
+    (sub / "caf\u00e9 & co.gmi").write_text("# caf\u00e9\n")
+    (sub / "link-in.txt").symlink_to("b.txt")
+    (sub / "link-out.txt").symlink_to(outside / "secret.txt")
+    (sub / "link-out-rel.txt").symlink_to("../../outside/secret.txt")
+    os.mkfifo(sub / "fifo")
+    withindex = cap / "withindex"
+    withindex.mkdir()
+    (withindex / "index.gmi").write_text("# With index\n")
+    (withindex / "other.txt").write_text("other\n")
+    (cap / "my dir").mkdir()
+    (cap / "my dir" / "index.gmi").write_text("# Spaced\n")
+    (cap / "outlink").symlink_to(outside)
+    (cap / "abslink.txt").symlink_to(outside / "secret.txt")
+    (cap / "dot-target.txt").symlink_to(".secret")
+    return cap
+
+
+class Server:
+    def __init__(self, tmp_path, extra_args=(), capsule=None, certs=None,
+                 gemini=True, gopher=True, hostname="localhost",
+                 listen=("127.0.0.1",)):
+        self.tmp = tmp_path
+        self.capsule = capsule or make_capsule(tmp_path)
+        self.certs = certs or (tmp_path / "certs")
+        self.hostname = hostname
+        self.gemini_port = free_port() if gemini else 0
+        self.gopher_port = free_port() if gopher else 0
+        self.logpath = tmp_path / f"attache-{time.monotonic_ns()}.log"
+        args = [BIN, "--capsule", str(self.capsule), "--certs", str(self.certs),
+                "--hostname", hostname,
+                "--gemini-port", str(self.gemini_port),
+                "--gopher-port", str(self.gopher_port)]
+        for a in listen:
+            args += ["--listen", a]
+        args += list(extra_args)
+        self.args = args
+        self.logfile = open(self.logpath, "wb")
+        self.proc = subprocess.Popen(args, stdout=self.logfile,
+                                     stderr=subprocess.STDOUT)
+        host = listen[0]
+        for port in (self.gemini_port, self.gopher_port):
+            if port and not wait_port(port, host):
+                self.stop()
+                raise RuntimeError("attache did not start:\n" + self.log())
+
+    def log(self):
+        if not self.logfile.closed:
+            self.logfile.flush()
+        return self.logpath.read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logfile.close()
+        return self.proc.returncode
+
+    # --- Gemini ---------------------------------------------------------
+    def gemini_raw(self, request: bytes, sni="localhost", host="127.0.0.1",
+                   port=None, timeout=15, chunks=None, ctx=None):
+        """Sends raw request bytes; returns (response bytes, close_notify)."""
+        return gemini_raw(port or self.gemini_port, request, sni=sni,
+                          host=host, timeout=timeout, chunks=chunks, ctx=ctx)
+
+    def gemini(self, url: str, **kw):
+        data, notify = self.gemini_raw(url.encode() + b"\r\n", **kw)
+        header, _, body = data.partition(b"\r\n")
+        return header.decode("utf-8", "replace"), body, notify
+
+    def url(self, path="/"):
+        return f"gemini://{self.hostname}:{self.gemini_port}{path}"
+
+    # --- Gopher ---------------------------------------------------------
+    def gopher_raw(self, request: bytes, host="127.0.0.1", timeout=15):
+        with socket.create_connection((host, self.gopher_port),
+                                      timeout=timeout) as s:
+            s.sendall(request)
+            return read_all(s)
+
+    def assert_memory_flat(self, before_kb, after_kb, limit_kb=16 * 1024):
+        if not SANITIZED:
+            assert after_kb - before_kb < limit_kb, (before_kb, after_kb)
+
+    def rss_kb(self, field="VmHWM"):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        return None
+
+
+def client_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def read_all(sock):
+    out = bytearray()
+    while True:
+        b = sock.recv(65536)
+        if not b:
+            return bytes(out)
+        out += b
+
+
+def gemini_raw(port, request, sni="localhost", host="127.0.0.1", timeout=15,
+               chunks=None, ctx=None):
+    ctx = ctx or client_context()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    raw = socket.socket(family, socket.SOCK_STREAM)
+    raw.settimeout(timeout)
+    raw.connect((host, port))
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # suppress_ragged_eofs=False: a close without close_notify raises.
+    with ctx.wrap_socket(raw, server_hostname=sni,
+                         suppress_ragged_eofs=False) as s:
+        if chunks:
+            for i in range(0, len(request), chunks):
+                s.sendall(request[i:i + chunks])
+                time.sleep(0.01)
+        else:
+            s.sendall(request)
+        out = bytearray()
+        notify = True
+        while True:
+            try:
+                b = s.recv(65536)
+            except ssl.SSLEOFError:
+                notify = False
+                break
+            if not b:
+                break
+            out += b
+        return bytes(out), notify
+
+
+@pytest.fixture
+def server(tmp_path):
+    servers = []
+
+    def start(**kw):
+        s = Server(tmp_path, **kw)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        rc = s.stop()
+        log = s.log()
+        assert "ERROR: AddressSanitizer" not in log, log
+        assert "runtime error:" not in log, log
+        assert rc == 0, f"attache exited with {rc}:\n{log}"
+
+
+@pytest.fixture
+def srv(server):
+    """One server with both protocols on the default test capsule."""
+    return server()
