@@ -44,8 +44,11 @@ gemini_host_matches(const char *host, size_t len,
 	unsigned char a[16], b[16];
 	size_t namelen = strlen(t->hostname);
 
+	/* "example.org." is the same name as "example.org", either side. */
 	if (len > 0 && host[len - 1] == '.')
 		len--;
+	if (namelen > 0 && t->hostname[namelen - 1] == '.')
+		namelen--;
 	if (len == namelen && len > 0 &&
 	    strncasecmp(host, t->hostname, len) == 0)
 		return 1;
@@ -56,22 +59,6 @@ gemini_host_matches(const char *host, size_t len,
 	return t->local_addr != NULL &&
 	    ip_parse(t->local_addr, strlen(t->local_addr), b) == 0 &&
 	    memcmp(a, b, 16) == 0;
-}
-
-static int
-port_matches(const struct uri_span *port, unsigned want)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (port->ptr == NULL || port->len == 0)
-		return 1;		/* "host" and "host:" mean the default */
-	for (i = 0; i < port->len; i++) {
-		v = v * 10 + (unsigned)(port->ptr[i] - '0');
-		if (v > 65535)
-			return 0;
-	}
-	return v == want;
 }
 
 int
@@ -117,7 +104,8 @@ gemini_request_parse(const char *line, size_t len,
 			return refuse(req, 59, "percent-encoded host");
 	if (!gemini_host_matches(u.host.ptr, u.host.len, t))
 		return refuse(req, 53, "host not served");
-	if (!port_matches(&u.port, t->port))
+	/* "host" and "host:" mean the default port: ours. */
+	if (uri_port(&u, t->port) != t->port)
 		return refuse(req, 53, "port not served");
 
 	switch (uri_percent_decode(u.path.ptr, u.path.len, req->path,

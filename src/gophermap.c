@@ -11,13 +11,13 @@
 #include "gopher_pages.h"
 #include "gopher_request.h"
 #include "gophermap.h"
+#include "link.h"
 #include "mime.h"
 #include "uri.h"
 #include "utf8.h"
 #include "width.h"
 
 #define TAB_STOP	8
-#define GEMINI_PORT	1965
 #define GOPHER_PORT	70
 
 /*
@@ -303,83 +303,6 @@ pre_line(struct ctx *c, const char *s, size_t len)
 	put_tail(&c->w, c->host, c->hostlen, c->port);
 }
 
-static int
-has_line_break(const char *s, size_t len)
-{
-	return memchr(s, '\t', len) != NULL || memchr(s, '\r', len) != NULL ||
-	    memchr(s, '\n', len) != NULL;
-}
-
-/*
- * The selector of a local reference: ref[0..reflen) percent-decoded (left
- * as written when an escape is malformed), then resolved against base
- * with dot segments removed.  Returns its length, or -1 when no request
- * line could carry it.
- */
-static int
-local_selector(const char *base, const char *ref, size_t reflen, char *sel,
-    size_t selsz)
-{
-	char dec[GOPHER_REQUEST_MAX + 1];
-	size_t declen;
-
-	switch (uri_percent_decode(ref, reflen, dec, sizeof(dec), &declen)) {
-	case URI_DECODE_OK:
-		break;
-	case URI_DECODE_MALFORMED:
-		if (reflen >= sizeof(dec))
-			return -1;
-		memcpy(dec, ref, reflen);
-		declen = reflen;
-		break;
-	default:
-		return -1;
-	}
-	if (has_line_break(dec, declen))
-		return -1;
-	return uri_resolve_path(base, strlen(base), dec, declen, sel, selsz);
-}
-
-/* Host names equal in any case, a trailing dot on either side ignored. */
-static int
-host_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	if (alen > 0 && a[alen - 1] == '.')
-		alen--;
-	if (blen > 0 && b[blen - 1] == '.')
-		blen--;
-	return alen == blen && strncasecmp(a, b, alen) == 0;
-}
-
-/* The port of u, or dflt when it has none; 0 when out of range. */
-static unsigned
-port_of(const struct uri_ref *u, unsigned dflt)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (u->port.ptr == NULL || u->port.len == 0)
-		return dflt;
-	for (i = 0; i < u->port.len; i++) {
-		v = v * 10 + (unsigned)(u->port.ptr[i] - '0');
-		if (v > 65535)
-			return 0;
-	}
-	return (unsigned)v;
-}
-
-static int
-is_local_gemini(const struct ctx *c, const struct uri_ref *u)
-{
-	const char *h = c->o->gemini_host;
-	unsigned want = c->o->gemini_port ? c->o->gemini_port : GEMINI_PORT;
-
-	if (h == NULL || u->host.ptr == NULL || u->userinfo.ptr != NULL)
-		return 0;
-	return host_eq(u->host.ptr, u->host.len, h, strlen(h)) &&
-	    port_of(u, GEMINI_PORT) == want;
-}
-
 /* A link no item can carry: its label and URL as info text. */
 static void
 link_as_text(struct ctx *c, const struct gemtext_line *l)
@@ -434,7 +357,7 @@ gopher_item(struct ctx *c, const char *display, size_t displen,
 	size_t declen;
 	unsigned portnum;
 
-	if (u->host.len == 0 || (portnum = port_of(u, GOPHER_PORT)) == 0)
+	if (u->host.len == 0 || (portnum = uri_port(u, GOPHER_PORT)) == 0)
 		return -1;
 	snprintf(port, sizeof(port), "%u", portnum);
 	/* RFC 4266: everything after the first '/' but the fragment. */
@@ -448,7 +371,7 @@ gopher_item(struct ctx *c, const char *display, size_t displen,
 		return 0;
 	}
 	if (uri_percent_decode(p, (size_t)(end - p), dec, sizeof(dec),
-	    &declen) != URI_DECODE_OK || has_line_break(dec, declen) ||
+	    &declen) != URI_DECODE_OK || link_breaks_line(dec, declen) ||
 	    dec[0] <= ' ' || dec[0] > '~')
 		return -1;
 	put_item(&c->w, dec[0], display, displen, dec + 1, declen - 1,
@@ -459,52 +382,33 @@ gopher_item(struct ctx *c, const char *display, size_t displen,
 static void
 link_line(struct ctx *c, const struct gemtext_line *l)
 {
-	char sel[GOPHER_REQUEST_MAX + 1];
 	const char *display = l->text != NULL ? l->text : l->url;
-	size_t displen = l->text != NULL ? l->textlen : l->urllen, i;
+	size_t displen = l->text != NULL ? l->textlen : l->urllen;
 	const char *base = c->o->page_path != NULL ? c->o->page_path : "/";
-	struct uri_ref u;
-	int n = -1;
+	struct link_target t;
 
-	for (i = 0; i < l->urllen; i++)
-		if ((unsigned char)l->url[i] < 0x20 || l->url[i] == 0x7f)
-			goto text;
-	if (uri_split(l->url, l->urllen, &u) == -1)
-		goto text;
-
-	if (u.scheme.ptr == NULL && u.authority.ptr == NULL) {
-		/* Relative: a page, directory or file of this capsule. */
-		n = local_selector(base, u.path.ptr, u.path.len, sel,
-		    sizeof(sel));
-	} else if (u.scheme.ptr == NULL ||
-	    (u.scheme.len == 6 && strncasecmp(u.scheme.ptr, "gemini", 6) == 0)) {
-		if (!is_local_gemini(c, &u)) {
-			/* "//host/x" is on the page's scheme: gemini. */
-			if (url_item(c, display, displen,
-			    u.scheme.ptr == NULL ? "gemini:" : "", l->url,
-			    l->urllen) == -1)
-				goto text;
+	link_classify(l->url, l->urllen, base, c->o->gemini_host,
+	    c->o->gemini_port, &t);
+	switch (t.kind) {
+	case LINK_LOCAL:
+		if (t.pathlen > GOPHER_REQUEST_MAX)
+			break;
+		put_item(&c->w, mime_gopher_type(t.path, t.pathlen), display,
+		    displen, t.path, t.pathlen, c->host, c->hostlen, c->port);
+		return;
+	case LINK_GOPHER:
+		if (gopher_item(c, display, displen, &t.u, l->url,
+		    l->urllen) == 0)
 			return;
-		}
-		n = local_selector("/", u.path.ptr, u.path.len, sel,
-		    sizeof(sel));
-	} else if (u.scheme.len == 6 &&
-	    strncasecmp(u.scheme.ptr, "gopher", 6) == 0) {
-		if (gopher_item(c, display, displen, &u, l->url,
-		    l->urllen) == -1)
-			goto text;
-		return;
-	} else {
-		if (url_item(c, display, displen, "", l->url, l->urllen) == -1)
-			goto text;
-		return;
+		break;
+	case LINK_REMOTE:
+		if (url_item(c, display, displen, t.prefix, l->url,
+		    l->urllen) == 0)
+			return;
+		break;
+	case LINK_BAD:
+		break;
 	}
-	if (n < 0)
-		goto text;
-	put_item(&c->w, mime_gopher_type(sel, (size_t)n), display, displen,
-	    sel, (size_t)n, c->host, c->hostlen, c->port);
-	return;
-text:
 	link_as_text(c, l);
 }
 

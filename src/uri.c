@@ -101,6 +101,22 @@ uri_split(const char *s, size_t len, struct uri_ref *u)
 	return 0;
 }
 
+unsigned
+uri_port(const struct uri_ref *u, unsigned dflt)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (u->port.ptr == NULL || u->port.len == 0)
+		return dflt;
+	for (i = 0; i < u->port.len; i++) {
+		v = v * 10 + (unsigned)(u->port.ptr[i] - '0');
+		if (v > 65535)
+			return 0;
+	}
+	return (unsigned)v;
+}
+
 static int
 hexval(unsigned char c)
 {

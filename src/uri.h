@@ -35,6 +35,12 @@ struct uri_ref {
  */
 int	uri_split(const char *s, size_t len, struct uri_ref *out);
 
+/*
+ * The port of u as a number: dflt when u has none (or an empty one), 0 when
+ * it is out of range.  uri_split has checked that it is all digits.
+ */
+unsigned uri_port(const struct uri_ref *u, unsigned dflt);
+
 /* Results of uri_percent_decode. */
 enum uri_decode_result {
 	URI_DECODE_OK = 0,

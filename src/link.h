@@ -1,0 +1,42 @@
+/* Where a gemtext link leads, seen from a page of the capsule (pure). */
+#ifndef ATTACHE_LINK_H
+#define ATTACHE_LINK_H
+
+#include <stddef.h>
+
+#include "uri.h"
+
+#define LINK_PATH_MAX	1024	/* longest local path a link may name */
+
+enum link_kind {
+	LINK_LOCAL,	/* a path of this capsule, in path */
+	LINK_GOPHER,	/* a gopher:// URL, split in u */
+	LINK_REMOTE,	/* any other URL: prefix + the link's URL */
+	LINK_BAD	/* control characters, malformed, or too long */
+};
+
+struct link_target {
+	enum link_kind	 kind;
+	struct uri_ref	 u;
+	const char	*prefix;	/* "gemini:" for "//host/x", else "" */
+	char		 path[LINK_PATH_MAX + 1];
+	size_t		 pathlen;
+};
+
+/*
+ * Classifies the link URL url[0..len) of the page at base (an absolute,
+ * decoded path such as "/dir/page.gmi").  Relative references and
+ * gemini:// URLs naming gemini_host (any case, trailing dot or not) on
+ * gemini_port are local: their path is percent-decoded (left as written
+ * when an escape is malformed), resolved against base, and freed of dot
+ * segments.  A local path holding TAB, CR, LF or NUL once decoded is
+ * LINK_BAD: no request line can carry it.
+ */
+void	link_classify(const char *url, size_t len, const char *base,
+	    const char *gemini_host, unsigned gemini_port,
+	    struct link_target *t);
+
+/* 1 when s[0..len) holds a TAB, CR or LF: it cannot go in a menu field. */
+int	link_breaks_line(const char *s, size_t len);
+
+#endif
