@@ -1,24 +1,36 @@
-/* attache --check: options and capsule problems, one line each. */
+/* attache --check: reporting, and the options that cannot work. */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 
-static void
-problem(FILE *out, struct check_counts *n, int is_error, const char *where,
-    const char *msg)
+void
+check_problem(struct check_report *r, int is_error, const char *file,
+    unsigned long line, const char *fmt, ...)
 {
-	fprintf(out, "%s: %s%s\n", where, is_error ? "" : "warning: ", msg);
-	if (is_error)
-		n->errors++;
+	va_list ap;
+
+	if (line > 0)
+		fprintf(r->out, "%s:%lu: ", file, line);
 	else
-		n->warnings++;
+		fprintf(r->out, "%s: ", file);
+	if (!is_error)
+		fputs("warning: ", r->out);
+	va_start(ap, fmt);
+	vfprintf(r->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->out);
+	if (is_error)
+		r->errors++;
+	else
+		r->warnings++;
 }
 
 int
@@ -46,26 +58,24 @@ check_path_inside(const char *path, const char *dir)
 }
 
 void
-check_options(const struct config *cfg, FILE *out, struct check_counts *n)
+check_options(const struct config *cfg, struct check_report *r)
 {
 	struct stat st;
-	char msg[PATH_MAX + 64];
 
 	if (stat(cfg->capsule, &st) == -1) {
-		snprintf(msg, sizeof(msg), "capsule directory: %s",
+		check_problem(r, 1, cfg->capsule, 0, "capsule directory: %s",
 		    strerror(errno));
-		problem(out, n, 1, cfg->capsule, msg);
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		problem(out, n, 1, cfg->capsule,
+		check_problem(r, 1, cfg->capsule, 0,
 		    "capsule is not a directory");
 		return;
 	}
 	if (check_path_inside(cfg->certs, cfg->capsule))
-		problem(out, n, 1, cfg->certs, "certificate directory is "
-		    "inside the capsule: keys would be served");
+		check_problem(r, 1, cfg->certs, 0, "certificate directory is "
+		    "inside the capsule: its keys would be served");
 	if (stat(cfg->certs, &st) == 0 && !S_ISDIR(st.st_mode))
-		problem(out, n, 1, cfg->certs,
+		check_problem(r, 1, cfg->certs, 0,
 		    "certificate path is not a directory");
 }

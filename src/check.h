@@ -1,5 +1,5 @@
 /* attache --check: what would trip the server or its readers, found before
- * they do.  Each problem is printed as one line on stdout. */
+ * they do.  Each problem is one line, "file:line: message". */
 #ifndef ATTACHE_CHECK_H
 #define ATTACHE_CHECK_H
 
@@ -7,14 +7,27 @@
 
 #include "config.h"
 
-struct check_counts {
-	int	errors;
-	int	warnings;
+struct check_report {
+	FILE	*out;
+	int	 errors;
+	int	 warnings;
 };
 
-/* Options that cannot work together: capsule missing, certs inside it. */
-void	check_options(const struct config *cfg, FILE *out,
-	    struct check_counts *n);
+/* One problem; line 0 when it belongs to no line of the file. */
+void	check_problem(struct check_report *r, int is_error, const char *file,
+	    unsigned long line, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/* Options that cannot work: a capsule that is missing, certs inside it. */
+void	check_options(const struct config *cfg, struct check_report *r);
+
+/*
+ * Every file of the capsule: links to missing files or dotfiles, text that
+ * is not UTF-8, CR-only line ends, unclosed preformatted blocks, pages
+ * without a level-1 heading, preformatted lines wider than the Gopher
+ * width, no index.gmi at the root.  Symlinks are never followed out.
+ */
+void	check_capsule(const struct config *cfg, struct check_report *r);
 
 /* 1 when path (existing or not) lies inside the existing directory dir. */
 int	check_path_inside(const char *path, const char *dir);

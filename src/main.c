@@ -42,19 +42,18 @@ cert_pair_absent(const struct config *cfg)
 static int
 run_check(const struct config *cfg)
 {
-	struct check_counts n = { 0, 0 };
+	struct check_report n = { stdout, 0, 0 };
 	char err[1024];
 	SSL_CTX *ctx;
 
-	check_options(cfg, stdout, &n);
+	check_options(cfg, &n);
+	check_capsule(cfg, &n);
 	/* A missing pair is no problem: the first start generates it. */
 	if (cfg->gemini_port != 0 && !cert_pair_absent(cfg)) {
 		ctx = tls_context_new(cfg->certs, cfg->hostname, 0, NULL,
 		    err, sizeof(err));
-		if (ctx == NULL) {
-			printf("%s\n", err);
-			n.errors++;
-		}
+		if (ctx == NULL)
+			check_problem(&n, 1, cfg->certs, 0, "%s", err);
 		SSL_CTX_free(ctx);
 	}
 	printf("%d error%s, %d warning%s\n", n.errors, n.errors == 1 ? "" :

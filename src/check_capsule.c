@@ -1,0 +1,368 @@
+/* attache --check: every file of the capsule, as readers would meet it. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capsule.h"
+#include "check.h"
+#include "gemtext.h"
+#include "link.h"
+#include "mime.h"
+#include "utf8.h"
+#include "width.h"
+
+#define CHECK_DEPTH_MAX	64			/* directory nesting */
+#define CHECK_FILE_MAX	(64 * 1024 * 1024)	/* text read to check */
+#define TAB_STOP	8
+
+struct walk {
+	const struct config	*cfg;
+	struct check_report	*r;
+	struct capsule		 cap;
+	const char		*prefix;	/* capsule dir as given, no final '/' */
+	size_t			 prefixlen;
+};
+
+/* "capsule" + "/dir/page.gmi": the name an operator knows the file by. */
+static void
+display_path(const struct walk *w, const char *path, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%.*s%s", (int)w->prefixlen, w->prefix, path);
+}
+
+static char *
+read_file(int fd, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+
+	if (fstat(fd, &st) == -1 || st.st_size > CHECK_FILE_MAX)
+		return NULL;
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		return NULL;
+	while (n < (size_t)st.st_size) {
+		r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
+static unsigned long
+line_of(const char *buf, size_t off)
+{
+	unsigned long line = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++)
+		if (buf[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Offset of the first byte that is not well-formed UTF-8, or len. */
+static size_t
+utf8_error_at(const char *s, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+/* Columns of a preformatted line as a Gopher menu shows it: TABs expanded. */
+static size_t
+pre_columns(const char *s, size_t len)
+{
+	size_t col = 0, start = 0, i;
+
+	for (i = 0; i <= len; i++) {
+		if (i == len || s[i] == '\t') {
+			col += width_of(s + start, i - start);
+			if (i < len)
+				col = (col / TAB_STOP + 1) * TAB_STOP;
+			start = i + 1;
+		}
+	}
+	return col;
+}
+
+static void
+check_link(struct walk *w, const char *file, unsigned long line,
+    const char *page, const struct gemtext_line *l)
+{
+	const struct config *cfg = w->cfg;
+	struct capsule_object o;
+	struct link_target t;
+	int shown = (int)(l->urllen > 200 ? 200 : l->urllen);
+
+	link_classify(l->url, l->urllen, page, cfg->hostname,
+	    (unsigned)cfg->gemini_port, &t);
+	if (t.kind == LINK_BAD) {
+		check_problem(w->r, 0, file, line, "link %.*s cannot be "
+		    "followed (control characters or malformed)", shown,
+		    l->url);
+		return;
+	}
+	if (t.kind != LINK_LOCAL)
+		return;
+	if (capsule_path_hidden(t.path, t.pathlen)) {
+		check_problem(w->r, 1, file, line, "link to a dotfile, which "
+		    "is never served: %.*s", shown, l->url);
+		return;
+	}
+	switch (capsule_resolve(&w->cap, t.path, t.pathlen, &o)) {
+	case CAPSULE_FILE:
+	case CAPSULE_DIR_INDEX:
+	case CAPSULE_DIR_LISTING:
+		close(o.fd);
+		break;
+	case CAPSULE_NEED_SLASH:
+		check_problem(w->r, 0, file, line, "link to the directory %.*s "
+		    "without a final '/': Gopher clients will take it for a "
+		    "file", shown, l->url);
+		break;
+	case CAPSULE_NOT_FOUND:
+		check_problem(w->r, 1, file, line, "link to %s, which does not "
+		    "exist", t.path);
+		break;
+	case CAPSULE_REFUSED:
+		check_problem(w->r, 1, file, line, "link to %s, which leads "
+		    "out of the capsule", t.path);
+		break;
+	case CAPSULE_ERROR:
+		check_problem(w->r, 1, file, line, "link to %s: %s", t.path,
+		    o.why);
+		break;
+	}
+}
+
+static void
+check_gemtext(struct walk *w, const char *file, const char *page,
+    const char *buf, size_t len)
+{
+	struct gemtext_iter it;
+	struct gemtext_line l;
+	unsigned long pre_start = 0;
+	const char *cr;
+	int has_h1 = 0;
+
+	/* A CR not followed by LF: classic Mac line ends, one long line. */
+	for (cr = memchr(buf, '\r', len); cr != NULL;
+	    cr = memchr(cr + 1, '\r', len - (size_t)(cr + 1 - buf))) {
+		if ((size_t)(cr + 1 - buf) == len || cr[1] != '\n') {
+			check_problem(w->r, 1, file, line_of(buf, (size_t)(cr -
+			    buf)), "CR-only line ends: use LF or CRLF");
+			break;
+		}
+	}
+	gemtext_iter_init(&it, buf, len);
+	while (gemtext_iter_next(&it, &l)) {
+		switch (l.kind) {
+		case GT_H1:
+			has_h1 = 1;
+			break;
+		case GT_PRE_TOGGLE:
+			pre_start = it.in_pre ? it.lineno : 0;
+			break;
+		case GT_PRE_TEXT:
+			if (pre_columns(l.text, l.textlen) >
+			    (size_t)w->cfg->gopher_width)
+				check_problem(w->r, 0, file, it.lineno,
+				    "preformatted line of %zu columns, wider "
+				    "than %d: Gopher clients will cut it",
+				    pre_columns(l.text, l.textlen),
+				    w->cfg->gopher_width);
+			break;
+		case GT_LINK:
+			check_link(w, file, it.lineno, page, &l);
+			break;
+		default:
+			break;
+		}
+	}
+	if (it.in_pre)
+		check_problem(w->r, 1, file, pre_start,
+		    "preformatted block never closed");
+	if (!has_h1)
+		check_problem(w->r, 0, file, 1, "no level-1 heading (# ...)");
+}
+
+static void
+check_file(struct walk *w, int dirfd, const char *name, const char *path)
+{
+	char file[PATH_MAX + 64];
+	const char *mime;
+	size_t len, bad;
+	char *buf;
+	int fd;
+
+	mime = mime_type(name, strlen(name));
+	if (strncmp(mime, "text/", 5) != 0)
+		return;		/* binary: nothing a reader trips on */
+	display_path(w, path, file, sizeof(file));
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		check_problem(w->r, 1, file, 0, "cannot read: %s",
+		    strerror(errno));
+		return;
+	}
+	buf = read_file(fd, &len);
+	close(fd);
+	if (buf == NULL) {
+		check_problem(w->r, 0, file, 0, "too large or unreadable to "
+		    "check");
+		return;
+	}
+	if ((bad = utf8_error_at(buf, len)) < len)
+		check_problem(w->r, 1, file, line_of(buf, bad),
+		    "not valid UTF-8 (byte 0x%02x)", (unsigned char)buf[bad]);
+	if (mime_is_gemtext(name, strlen(name)))
+		check_gemtext(w, file, path, buf, len);
+	free(buf);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names of dirfd's entries, dotfiles left out, sorted; NULL on failure. */
+static char **
+sorted_names(int dirfd, size_t *n)
+{
+	char **names = NULL, **grown;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dirfd)) == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((grown = reallocarray(names, cap,
+			    sizeof(*names))) == NULL)
+				goto fail;
+			names = grown;
+		}
+		if ((names[count] = strdup(de->d_name)) == NULL)
+			goto fail;
+		count++;
+	}
+	closedir(d);
+	qsort(names, count, sizeof(*names), name_cmp);
+	*n = count;
+	if (names == NULL)
+		names = calloc(1, sizeof(*names));
+	return names;
+fail:
+	closedir(d);
+	while (count > 0)
+		free(names[--count]);
+	free(names);
+	return NULL;
+}
+
+static void
+walk_dir(struct walk *w, int dirfd, const char *dirpath, int depth)
+{
+	char path[PATH_MAX], file[PATH_MAX + 64], **names;
+	struct capsule_object o;
+	struct stat st;
+	size_t i, n = 0;
+	int fd;
+
+	display_path(w, dirpath, file, sizeof(file));
+	if (depth > CHECK_DEPTH_MAX) {
+		check_problem(w->r, 0, file, 0, "nested too deep; not checked");
+		return;
+	}
+	if ((names = sorted_names(dirfd, &n)) == NULL) {
+		check_problem(w->r, 1, file, 0, "cannot list: %s",
+		    strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (snprintf(path, sizeof(path), "%s%s", dirpath, names[i]) >=
+		    (int)sizeof(path) - 1 ||
+		    fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			/* Its target is checked where it lives, if inside. */
+			if (capsule_resolve(&w->cap, path, strlen(path), &o) ==
+			    CAPSULE_REFUSED) {
+				display_path(w, path, file, sizeof(file));
+				check_problem(w->r, 0, file, 0, "symlink leads "
+				    "out of the capsule: never served");
+			}
+			if (o.fd != -1)
+				close(o.fd);
+		} else if (S_ISDIR(st.st_mode)) {
+			fd = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			if (fd == -1)
+				continue;
+			strcat(path, "/");
+			walk_dir(w, fd, path, depth + 1);
+			close(fd);
+		} else if (S_ISREG(st.st_mode))
+			check_file(w, dirfd, names[i], path);
+		free(names[i]);
+	}
+	for (; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+void
+check_capsule(const struct config *cfg, struct check_report *r)
+{
+	struct walk w;
+	struct stat st;
+	char err[PATH_MAX + 64];
+
+	memset(&w, 0, sizeof(w));
+	w.cfg = cfg;
+	w.r = r;
+	w.prefix = cfg->capsule;
+	w.prefixlen = strlen(cfg->capsule);
+	while (w.prefixlen > 1 && w.prefix[w.prefixlen - 1] == '/')
+		w.prefixlen--;
+	if (capsule_open(&w.cap, cfg->capsule, err, sizeof(err)) == -1)
+		return;		/* check_options has said why */
+	if (fstatat(w.cap.rootfd, "index.gmi", &st, 0) == -1 ||
+	    !S_ISREG(st.st_mode))
+		check_problem(r, 1, cfg->capsule, 0, "no index.gmi at the "
+		    "root: the home page of both protocols would be a listing");
+	walk_dir(&w, w.cap.rootfd, "/", 0);
+	capsule_close(&w.cap);
+}
