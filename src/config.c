@@ -40,6 +40,7 @@ config_defaults(struct config *c)
 	c->gemini_port = 1965;
 	c->gopher_port = 70;
 	c->gopher_width = 67;
+	c->lang = "en";		/* the shipped capsule is in English */
 }
 
 void
@@ -56,7 +57,8 @@ config_usage(FILE *stream)
 "  --gopher-port N         Gopher port (default 70; 0 turns Gopher off)\n"
 "  --gopher-public-port N  Gopher port shown in menus (default: --gopher-port)\n"
 "  --gopher-width N        wrap width of Gopher menus (default 67)\n"
-"  --lang TAG              language added to text/gemini responses\n"
+"  --lang TAG              lang= of text/gemini responses (default en;\n"
+"                          \"none\" leaves it out)\n"
 "  --check                 check options and capsule, print problems, exit\n"
 "  --help                  this text\n"
 "  --version               print the version\n", stream);
@@ -181,7 +183,7 @@ config_parse_args(struct config *c, int argc, char **argv, FILE *errs)
 		case OPT_LANG:
 			if (!valid_lang(optarg))
 				break;
-			c->lang = optarg;
+			c->lang = strcmp(optarg, "none") == 0 ? NULL : optarg;
 			continue;
 		case OPT_CHECK:
 			c->check = 1;

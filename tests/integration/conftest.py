@@ -81,7 +81,7 @@ def make_capsule(base: pathlib.Path) -> pathlib.Path:
 class Server:
     def __init__(self, tmp_path, extra_args=(), capsule=None, certs=None,
                  gemini=True, gopher=True, hostname="localhost",
-                 listen=("127.0.0.1",)):
+                 listen=("127.0.0.1",), lang="none"):
         self.tmp = tmp_path
         self.capsule = capsule or make_capsule(tmp_path)
         self.certs = certs or (tmp_path / "certs")
@@ -95,6 +95,9 @@ class Server:
                 "--gopher-port", str(self.gopher_port)]
         for a in listen:
             args += ["--listen", a]
+        # Most tests check exact bytes without lang=; None: the default.
+        if lang is not None:
+            args += ["--lang", lang]
         args += list(extra_args)
         self.args = args
         self.logfile = open(self.logpath, "wb")

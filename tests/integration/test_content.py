@@ -505,3 +505,45 @@ def test_chart_is_a_diagram_with_alt_text_and_a_text_version():
                    "liaison officers", "international technical experts",
                    "cooperants from France’s national police or gendarmerie"):
         assert phrase in listed, phrase
+
+
+# --- The same pages as Gopher menus, from the running server ----------------
+
+def gopher_menu(port, selector):
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        s.sendall(selector.encode() + b"\r\n")
+        out = bytearray()
+        while True:
+            b = s.recv(65536)
+            if not b:
+                return bytes(out)
+            out += b
+
+
+def test_gopher_menus_keep_every_sentence_within_67_columns(server):
+    s = server(capsule=CAPSULE)
+    shown_all = []
+    for name in capsule_pages():
+        data = gopher_menu(s.gopher_port, "/" + name).decode("utf-8")
+        assert data.endswith(".\r\n")
+        rows = []
+        for line in data[:-3].split("\r\n")[:-1]:
+            fields = line.split("\t")
+            assert len(fields) == 4, line
+            display = fields[0][1:]
+            assert display_width(display) <= GOPHER_WIDTH, (name, display)
+            if line.startswith("i"):
+                rows.append(display)
+        shown_all.append(collapse(" ".join(rows)))
+    everything = "\n".join(shown_all)
+    for sentence in SENTENCES:
+        if sentence.endswith("."):
+            assert collapse(sentence) in everything, sentence
+
+
+def test_pages_are_served_with_lang_en_by_make_run():
+    makefile = (REPO / "Makefile").read_text()
+    run = makefile[makefile.index("\nrun:"):]
+    run = run[:run.index("\n\n")]
+    assert "--lang en" in run

@@ -25,10 +25,21 @@ def test_empty_path_is_root_without_redirect(srv):
     assert notify
 
 
-def test_lang_added_to_gemtext_only(server):
-    s = server(extra_args=["--lang", "en"])
+def test_lang_en_by_default(server):
+    s = server(lang=None)
+    assert "--lang" not in s.args
     h, body, _ = s.gemini("gemini://localhost/page.gmi")
+    assert (h, body) == ("20 text/gemini; lang=en", b"# A page\n\nSome text.\n")
+    h, _, _ = s.gemini("gemini://localhost/sub/")
     assert h == "20 text/gemini; lang=en"
+    h, _, _ = s.gemini("gemini://localhost/hello.txt")
+    assert h == "20 text/plain; charset=utf-8"
+
+
+def test_lang_added_to_gemtext_only(server):
+    s = server(lang="fr-CA")
+    h, body, _ = s.gemini("gemini://localhost/page.gmi")
+    assert h == "20 text/gemini; lang=fr-CA"
     assert body == b"# A page\n\nSome text.\n"
     h, body, _ = s.gemini("gemini://localhost/hello.txt")
     assert h == "20 text/plain; charset=utf-8"
