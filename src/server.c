@@ -24,6 +24,7 @@
 #define FILE_CHUNK	(64 * 1024)	/* bytes of a streamed file read at once */
 #define FILE_LOWMARK	(16 * 1024)	/* refill the output below this */
 #define LINGER_MAX	(64 * 1024)	/* bytes read and dropped while lingering */
+#define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
 
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
@@ -301,7 +302,6 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		/* Lingering: drop what the client still sends. */
 		len = evbuffer_get_length(in);
 		evbuffer_drain(in, len);
-		c->bytes_out += 0;
 		if (len >= LINGER_MAX)
 			conn_free(c);
 		return;
@@ -485,6 +485,36 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	conn_free(c);
 }
 
+static void
+listener_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)fd;
+	(void)what;
+	if (evconnlistener_enable(l->evl) == -1)
+		log_warn("%s port %d: cannot resume accepting", l->addr,
+		    l->port);
+}
+
+/*
+ * accept() failed: out of file descriptors, most likely.  The socket stays
+ * readable, so pause this listener briefly instead of spinning on it.
+ */
+static void
+accept_error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct listener *l = arg;
+	struct timeval pause = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int e = EVUTIL_SOCKET_ERROR();
+
+	log_warn("%s port %d: accept: %s; pausing %d ms", l->addr, l->port,
+	    evutil_socket_error_to_string(e), ACCEPT_PAUSE_MS);
+	evconnlistener_disable(evl);
+	if (evtimer_add(l->resume, &pause) == -1)
+		evconnlistener_enable(evl);
+}
+
 static int
 listener_open(struct server *s, struct listener *l, char *err, size_t errlen)
 {
@@ -523,12 +553,20 @@ listener_open(struct server *s, struct listener *l, char *err, size_t errlen)
 		goto fail;
 	l->evl = evconnlistener_new(s->base, accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->evl != NULL &&
+	    (l->resume = evtimer_new(s->base, listener_resume_cb, l)) == NULL) {
+		evconnlistener_free(l->evl);
+		l->evl = NULL;
+		fd = -1;
+	}
 	if (l->evl == NULL) {
 		snprintf(err, errlen, "%s port %d: cannot listen",
 		    l->addr, l->port);
-		close(fd);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
+	evconnlistener_set_error_cb(l->evl, accept_error_cb);
 	return 0;
 fail:
 	snprintf(err, errlen, "%s%s%s port %d (%s): %s",
@@ -603,8 +641,10 @@ server_free(struct server *s)
 
 	while (!TAILQ_EMPTY(&s->conns))
 		conn_free(TAILQ_FIRST(&s->conns));
-	for (i = 0; i < s->nlisteners; i++)
+	for (i = 0; i < s->nlisteners; i++) {
 		evconnlistener_free(s->listeners[i].evl);
+		event_free(s->listeners[i].resume);
+	}
 	free(s->listeners);
 	s->listeners = NULL;
 	s->nlisteners = 0;

@@ -42,6 +42,7 @@ struct listener {
 	struct server		*srv;
 	const struct protocol	*proto;
 	struct evconnlistener	*evl;
+	struct event		*resume;	/* re-enables evl after EMFILE */
 	int			 port;
 	char			 addr[INET6_ADDRSTRLEN];
 };

@@ -1,4 +1,5 @@
 """The command line, start-up failures and the certificate on first start."""
+import os
 import re
 import shutil
 import socket
@@ -185,3 +186,57 @@ def test_stops_cleanly_on_sigint(server):
     s.proc.send_signal(signal.SIGINT)
     assert s.proc.wait(timeout=10) == 0
     assert "signal 2: stopping" in s.log()
+
+
+def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
+    """accept() failing with EMFILE must not spin or kill the server."""
+    import resource
+    import time
+    import subprocess as sp
+    from conftest import wait_port
+
+    cap = make_capsule(tmp_path)
+    port = free_port()
+
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+    log = open(tmp_path / "log", "wb")
+    proc = sp.Popen([BIN, "--capsule", str(cap), "--certs",
+                     str(tmp_path / "certs"), "--gemini-port", "0",
+                     "--gopher-port", str(port), "--listen", "127.0.0.1"],
+                    stdout=log, stderr=sp.STDOUT, preexec_fn=few_fds)
+    try:
+        assert wait_port(port)
+        held = []
+        for _ in range(60):
+            held.append(socket.create_connection(("127.0.0.1", port)))
+        time.sleep(0.5)
+        with open(f"/proc/{proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks_before = int(fields[11]) + int(fields[12])
+        time.sleep(1.0)
+        with open(f"/proc/{proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks_after = int(fields[11]) + int(fields[12])
+        # Paused, not spinning: well under half a CPU-second in a second.
+        assert ticks_after - ticks_before < os.sysconf("SC_CLK_TCK") // 2
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"/hello.txt\r\n")
+            got = b""
+            while True:
+                b = s.recv(4096)
+                if not b:
+                    break
+                got += b
+        assert got == b"hello, world\n"
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+        log.close()
+    assert "accept: Too many open files; pausing 100 ms" in \
+        (tmp_path / "log").read_text()
