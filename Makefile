@@ -1,13 +1,13 @@
 # attache: build, run and test.  `make`, `make run`, `make test`, `make bench`.
 
 CC      ?= cc
-PKGS    := libevent libevent_openssl openssl
+PKGS    := libevent libevent_openssl libevent_pthreads openssl
 VERSION := 0.1.0
 
 # Debian packages each target needs; scripts/need-packages installs the missing
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
-TEST_DEBS  := $(BUILD_DEBS) python3 python3-pytest curl lynx openssl
+TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -41,7 +41,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-one unit integration bench deps deps-test clean
+.PHONY: all run test test-one unit integration bench deps deps-test clean clang-check
 all: $(BIN)
 
 $(BIN): $(OBJS)
@@ -83,8 +83,16 @@ test-one: $(BIN) $(UNIT_BINS)
 	ATTACHE_BIN=$(abspath $(BIN)) ATTACHE_SANITIZE=$(SANITIZE) \
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
 
+# Every C file must also compile clean under clang.
+clang-check:
+	@echo "== clang -Werror =="
+	@set -e; for f in $(SRCS) $(UNIT_SRCS) tests/bench/loadgen.c; do \
+	    clang $(CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
+	    -fsyntax-only $$f; done
+
 # The whole suite twice: plain, then under AddressSanitizer and UBSan.
 test: deps-test
+	@$(MAKE) --no-print-directory clang-check
 	@$(MAKE) --no-print-directory test-one SANITIZE=1
 	@$(MAKE) --no-print-directory test-one
 

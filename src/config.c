@@ -11,7 +11,8 @@
 enum {
 	OPT_CAPSULE = 256, OPT_CERTS, OPT_HOSTNAME, OPT_LISTEN,
 	OPT_GEMINI_PORT, OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT,
-	OPT_GOPHER_WIDTH, OPT_LANG, OPT_CHECK, OPT_HELP, OPT_VERSION
+	OPT_GOPHER_WIDTH, OPT_LANG, OPT_WORKERS, OPT_CHECK, OPT_HELP,
+	OPT_VERSION
 };
 
 static const struct option long_options[] = {
@@ -24,6 +25,7 @@ static const struct option long_options[] = {
 	{ "gopher-public-port",	required_argument, NULL, OPT_GOPHER_PUBLIC_PORT },
 	{ "gopher-width",	required_argument, NULL, OPT_GOPHER_WIDTH },
 	{ "lang",		required_argument, NULL, OPT_LANG },
+	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "check",		no_argument,	   NULL, OPT_CHECK },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -59,6 +61,7 @@ config_usage(FILE *stream)
 "  --gopher-width N        wrap width of Gopher menus (default 67)\n"
 "  --lang TAG              lang= of text/gemini responses (default en;\n"
 "                          \"none\" leaves it out)\n"
+"  --workers N             worker threads (default 0: one per CPU)\n"
 "  --check                 check options and capsule, print problems, exit\n"
 "  --help                  this text\n"
 "  --version               print the version\n", stream);
@@ -184,6 +187,10 @@ config_parse_args(struct config *c, int argc, char **argv, FILE *errs)
 			if (!valid_lang(optarg))
 				break;
 			c->lang = strcmp(optarg, "none") == 0 ? NULL : optarg;
+			continue;
+		case OPT_WORKERS:
+			if (parse_int(optarg, 0, 64, &c->workers))
+				break;
 			continue;
 		case OPT_CHECK:
 			c->check = 1;

@@ -19,6 +19,7 @@ struct config {
 	int		 gopher_public_port;	/* port shown in menus; 0: gopher_port */
 	int		 gopher_width;		/* menu wrap width in columns */
 	const char	*lang;			/* lang= of text/gemini, or NULL */
+	int		 workers;		/* threads; 0: one per CPU */
 	int		 check;			/* --check: validate and exit */
 };
 

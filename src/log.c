@@ -18,6 +18,9 @@ log_time(char *out, size_t outsz)
 		snprintf(out, outsz, "-");
 }
 
+static void log_line(const char *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_line(const char *level, const char *fmt, va_list ap)
 {

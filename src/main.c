@@ -1,4 +1,5 @@
 /* attache: a Gemini and Gopher server for one capsule directory. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <openssl/ssl.h>
 
 #include "check.h"
@@ -13,6 +15,7 @@
 #include "log.h"
 #include "server.h"
 #include "tls.h"
+#include "workers.h"
 
 static void
 stop_cb(evutil_socket_t sig, short what, void *arg)
@@ -62,7 +65,7 @@ run_check(const struct config *cfg)
 }
 
 static void
-print_urls(const struct config *cfg)
+print_urls(const struct config *cfg, int nworkers)
 {
 	const char *h = cfg->hostname;
 	int v6 = strchr(h, ':') != NULL;
@@ -76,6 +79,8 @@ print_urls(const struct config *cfg)
 		log_info("serving %s on gopher://%s%s%s:%d/", cfg->capsule,
 		    v6 ? "[" : "", h, v6 ? "]" : "",
 		    config_gopher_public_port(cfg));
+	log_info("%d worker%s; Ctrl-C or SIGTERM stops", nworkers,
+	    nworkers == 1 ? "" : "s");
 }
 
 int
@@ -83,12 +88,12 @@ main(int argc, char *argv[])
 {
 	struct config cfg;
 	struct tls_cert_info info;
-	struct server srv;
+	struct workers *workers = NULL;
 	struct event_base *base = NULL;
 	struct event *ev_int = NULL, *ev_term = NULL;
 	SSL_CTX *ctx = NULL;
 	char err[1024];
-	int status = 1;
+	int status = 1, nworkers;
 
 	config_defaults(&cfg);
 	switch (config_parse_args(&cfg, argc, argv, stderr)) {
@@ -106,12 +111,25 @@ main(int argc, char *argv[])
 	if (cfg.check)
 		return run_check(&cfg);
 
+	/*
+	 * Streamed files pass through 64 KB buffers that come and go; without
+	 * this, glibc gives the top of the heap back to the kernel after each
+	 * and takes it again, a page fault per 4 KB.  Only a tuning: other
+	 * allocators (AddressSanitizer's) refuse it, and that is fine.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+
 	/* A client that goes away mid-write must not kill the server. */
 	signal(SIGPIPE, SIG_IGN);
 	if (check_path_inside(cfg.certs, cfg.capsule)) {
 		fprintf(stderr, "attache: %s: certificate directory is inside "
 		    "the capsule %s; refusing to serve its keys\n", cfg.certs,
 		    cfg.capsule);
+		return 1;
+	}
+	if (server_probe(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "attache: %s\n", err);
 		return 1;
 	}
 	if (cfg.gemini_port != 0) {
@@ -125,13 +143,9 @@ main(int argc, char *argv[])
 		    info.generated ? "generated" : "loaded", info.crt_path,
 		    info.fingerprint);
 	}
-	if ((base = event_base_new()) == NULL) {
+	/* Worker loops are stopped from this thread: they need locks. */
+	if (evthread_use_pthreads() == -1 || (base = event_base_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
-		goto out;
-	}
-	if (server_init(&srv, base, &cfg, ctx, err, sizeof(err)) == -1) {
-		fprintf(stderr, "attache: %s\n", err);
-		server_free(&srv);
 		goto out;
 	}
 	ev_int = evsignal_new(base, SIGINT, stop_cb, base);
@@ -139,16 +153,21 @@ main(int argc, char *argv[])
 	if (ev_int == NULL || ev_term == NULL || evsignal_add(ev_int, NULL) ||
 	    evsignal_add(ev_term, NULL)) {
 		fprintf(stderr, "attache: cannot handle signals\n");
-		server_free(&srv);
 		goto out;
 	}
-	print_urls(&cfg);
+	nworkers = workers_count(&cfg);
+	if ((workers = workers_start(&cfg, ctx, nworkers, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "attache: %s\n", err);
+		goto out;
+	}
+	print_urls(&cfg, nworkers);
 	if (event_base_dispatch(base) == -1)
 		log_warn("event loop failed");
 	else
 		status = 0;
-	server_free(&srv);
 out:
+	workers_stop(workers);
 	if (ev_int != NULL)
 		event_free(ev_int);
 	if (ev_term != NULL)

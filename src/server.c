@@ -25,6 +25,7 @@
 #define FILE_LOWMARK	(16 * 1024)	/* refill the output below this */
 #define LINGER_MAX	(64 * 1024)	/* bytes read and dropped while lingering */
 #define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
+#define LISTEN_BACKLOG	4096		/* the kernel caps it at somaxconn */
 
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
@@ -515,80 +516,155 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 		evconnlistener_enable(evl);
 }
 
+/* One socket to listen on: which protocol, where. */
+struct listen_spec {
+	const struct protocol	*proto;
+	int			 port;
+	const char		*addr;
+	int			 optional;	/* the default "::": IPv6 may be absent */
+};
+
+#define LISTEN_SPECS_MAX	(2 * CONFIG_MAX_LISTEN)
+
+static size_t
+listen_plan(const struct config *cfg, struct listen_spec *out)
+{
+	static const char *const any[] = { "0.0.0.0", "::" };
+	const char *const *addrs = cfg->nlisten > 0 ? cfg->listen : any;
+	size_t naddrs = cfg->nlisten > 0 ? (size_t)cfg->nlisten : 2;
+	size_t i, n = 0;
+
+	for (i = 0; i < naddrs; i++) {
+		if (cfg->gemini_port != 0)
+			out[n++] = (struct listen_spec){ &gemini_protocol,
+			    cfg->gemini_port, addrs[i], addrs == any && i == 1 };
+		if (cfg->gopher_port != 0)
+			out[n++] = (struct listen_spec){ &gopher_protocol,
+			    cfg->gopher_port, addrs[i], addrs == any && i == 1 };
+	}
+	return n;
+}
+
+/* IPv6 is missing on this host: the default "::" is then left out. */
 static int
-listener_open(struct server *s, struct listener *l, char *err, size_t errlen)
+ipv6_absent(int e)
+{
+	return e == EAFNOSUPPORT || e == EADDRNOTAVAIL;
+}
+
+/*
+ * A bound, listening, non-blocking socket for spec, or -1 with err naming
+ * address, port and protocol.  Workers share a port through SO_REUSEPORT.
+ */
+static int
+listen_socket(const struct listen_spec *spec, int reuseport, char *err,
+    size_t errlen)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	socklen_t sslen;
-	int fd, one = 1;
+	int fd = -1, one = 1, saved;
 
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, l->addr, &s4->sin_addr) == 1) {
+	if (inet_pton(AF_INET, spec->addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)l->port);
+		s4->sin_port = htons((uint16_t)spec->port);
 		sslen = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, l->addr, &s6->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, spec->addr, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)l->port);
+		s6->sin6_port = htons((uint16_t)spec->port);
 		sslen = sizeof(*s6);
 	} else {
 		snprintf(err, errlen, "--listen %s: not a numeric address",
-		    l->addr);
+		    spec->addr);
+		errno = EINVAL;
 		return -1;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
-	if (fd == -1)
-		goto fail;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
-		goto fail;
-	/* "::" means IPv6 only; IPv4 gets its own socket. */
-	if (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &one, sizeof(one)) == -1)
-		goto fail;
-	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
-	    listen(fd, 511) == -1)
-		goto fail;
-	l->evl = evconnlistener_new(s->base, accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (l->evl != NULL &&
-	    (l->resume = evtimer_new(s->base, listener_resume_cb, l)) == NULL) {
-		evconnlistener_free(l->evl);
-		l->evl = NULL;
-		fd = -1;
-	}
-	if (l->evl == NULL) {
-		snprintf(err, errlen, "%s port %d: cannot listen",
-		    l->addr, l->port);
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1) ||
+	    /* "::" means IPv6 only; IPv4 gets its own socket. */
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
+	    listen(fd, LISTEN_BACKLOG) == -1) {
+		saved = errno;
+		snprintf(err, errlen, "%s%s%s port %d (%s): %s",
+		    strchr(spec->addr, ':') ? "[" : "", spec->addr,
+		    strchr(spec->addr, ':') ? "]" : "", spec->port,
+		    spec->proto->name, strerror(saved));
 		if (fd != -1)
 			close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+server_probe(const struct config *cfg, char *err, size_t errlen)
+{
+	struct listen_spec plan[LISTEN_SPECS_MAX];
+	size_t i, n = listen_plan(cfg, plan);
+	int fd;
+
+	/*
+	 * Without SO_REUSEPORT, as a stranger would bind: a port another
+	 * program (or another attache) holds is refused here, instead of
+	 * silently sharing its connections with us.
+	 */
+	for (i = 0; i < n; i++) {
+		if ((fd = listen_socket(&plan[i], 0, err, errlen)) == -1) {
+			if (plan[i].optional && ipv6_absent(errno))
+				continue;
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int
+listener_open(struct server *s, struct listener *l,
+    const struct listen_spec *spec, char *err, size_t errlen)
+{
+	int fd;
+
+	l->srv = s;
+	l->proto = spec->proto;
+	l->port = spec->port;
+	snprintf(l->addr, sizeof(l->addr), "%s", spec->addr);
+	if ((fd = listen_socket(spec, 1, err, errlen)) == -1)
+		return -1;
+	l->evl = evconnlistener_new(s->base, accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->evl == NULL) {
+		close(fd);
+		snprintf(err, errlen, "%s port %d: cannot listen", l->addr,
+		    l->port);
+		return -1;
+	}
+	if ((l->resume = evtimer_new(s->base, listener_resume_cb, l)) == NULL) {
+		evconnlistener_free(l->evl);
+		l->evl = NULL;
+		snprintf(err, errlen, "%s port %d: out of memory", l->addr,
+		    l->port);
 		return -1;
 	}
 	evconnlistener_set_error_cb(l->evl, accept_error_cb);
 	return 0;
-fail:
-	snprintf(err, errlen, "%s%s%s port %d (%s): %s",
-	    strchr(l->addr, ':') ? "[" : "", l->addr,
-	    strchr(l->addr, ':') ? "]" : "", l->port, l->proto->name,
-	    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	return -1;
 }
 
 int
 server_init(struct server *s, struct event_base *base,
     const struct config *cfg, SSL_CTX *tls, char *err, size_t errlen)
 {
-	static const char *any[] = { "0.0.0.0", "::" };
-	const char *const *addrs = cfg->nlisten > 0 ? cfg->listen : any;
-	size_t naddrs = cfg->nlisten > 0 ? (size_t)cfg->nlisten : 2;
-	const struct protocol *protos[2];
-	int ports[2];
-	size_t i, j, nprotos = 0;
-	struct listener *l;
+	struct listen_spec plan[LISTEN_SPECS_MAX];
+	size_t i, n;
 
 	memset(s, 0, sizeof(*s));
 	s->base = base;
@@ -598,38 +674,21 @@ server_init(struct server *s, struct event_base *base,
 	TAILQ_INIT(&s->conns);
 	if (capsule_open(&s->capsule, cfg->capsule, err, errlen) == -1)
 		return -1;
-	if (cfg->gemini_port != 0) {
-		protos[nprotos] = &gemini_protocol;
-		ports[nprotos++] = cfg->gemini_port;
-	}
-	if (cfg->gopher_port != 0) {
-		protos[nprotos] = &gopher_protocol;
-		ports[nprotos++] = cfg->gopher_port;
-	}
-	s->listeners = calloc(naddrs * nprotos, sizeof(*s->listeners));
-	if (s->listeners == NULL) {
+	n = listen_plan(cfg, plan);
+	if ((s->listeners = calloc(n, sizeof(*s->listeners))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < nprotos; i++) {
-		for (j = 0; j < naddrs; j++) {
-			l = &s->listeners[s->nlisteners];
-			l->srv = s;
-			l->proto = protos[i];
-			l->port = ports[i];
-			snprintf(l->addr, sizeof(l->addr), "%s", addrs[j]);
-			if (listener_open(s, l, err, errlen) == -1) {
-				/* No IPv6 on this host: IPv4 alone will do. */
-				if (addrs == any && j == 1 &&
-				    (errno == EAFNOSUPPORT ||
-				    errno == EADDRNOTAVAIL)) {
-					log_warn("%s; serving IPv4 only", err);
-					continue;
-				}
-				return -1;
+	for (i = 0; i < n; i++) {
+		if (listener_open(s, &s->listeners[s->nlisteners], &plan[i],
+		    err, errlen) == -1) {
+			if (plan[i].optional && ipv6_absent(errno)) {
+				log_warn("%s; serving IPv4 only", err);
+				continue;
 			}
-			s->nlisteners++;
+			return -1;
 		}
+		s->nlisteners++;
 	}
 	return 0;
 }

@@ -90,8 +90,17 @@ struct conn {
 };
 
 /*
- * Binds every listener the configuration asks for; on failure err says
- * which address and port and why.  The server takes nothing it is given.
+ * Checks that every address and port the configuration asks for is free,
+ * binding each once as any program would.  Returns 0, or -1 with err
+ * naming the address, port and reason.
+ */
+int	server_probe(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * One worker: binds every listener the configuration asks for (sharing
+ * the ports with other workers through SO_REUSEPORT) on base; on failure
+ * err says which address and port and why.  The server takes nothing it
+ * is given.
  */
 int	server_init(struct server *s, struct event_base *base,
 	    const struct config *cfg, SSL_CTX *tls, char *err, size_t errlen);

@@ -13,7 +13,9 @@
  *
  * Output: one "key=value" per line, for bench.py and for people.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

@@ -240,3 +240,25 @@ def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
         log.close()
     assert "accept: Too many open files; pausing 100 ms" in \
         (tmp_path / "log").read_text()
+
+
+def test_workers_share_the_ports(server):
+    s = server(extra_args=["--workers", "3"])
+    with open(f"/proc/{s.proc.pid}/status") as f:
+        threads = [l for l in f if l.startswith("Threads:")][0]
+    assert threads.split() == ["Threads:", "4"]     # 3 workers + main
+    assert "3 workers; Ctrl-C or SIGTERM stops" in s.log()
+    for _ in range(20):
+        assert s.gopher_raw(b"/hello.txt\r\n") == b"hello, world\n"
+        h, _, _ = s.gemini("gemini://localhost/")
+        assert h == "20 text/gemini"
+
+
+def test_second_instance_on_same_port_is_refused(server, tmp_path):
+    s = server()
+    r = run("--capsule", str(s.capsule), "--certs", str(s.certs),
+            "--gemini-port", str(s.gemini_port), "--gopher-port", "0",
+            "--listen", "127.0.0.1")
+    assert r.returncode == 1
+    assert r.stderr == (f"attache: 127.0.0.1 port {s.gemini_port} (gemini): "
+                        "Address already in use\n").encode()
