@@ -114,6 +114,15 @@ class Server:
             self.logfile.flush()
         return self.logpath.read_text(errors="replace")
 
+    def wait_log(self, text, timeout=10.0):
+        """The log, once it holds text: servers log asynchronously."""
+        deadline = time.monotonic() + timeout
+        while True:
+            log = self.log()
+            if text in log or time.monotonic() > deadline:
+                return log
+            time.sleep(0.02)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -176,8 +176,8 @@ def test_unreadable_certificate_refused(tmp_path):
 def test_gemini_off_leaves_gopher(server):
     s = server(gemini=False)
     assert not (s.certs / "localhost.crt").exists()
-    assert "gemini://" not in s.log()
-    assert f"gopher://localhost:{s.gopher_port}/" in s.log()
+    assert "gemini://" not in s.wait_log("workers")
+    assert f"gopher://localhost:{s.gopher_port}/" in s.wait_log("gopher://")
 
 
 def test_stops_cleanly_on_sigint(server):
@@ -247,7 +247,7 @@ def test_workers_share_the_ports(server):
     with open(f"/proc/{s.proc.pid}/status") as f:
         threads = [l for l in f if l.startswith("Threads:")][0]
     assert threads.split() == ["Threads:", "4"]     # 3 workers + main
-    assert "3 workers; Ctrl-C or SIGTERM stops" in s.log()
+    assert "3 workers; Ctrl-C or SIGTERM stops" in s.wait_log("workers")
     for _ in range(20):
         assert s.gopher_raw(b"/hello.txt\r\n") == b"hello, world\n"
         h, _, _ = s.gemini("gemini://localhost/")

@@ -207,7 +207,7 @@ def test_stalled_gopher_client(srv):
     assert stalled.recv(100) == b""
     assert 8 <= time.monotonic() - t0 <= 20
     stalled.close()
-    assert "gopher: no complete request within 10 s" in srv.log()
+    assert "gopher: no complete request within 10 s" in srv.wait_log("within 10 s")
 
 
 def test_public_port_and_width(server):
@@ -222,8 +222,7 @@ def test_public_port_and_width(server):
 def test_access_log_names_gopher(srv):
     srv.gopher_raw(b"/hello.txt\r\n")
     srv.gopher_raw(b"/nope\r\n")
-    time.sleep(0.2)
-    log = srv.log()
+    log = srv.wait_log("(no such file)")
     assert re.search(r' 127\.0\.0\.1 gopher "/hello\.txt" 0 13 \d+ms$', log, re.M), log
     assert re.search(r' 127\.0\.0\.1 gopher "/nope" 3 \d+ \d+ms \(no such file\)$',
                      log, re.M), log
@@ -344,4 +343,4 @@ def test_gopher_off_leaves_gemini(server):
     s = server(gopher=False)
     h, _, _ = s.gemini("gemini://localhost/")
     assert h == "20 text/gemini"
-    assert "gopher://" not in s.log()
+    assert "gopher://" not in s.wait_log("workers")
