@@ -201,6 +201,43 @@ capsule_resolve(const struct capsule *c, const char *path, size_t len,
 	return CAPSULE_DIR_LISTING;
 }
 
+char *
+capsule_read_file(int fd, size_t max, size_t *len, const char **why)
+{
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	char *buf;
+
+	if (fstat(fd, &st) == -1) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (st.st_size < 0 || (size_t)st.st_size > max) {
+		*why = "file too large";
+		return NULL;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	while (n < (size_t)st.st_size) {
+		r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			*why = strerror(errno);
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;		/* shrank while read: what is there */
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
 static int
 dirent_cmp(const void *a, const void *b)
 {

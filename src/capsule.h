@@ -55,6 +55,13 @@ int	capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
 	    struct capsule_dirent **out, size_t *n);
 void	capsule_list_free(struct capsule_dirent *ents, size_t n);
 
+/*
+ * Reads all of the regular file at fd, at most max bytes; a file that
+ * shrinks meanwhile gives what there is.  Returns a malloc'ed buffer (one
+ * spare byte at the end) and its length, or NULL with why set.
+ */
+char	*capsule_read_file(int fd, size_t max, size_t *len, const char **why);
+
 /* 1 when some segment of path starts with '.'. */
 int	capsule_path_hidden(const char *path, size_t len);
 

@@ -38,30 +38,6 @@ display_path(const struct walk *w, const char *path, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s%s", (int)w->prefixlen, w->prefix, path);
 }
 
-static char *
-read_file(int fd, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	size_t n = 0;
-	ssize_t r;
-
-	if (fstat(fd, &st) == -1 || st.st_size > CHECK_FILE_MAX)
-		return NULL;
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return NULL;
-	while (n < (size_t)st.st_size) {
-		r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	*len = n;
-	return buf;
-}
-
 static unsigned long
 line_of(const char *buf, size_t off)
 {
@@ -211,7 +187,7 @@ static void
 check_file(struct walk *w, int dirfd, const char *name, const char *path)
 {
 	char file[PATH_MAX + 64];
-	const char *mime;
+	const char *mime, *why;
 	size_t len, bad;
 	char *buf;
 	int fd;
@@ -227,11 +203,10 @@ check_file(struct walk *w, int dirfd, const char *name, const char *path)
 		    strerror(errno));
 		return;
 	}
-	buf = read_file(fd, &len);
+	buf = capsule_read_file(fd, CHECK_FILE_MAX, &len, &why);
 	close(fd);
 	if (buf == NULL) {
-		check_problem(w->r, 0, file, 0, "too large or unreadable to "
-		    "check");
+		check_problem(w->r, 0, file, 0, "not checked: %s", why);
 		return;
 	}
 	if ((bad = utf8_error_at(buf, len)) < len)

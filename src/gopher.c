@@ -1,7 +1,5 @@
 /* Gopher: answers one request line from the capsule, gemtext as menus. */
-#include <sys/stat.h>
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,36 +63,8 @@ gopher_error(struct conn *c, const char *msg, const char *why)
 		evbuffer_free(body);
 }
 
-/* Reads a whole gemtext page (bounded) to render it. */
-static char *
-read_page(int fd, off_t size, size_t *len, const char **why)
-{
-	char *buf;
-	size_t n = 0;
-	ssize_t r;
-
-	if (size > MENU_SOURCE_MAX) {
-		*why = "page too large for a menu";
-		return NULL;
-	}
-	if ((buf = malloc((size_t)size + 1)) == NULL) {
-		*why = "out of memory";
-		return NULL;
-	}
-	while (n < (size_t)size) {
-		r = read(fd, buf + n, (size_t)size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;		/* shrank while read: show what is there */
-		n += (size_t)r;
-	}
-	*len = n;
-	return buf;
-}
-
 static void
-gopher_page(struct conn *c, int fd, off_t size, const char *page_path)
+gopher_page(struct conn *c, int fd, const char *page_path)
 {
 	struct gophermap_opts o;
 	struct evbuffer *body;
@@ -102,7 +72,7 @@ gopher_page(struct conn *c, int fd, off_t size, const char *page_path)
 	char *src;
 	size_t len;
 
-	src = read_page(fd, size, &len, &why);
+	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
 	close(fd);
 	if (src == NULL) {
 		gopher_error(c, "Cannot show this page", why);
@@ -206,7 +176,7 @@ again:
 	case CAPSULE_FILE:
 		name = strrchr(path, '/') + 1;
 		if (mime_is_gemtext(name, strlen(name))) {
-			gopher_page(c, o.fd, o.size, path);
+			gopher_page(c, o.fd, path);
 			return;
 		}
 		type[0] = mime_gopher_type(name, strlen(name));
@@ -217,7 +187,7 @@ again:
 	case CAPSULE_DIR_INDEX:
 		/* Links in index.gmi resolve against the directory. */
 		strcpy(path + len, "index.gmi");
-		gopher_page(c, o.fd, o.size, path);
+		gopher_page(c, o.fd, path);
 		return;
 	case CAPSULE_DIR_LISTING:
 		gopher_listing(c, path, o.fd);

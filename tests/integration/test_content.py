@@ -511,14 +511,10 @@ def test_chart_is_a_diagram_with_alt_text_and_a_text_version():
 
 def gopher_menu(port, selector):
     import socket
+    from conftest import read_all
     with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
         s.sendall(selector.encode() + b"\r\n")
-        out = bytearray()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                return bytes(out)
-            out += b
+        return read_all(s)
 
 
 def test_gopher_menus_keep_every_sentence_within_67_columns(server):
