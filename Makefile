@@ -41,7 +41,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-one unit integration bench deps deps-test clean clang-check
+.PHONY: all run test test-one unit integration bench deps deps-test clean clang-check fuzz
 all: $(BIN)
 
 $(BIN): $(OBJS)
@@ -82,6 +82,19 @@ test-one: $(BIN) $(UNIT_BINS)
 	@echo "== integration tests ($(BUILD)) =="
 	ATTACHE_BIN=$(abspath $(BIN)) ATTACHE_SANITIZE=$(SANITIZE) \
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
+
+# libFuzzer targets over the pure parsers (clang), each run FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
+build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
+	clang $(CPPFLAGS) -std=c17 $(WARN) -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+fuzz: build/fuzz_gemini build/fuzz_gopher
+	@set -e; for f in $^; do mkdir -p build/corpus-$${f##*/}; \
+	    ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	    build/corpus-$${f##*/} 2>&1 | tail -1; done
 
 # Every C file must also compile clean under clang.
 clang-check:

@@ -2,13 +2,7 @@
  * libFuzzer target for the pure Gopher code: the gemtext-to-menu renderer
  * (checking that every menu line keeps its three TABs, numeric port and
  * CRLF, and that info rows fit the width), request parsing and the URL:
- * page.  Build and run:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *       tests/fuzz/fuzz_gopher.c src/gophermap.c src/gemtext.c \
- *       src/width.c src/utf8.c src/uri.c src/mime.c src/gopher_pages.c \
- *       src/gopher_request.c $(pkg-config --libs libevent) -o fuzz_gopher
- *   ./fuzz_gopher -max_total_time=60
+ * page.  Built and run by `make fuzz` (FUZZ_SECONDS=N to run longer).
  */
 #include <stdint.h>
 #include <stdlib.h>
