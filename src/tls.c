@@ -453,6 +453,12 @@ configure(SSL_CTX *ctx)
 	    sizeof(session_id_ctx) - 1) != 1)
 		return -1;
 	/*
+	 * One TLS 1.3 ticket per handshake, not two: a Gemini client makes
+	 * one request per connection and resumes with the newest ticket.
+	 */
+	if (SSL_CTX_set_num_tickets(ctx, 1) != 1)
+		return -1;
+	/*
 	 * No servername callback: any SNI, or none (IP literals), gets this
 	 * certificate; the Gemini layer checks the requested host.
 	 */
