@@ -7,20 +7,7 @@
 #include "gopher_pages.h"
 #include "gopher_request.h"
 #include "unit.h"
-
-static char *
-drain(struct evbuffer *b, size_t *len)
-{
-	char *s;
-
-	*len = evbuffer_get_length(b);
-	if ((s = malloc(*len + 1)) == NULL)
-		abort();
-	if (evbuffer_remove(b, s, *len) != (int)*len)
-		abort();
-	s[*len] = '\0';
-	return s;
-}
+#include "unit_evbuffer.h"
 
 #define ALLOWED(s)	gopher_url_allowed((s), strlen(s))
 

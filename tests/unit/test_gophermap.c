@@ -8,6 +8,7 @@
 
 #include "gophermap.h"
 #include "unit.h"
+#include "unit_evbuffer.h"
 #include "utf8.h"
 #include "width.h"
 
@@ -262,21 +263,6 @@ static const struct gophermap_opts base_opts = {
 	.gemini_host = "example.org",
 	.gemini_port = 1965,
 };
-
-/* The bytes of an evbuffer as a C string, for comparing; caller frees. */
-static char *
-drain(struct evbuffer *b, size_t *len)
-{
-	char *s;
-
-	*len = evbuffer_get_length(b);
-	if ((s = malloc(*len + 1)) == NULL)
-		abort();
-	if (evbuffer_remove(b, s, *len) != (int)*len)
-		abort();
-	s[*len] = '\0';
-	return s;
-}
 
 static void
 test_cases(void)
