@@ -82,16 +82,15 @@ parse_int(const char *s, int min, int max, int *out)
 	return 0;
 }
 
-/* Host names: letters, digits, '-', '_', inner '.', or an IP literal. */
-static int
-valid_hostname(const char *s)
+int
+config_hostname_valid(const char *s)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 	size_t i, len = strlen(s);
 
 	if (len == 0 || len > 253)
 		return 0;
-	if (inet_pton(AF_INET6, s, buf) == 1)
+	if (inet_pton(AF_INET6, s, buf) == 1 || inet_pton(AF_INET, s, buf) == 1)
 		return 1;
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
@@ -152,7 +151,7 @@ config_parse_args(struct config *c, int argc, char **argv, FILE *errs)
 			c->certs = optarg;
 			continue;
 		case OPT_HOSTNAME:
-			if (!valid_hostname(optarg))
+			if (!config_hostname_valid(optarg))
 				break;
 			c->hostname = optarg;
 			continue;

@@ -43,6 +43,13 @@ enum config_action config_parse_args(struct config *c, int argc,
 /* Writes the --help text. */
 void		config_usage(FILE *stream);
 
+/*
+ * 1 when s can be the public host name: an IP literal, or letters, digits,
+ * '-', '_' and inner dots (no leading '-' or '.', no trailing '.', no "..").
+ * The certificate is named after it, so it is also a safe file name.
+ */
+int		config_hostname_valid(const char *s);
+
 /* The Gopher port shown in menus. */
 int		config_gopher_public_port(const struct config *c);
 

@@ -27,13 +27,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "config.h"
 #include "tls.h"
 
 #define CERT_DAYS	(100 * 365 + 25)	/* a century, with leap days */
 #define CERT_SKEW	(24 * 60 * 60)		/* for clients' slow clocks */
 #define SERIAL_BYTES	16
 #define CN_MAX		64			/* ub-common-name, RFC 5280 */
-#define HOST_MAX	253
 
 /* TLS 1.2 only (1.3 suites are all AEAD): forward secrecy and AEAD. */
 #define TLS12_CIPHERS	"ECDHE+AESGCM:ECDHE+CHACHA20"
@@ -93,33 +93,6 @@ ssl_reason(char *buf, size_t bufsz)
 		return r;
 	ERR_error_string_n(pick, buf, bufsz);
 	return buf;
-}
-
-/*
- * An IP address literal, or a DNS name (letters, digits, '-', '_', dots
- * between labels): something a certificate can name and, as no '/' or
- * leading dot gets through, a plain file name in certdir.
- */
-static int
-hostname_ok(const char *h)
-{
-	unsigned char	addr[16];
-	size_t		n;
-
-	if (inet_pton(AF_INET, h, addr) == 1 ||
-	    inet_pton(AF_INET6, h, addr) == 1)
-		return 1;
-	n = strlen(h);
-	if (n == 0 || n > HOST_MAX || h[0] == '.' || h[n - 1] == '.')
-		return 0;
-	for (; *h != '\0'; h++) {
-		if ((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
-		    (*h >= '0' && *h <= '9') || *h == '-' || *h == '.' ||
-		    *h == '_')
-			continue;
-		return 0;
-	}
-	return 1;
 }
 
 static int
@@ -563,7 +536,7 @@ tls_context_new(const char *certdir, const char *hostname, int may_generate,
 		seterr(err, errlen, "no hostname given for the certificate");
 		goto done;
 	}
-	if (!hostname_ok(hostname)) {
+	if (!config_hostname_valid(hostname)) {
 		seterr(err, errlen, "hostname \"%s\" is neither a DNS name "
 		    "nor an IP address; no certificate can name it", hostname);
 		goto done;
