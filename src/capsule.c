@@ -281,52 +281,98 @@ entry_kind(const struct capsule *c, const char *dirpath, const char *name,
 	return 1;
 }
 
-int
-capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
-    struct capsule_dirent **out, size_t *n)
+static int
+name_cmp(const void *a, const void *b)
 {
-	struct capsule_dirent *ents = NULL, *grown;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+capsule_names_free(char **names, size_t n)
+{
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+}
+
+int
+capsule_names(int dirfd, char ***out, size_t *n)
+{
+	char **names = NULL, **grown;
 	size_t count = 0, cap = 0;
 	struct dirent *de;
+	int fd, saved;
 	DIR *d;
-	int fd, is_dir;
 
-	*out = NULL;
-	*n = 0;
 	/* fdopendir takes the fd it is given: give it a copy. */
 	if ((fd = dup(dirfd)) == -1)
 		return -1;
 	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
 		close(fd);
+		errno = saved;
 		return -1;
 	}
 	rewinddir(d);
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (!entry_kind(c, dirpath, de->d_name, &is_dir))
-			continue;
 		if (count == cap) {
 			cap = cap ? cap * 2 : 32;
-			grown = reallocarray(ents, cap, sizeof(*ents));
-			if (grown == NULL)
+			if ((grown = reallocarray(names, cap,
+			    sizeof(*names))) == NULL)
 				goto fail;
-			ents = grown;
+			names = grown;
 		}
-		if ((ents[count].name = strdup(de->d_name)) == NULL)
+		if ((names[count] = strdup(de->d_name)) == NULL)
 			goto fail;
-		ents[count++].is_dir = is_dir;
+		count++;
 	}
 	if (errno != 0)
 		goto fail;
 	closedir(d);
 	if (count > 0)
-		qsort(ents, count, sizeof(*ents), dirent_cmp);
-	*out = ents;
+		qsort(names, count, sizeof(*names), name_cmp);
+	*out = names;
 	*n = count;
 	return 0;
 fail:
+	saved = errno;
 	closedir(d);
-	capsule_list_free(ents, count);
+	capsule_names_free(names, count);
+	errno = saved;
 	return -1;
+}
+
+int
+capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
+    struct capsule_dirent **out, size_t *n)
+{
+	struct capsule_dirent *ents;
+	char **names;
+	size_t count, i, kept = 0;
+	int is_dir;
+
+	*out = NULL;
+	*n = 0;
+	if (capsule_names(dirfd, &names, &count) == -1)
+		return -1;
+	if ((ents = calloc(count + 1, sizeof(*ents))) == NULL) {
+		capsule_names_free(names, count);
+		return -1;
+	}
+	/* The names move into ents; those not listed are freed here. */
+	for (i = 0; i < count; i++) {
+		if (entry_kind(c, dirpath, names[i], &is_dir)) {
+			ents[kept].name = names[i];
+			ents[kept++].is_dir = is_dir;
+		} else
+			free(names[i]);
+	}
+	free(names);
+	if (kept > 0)
+		qsort(ents, kept, sizeof(*ents), dirent_cmp);
+	*out = ents;
+	*n = kept;
+	return 0;
 }

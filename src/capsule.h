@@ -46,6 +46,14 @@ enum capsule_result capsule_resolve(const struct capsule *c,
 	    const char *path, size_t len, struct capsule_object *o);
 
 /*
+ * The names in the directory open at dirfd, dotfiles left out, sorted
+ * bytewise.  Returns 0 and a malloc'ed array (free with
+ * capsule_names_free), or -1 with errno set.
+ */
+int	capsule_names(int dirfd, char ***names, size_t *n);
+void	capsule_names_free(char **names, size_t n);
+
+/*
  * Lists the directory open at dirfd, whose capsule path is dirpath: regular
  * files and directories only, dotfiles and symlinks leading out of the root
  * left out; directories first, then files, each sorted by name.  Returns

@@ -1,7 +1,6 @@
 /* attache --check: every file of the capsule, as readers would meet it. */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -217,56 +216,6 @@ check_file(struct walk *w, int dirfd, const char *name, const char *path)
 	free(buf);
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names of dirfd's entries, dotfiles left out, sorted; NULL on failure. */
-static char **
-sorted_names(int dirfd, size_t *n)
-{
-	char **names = NULL, **grown;
-	size_t count = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	if ((fd = dup(dirfd)) == -1)
-		return NULL;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 32;
-			if ((grown = reallocarray(names, cap,
-			    sizeof(*names))) == NULL)
-				goto fail;
-			names = grown;
-		}
-		if ((names[count] = strdup(de->d_name)) == NULL)
-			goto fail;
-		count++;
-	}
-	closedir(d);
-	qsort(names, count, sizeof(*names), name_cmp);
-	*n = count;
-	if (names == NULL)
-		names = calloc(1, sizeof(*names));
-	return names;
-fail:
-	closedir(d);
-	while (count > 0)
-		free(names[--count]);
-	free(names);
-	return NULL;
-}
-
 static void
 walk_dir(struct walk *w, int dirfd, const char *dirpath, int depth)
 {
@@ -281,7 +230,7 @@ walk_dir(struct walk *w, int dirfd, const char *dirpath, int depth)
 		check_problem(w->r, 0, file, 0, "nested too deep; not checked");
 		return;
 	}
-	if ((names = sorted_names(dirfd, &n)) == NULL) {
+	if (capsule_names(dirfd, &names, &n) == -1) {
 		check_problem(w->r, 1, file, 0, "cannot list: %s",
 		    strerror(errno));
 		return;
@@ -311,11 +260,8 @@ walk_dir(struct walk *w, int dirfd, const char *dirpath, int depth)
 			close(fd);
 		} else if (S_ISREG(st.st_mode))
 			check_file(w, dirfd, names[i], path);
-		free(names[i]);
 	}
-	for (; i < n; i++)
-		free(names[i]);
-	free(names);
+	capsule_names_free(names, n);
 }
 
 void
