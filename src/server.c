@@ -310,30 +310,23 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	if (c->state != CONN_READING)
 		return;
 	eol = evbuffer_search(in, "\n", 1, NULL);
-	if (eol.pos == -1) {
-		if (evbuffer_get_length(in) > REQUEST_MAX + 1) {
-			c->reqlen = evbuffer_remove(in, c->req, REQUEST_MAX);
-			c->listener->proto->too_long(c);
-			conn_begin_response(c);
-		}
+	if (eol.pos == -1 && evbuffer_get_length(in) <= REQUEST_MAX + 1)
+		return;			/* the line is not complete yet */
+	/* Copy the line (a too long one cut short) for the handler and log. */
+	len = eol.pos == -1 || (size_t)eol.pos > REQUEST_MAX + 1 ?
+	    REQUEST_MAX + 2 : (size_t)eol.pos;
+	if (evbuffer_remove(in, c->req, len) != (int)len) {
+		conn_abort(c, "cannot read request");
 		return;
 	}
-	len = (size_t)eol.pos;
-	if (len > REQUEST_MAX + 1) {
-		c->reqlen = evbuffer_remove(in, c->req, REQUEST_MAX);
+	if (len > 0 && c->req[len - 1] == '\r')
+		len--;
+	if (len > REQUEST_MAX) {
+		c->reqlen = REQUEST_MAX;
 		c->listener->proto->too_long(c);
 	} else {
-		if (evbuffer_remove(in, c->req, len) != (int)len) {
-			conn_abort(c, "cannot read request");
-			return;
-		}
-		if (len > 0 && c->req[len - 1] == '\r')
-			len--;
 		c->reqlen = len;
-		if (len > REQUEST_MAX)
-			c->listener->proto->too_long(c);
-		else
-			c->listener->proto->request(c, c->req, len);
+		c->listener->proto->request(c, c->req, len);
 	}
 	conn_begin_response(c);
 }
