@@ -69,12 +69,14 @@ print_urls(const struct config *cfg, int nworkers)
 {
 	const char *h = cfg->hostname;
 	int v6 = strchr(h, ':') != NULL;
+	char port[8] = "";
 
+	/* gemini://host/ when on the default port, gemini://host:N/ else. */
+	if (cfg->gemini_port != 1965)
+		snprintf(port, sizeof(port), ":%d", cfg->gemini_port);
 	if (cfg->gemini_port != 0)
-		log_info("serving %s on gemini://%s%s%s%s%.0d/", cfg->capsule,
-		    v6 ? "[" : "", h, v6 ? "]" : "",
-		    cfg->gemini_port != 1965 ? ":" : "",
-		    cfg->gemini_port != 1965 ? cfg->gemini_port : 0);
+		log_info("serving %s on gemini://%s%s%s%s/", cfg->capsule,
+		    v6 ? "[" : "", h, v6 ? "]" : "", port);
 	if (cfg->gopher_port != 0)
 		log_info("serving %s on gopher://%s%s%s:%d/", cfg->capsule,
 		    v6 ? "[" : "", h, v6 ? "]" : "",
