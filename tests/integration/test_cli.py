@@ -244,10 +244,12 @@ def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
 
 def test_workers_share_the_ports(server):
     s = server(extra_args=["--workers", "3"])
+    # The ports answer as soon as they are bound, before the threads start;
+    # this line is logged once every worker thread exists.
+    assert "3 workers; Ctrl-C or SIGTERM stops" in s.wait_log("workers")
     with open(f"/proc/{s.proc.pid}/status") as f:
         threads = [l for l in f if l.startswith("Threads:")][0]
     assert threads.split() == ["Threads:", "4"]     # 3 workers + main
-    assert "3 workers; Ctrl-C or SIGTERM stops" in s.wait_log("workers")
     for _ in range(20):
         assert s.gopher_raw(b"/hello.txt\r\n") == b"hello, world\n"
         h, _, _ = s.gemini("gemini://localhost/")
