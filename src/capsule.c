@@ -55,10 +55,47 @@ capsule_path_hidden(const char *path, size_t len)
 	return 0;
 }
 
+/* The path an open fd names now, as the kernel sees it; -1 if unknown. */
+static ssize_t
+fd_path(int fd, char *buf, size_t size)
+{
+	char proc[64];
+	ssize_t n;
+
+	if (snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd) >=
+	    (int)sizeof(proc))
+		return -1;
+	n = readlink(proc, buf, size);
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/*
+ * Whether fd, reached through a symlink, is a hidden name beneath the root:
+ * "notes.txt -> .drafts/notes.txt" must not publish what dotfiles hide.
+ * When /proc cannot tell, the answer is yes: refuse rather than guess.
+ */
+static int
+opened_hidden(int rootfd, int fd)
+{
+	char root[PATH_MAX], got[PATH_MAX];
+	ssize_t rn, gn;
+
+	if ((rn = fd_path(rootfd, root, sizeof(root))) == -1 ||
+	    (gn = fd_path(fd, got, sizeof(got))) == -1)
+		return 1;
+	if (rn == 1)			/* the root is "/" */
+		rn = 0;
+	if (gn < rn || memcmp(root, got, (size_t)rn) != 0 ||
+	    (gn > rn && got[rn] != '/'))
+		return 1;
+	return capsule_path_hidden(got + rn, (size_t)(gn - rn));
+}
+
 /*
  * Opens rel beneath rootfd.  The kernel's RESOLVE_BENEATH refuses any
  * resolution that leaves the root, through "..", an absolute symlink or a
- * symlink climbing out; kernels without openat2 get no symlinks at all.
+ * symlink climbing out; a symlink that stays inside is followed unless it
+ * ends on a dotfile (ENOLINK).  Kernels without openat2 get no symlinks.
  */
 static int
 open_beneath(int rootfd, const char *rel, int flags)
@@ -73,10 +110,24 @@ open_beneath(int rootfd, const char *rel, int flags)
 	if (!(flags & O_PATH))
 		flags |= O_NOCTTY;
 	how.flags = (unsigned long long)(flags | O_CLOEXEC);
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	/* Most paths have no symlink: then the names asked are the names. */
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+	    RESOLVE_NO_SYMLINKS;
 	r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	if (r >= 0 || errno != ENOSYS)
+	if (r >= 0 || (errno != ENOSYS && errno != ELOOP))
 		return (int)r;
+	if (errno == ELOOP) {
+		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+		r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+		if (r < 0)
+			return -1;
+		if (opened_hidden(rootfd, (int)r)) {
+			close((int)r);
+			errno = ENOLINK;
+			return -1;
+		}
+		return (int)r;
+	}
 
 	if (strlen(rel) >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
@@ -120,7 +171,10 @@ not_found(struct capsule_object *o, int err)
 		return CAPSULE_NOT_FOUND;
 	case EXDEV:
 	case ELOOP:
-		o->why = "path leaves the capsule";
+		o->why = "leads out of the capsule";
+		return CAPSULE_REFUSED;
+	case ENOLINK:
+		o->why = "leads to a dotfile";
 		return CAPSULE_REFUSED;
 	case EACCES:
 	case EPERM:

@@ -121,8 +121,8 @@ check_link(struct walk *w, const char *file, unsigned long line,
 		    "exist", t.path);
 		break;
 	case CAPSULE_REFUSED:
-		check_problem(w->r, 1, file, line, "link to %s, which leads "
-		    "out of the capsule", t.path);
+		check_problem(w->r, 1, file, line, "link to %s, which %s",
+		    t.path, o.why);
 		break;
 	case CAPSULE_ERROR:
 		check_problem(w->r, 1, file, line, "link to %s: %s", t.path,
@@ -245,8 +245,8 @@ walk_dir(struct walk *w, int dirfd, const char *dirpath, int depth)
 			if (capsule_resolve(&w->cap, path, strlen(path), &o) ==
 			    CAPSULE_REFUSED) {
 				display_path(w, path, file, sizeof(file));
-				check_problem(w->r, 0, file, 0, "symlink leads "
-				    "out of the capsule: never served");
+				check_problem(w->r, 0, file, 0, "symlink %s: "
+				    "never served", o.why);
 			}
 			if (o.fd != -1)
 				close(o.fd);

@@ -74,7 +74,10 @@ def make_capsule(base: pathlib.Path) -> pathlib.Path:
     (cap / "my dir" / "index.gmi").write_text("# Spaced\n")
     (cap / "outlink").symlink_to(outside)
     (cap / "abslink.txt").symlink_to(outside / "secret.txt")
+    # Symlinks that stay inside but end on a hidden name: never served.
     (cap / "dot-target.txt").symlink_to(".secret")
+    (cap / "drafts").symlink_to(".git")
+    (sub / "dot-link.txt").symlink_to(".hidden")
     return cap
 
 

@@ -102,11 +102,14 @@ def test_never_follows_a_symlink_out(tmp_path):
     (cap / "escape.gmi").symlink_to(outside / "evil.gmi")
     (cap / "escape-dir").symlink_to(outside)
     (cap / "inside.gmi").symlink_to("home.gmi")
+    (cap / "alias.gmi").symlink_to(".hidden.gmi")
     rc, out, _ = check("--capsule", str(cap))
     assert rc == 1
     assert f"{cap}/escape.gmi: warning: symlink leads out of the capsule: " \
         "never served" in out.splitlines()
     assert f"{cap}/escape-dir: warning: symlink leads out of the capsule: " \
+        "never served" in out.splitlines()
+    assert f"{cap}/alias.gmi: warning: symlink leads to a dotfile: " \
         "never served" in out.splitlines()
     assert "evil" not in out and "nowhere" not in out
     # The link inside is checked once, where its target lives.

@@ -235,6 +235,7 @@ def test_directory_listing(srv):
           .replace("caf\u00e9%20".encode(), b"caf%C3%A9%20")
         + b"=> ./link-in.txt link-in.txt\n")
     assert b"hidden" not in data and b"link-out" not in data
+    assert b"dot-link" not in data
     assert b"fifo" not in data
 
 
@@ -254,6 +255,8 @@ def test_symlink_inside_is_followed(srv):
 @pytest.mark.parametrize("path", [
     "/.secret", "/.git/config", "/sub/.hidden", "/%2esecret", "/.git/",
     "/sub/%2ehidden", "/.", "/sub/./.hidden",
+    "/dot-target.txt", "/sub/dot-link.txt", "/drafts/config", "/drafts/",
+    "/drafts",
 ])
 def test_dotfiles_are_never_served(srv, path):
     data, notify = srv.gemini_raw(f"gemini://localhost{path}\r\n".encode())
@@ -452,3 +455,9 @@ def test_server_survives_abrupt_clients(srv):
         s.close()
     h, _, _ = srv.gemini("gemini://localhost/")
     assert h == "20 text/gemini"
+
+
+def test_symlink_to_a_dotfile_is_refused_and_logged(srv):
+    data, notify = srv.gemini_raw(b"gemini://localhost/dot-target.txt\r\n")
+    assert (data, notify) == (b"51 Not found\r\n", True)
+    assert "leads to a dotfile" in srv.wait_log("leads to a dotfile")

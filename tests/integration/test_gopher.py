@@ -114,7 +114,8 @@ def test_large_file_via_sendfile(srv):
     b"/sub/link-out.txt", b"/sub/link-out-rel.txt", b"/outlink/secret.txt",
     b"/abslink.txt", b"/../outside/secret.txt", b"../outside/secret.txt",
     b"/sub/../../outside/secret.txt", b"/outlink/", b"/sub/fifo",
-    b"/page.gmi/", b"/.git/",
+    b"/page.gmi/", b"/.git/", b"/dot-target.txt", b"/sub/dot-link.txt",
+    b"/drafts/config", b"/drafts/", b"/drafts",
 ])
 def test_errors_are_type3_menus(srv, selector):
     data = srv.gopher_raw(selector + b"\r\n", timeout=5)
