@@ -91,43 +91,12 @@ opened_hidden(int rootfd, int fd)
 	return capsule_path_hidden(got + rn, (size_t)(gn - rn));
 }
 
-/*
- * Opens rel beneath rootfd.  The kernel's RESOLVE_BENEATH refuses any
- * resolution that leaves the root, through "..", an absolute symlink or a
- * symlink climbing out; a symlink that stays inside is followed unless it
- * ends on a dotfile (ENOLINK).  Kernels without openat2 get no symlinks.
- */
+/* Without openat2: a walk one name at a time that follows no symlink. */
 static int
-open_beneath(int rootfd, const char *rel, int flags)
+open_walk(int rootfd, const char *rel, int flags)
 {
-	struct open_how how;
 	char buf[PATH_MAX], *seg, *next;
 	int fd, dirfd;
-	long r;
-
-	memset(&how, 0, sizeof(how));
-	/* openat2 refuses O_PATH with flags beyond these. */
-	if (!(flags & O_PATH))
-		flags |= O_NOCTTY;
-	how.flags = (unsigned long long)(flags | O_CLOEXEC);
-	/* Most paths have no symlink: then the names asked are the names. */
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
-	    RESOLVE_NO_SYMLINKS;
-	r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	if (r >= 0 || (errno != ENOSYS && errno != ELOOP))
-		return (int)r;
-	if (errno == ELOOP) {
-		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-		if (r < 0)
-			return -1;
-		if (opened_hidden(rootfd, (int)r)) {
-			close((int)r);
-			errno = ENOLINK;
-			return -1;
-		}
-		return (int)r;
-	}
 
 	if (strlen(rel) >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
@@ -158,6 +127,43 @@ open_beneath(int rootfd, const char *rel, int flags)
 			return fd;
 		dirfd = fd;
 	}
+}
+
+/*
+ * Opens rel beneath rootfd.  The kernel's RESOLVE_BENEATH refuses any
+ * resolution that leaves the root, through "..", an absolute symlink or a
+ * symlink climbing out; a symlink that stays inside is followed unless it
+ * ends on a dotfile (ENOLINK).  Kernels without openat2 get no symlinks.
+ */
+static int
+open_beneath(int rootfd, const char *rel, int flags)
+{
+	struct open_how how;
+	long r;
+
+	memset(&how, 0, sizeof(how));
+	/* openat2 refuses O_PATH with flags beyond these. */
+	if (!(flags & O_PATH))
+		flags |= O_NOCTTY;
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	/* Most paths hold no symlink: then the names asked are the names. */
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+	    RESOLVE_NO_SYMLINKS;
+	r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+	if (r == -1 && errno == ENOSYS)
+		return open_walk(rootfd, rel, flags);
+	if (r != -1 || errno != ELOOP)
+		return (int)r;
+	/* A symlink on the way: follow it, then see where it led. */
+	how.resolve &= ~(unsigned long long)RESOLVE_NO_SYMLINKS;
+	if ((r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how))) == -1)
+		return -1;
+	if (opened_hidden(rootfd, (int)r)) {
+		close((int)r);
+		errno = ENOLINK;
+		return -1;
+	}
+	return (int)r;
 }
 
 static enum capsule_result
@@ -312,24 +318,32 @@ capsule_list_free(struct capsule_dirent *ents, size_t n)
 	free(ents);
 }
 
-/* Whether a directory entry is listed, and as what (via the root). */
+/*
+ * Whether a directory entry is listed, and as what.  A symlink is resolved
+ * from the root, as a request for it would be; anything else is what it is.
+ */
 static int
-entry_kind(const struct capsule *c, const char *dirpath, const char *name,
-    int *is_dir)
+entry_kind(const struct capsule *c, const char *dirpath, int dirfd,
+    const char *name, int *is_dir)
 {
 	char rel[PATH_MAX];
 	struct stat st;
 	int fd, n;
 
-	n = snprintf(rel, sizeof(rel), "%s%s", dirpath + 1, name);
-	if (n < 0 || (size_t)n >= sizeof(rel))
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
-	fd = open_beneath(c->rootfd, rel, O_PATH);
-	if (fd == -1)
-		return 0;
-	n = fstat(fd, &st);
-	close(fd);
-	if (n == -1 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+	if (S_ISLNK(st.st_mode)) {
+		n = snprintf(rel, sizeof(rel), "%s%s", dirpath + 1, name);
+		if (n < 0 || (size_t)n >= sizeof(rel))
+			return 0;
+		if ((fd = open_beneath(c->rootfd, rel, O_PATH)) == -1)
+			return 0;
+		n = fstat(fd, &st);
+		close(fd);
+		if (n == -1)
+			return 0;
+	}
+	if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 		return 0;
 	*is_dir = S_ISDIR(st.st_mode);
 	return 1;
@@ -417,7 +431,7 @@ capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
 	}
 	/* The names move into ents; those not listed are freed here. */
 	for (i = 0; i < count; i++) {
-		if (entry_kind(c, dirpath, names[i], &is_dir)) {
+		if (entry_kind(c, dirpath, dirfd, names[i], &is_dir)) {
 			ents[kept].name = names[i];
 			ents[kept++].is_dir = is_dir;
 		} else

@@ -1,4 +1,6 @@
 /* Gemini: answers one validated request from the capsule. */
+#include <netinet/in.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,12 +89,16 @@ gemini_request(struct conn *c, const char *line, size_t len)
 	struct gemini_target t;
 	struct gemini_request req;
 	struct capsule_object o;
+	enum capsule_result r;
+	char local[INET6_ADDRSTRLEN];
 	const char *name;
 	int status;
 
 	t.hostname = c->srv->cfg->hostname;
 	t.port = (unsigned)c->listener->port;
-	t.local_addr = c->local[0] != '\0' ? c->local : NULL;
+	/* Only Gemini asks: a host given as the address we were reached on. */
+	conn_local_addr(c, local, sizeof(local));
+	t.local_addr = local[0] != '\0' ? local : NULL;
 	status = gemini_request_parse(line, len, &t, &req);
 	if (status == 59) {
 		gemini_header_only(c, 59, "Bad request", req.reason);
@@ -103,17 +109,13 @@ gemini_request(struct conn *c, const char *line, size_t len)
 		    req.reason);
 		return;
 	}
-	switch (capsule_resolve(&c->srv->capsule, req.path, req.pathlen, &o)) {
+	switch (r = capsule_resolve(&c->srv->capsule, req.path, req.pathlen,
+	    &o)) {
 	case CAPSULE_FILE:
-		name = strrchr(req.path, '/') + 1;
-		if (gemini_success(c, mime_type(name, strlen(name))) == -1) {
-			close(o.fd);
-			return;
-		}
-		conn_send_file(c, o.fd, o.size);
-		break;
 	case CAPSULE_DIR_INDEX:
-		if (gemini_success(c, "text/gemini") == -1) {
+		name = strrchr(req.path, '/') + 1;
+		if (gemini_success(c, r == CAPSULE_DIR_INDEX ? "text/gemini" :
+		    mime_type(name, strlen(name))) == -1) {
 			close(o.fd);
 			return;
 		}

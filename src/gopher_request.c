@@ -85,11 +85,23 @@ field_len(const char *s, size_t len)
 	return tab != NULL ? (size_t)(tab - s) : len;
 }
 
+/* A Gopher+ field f: its kind and what follows it go into out. */
+static int
+take_plus(struct gopher_request *out, const char *f, size_t flen,
+    const char *end)
+{
+	if ((out->plus = plus_kind(f, flen)) == GOPHER_PLUS_NONE)
+		return 0;
+	out->plus_data = f + 1;
+	out->plus_datalen = (size_t)(end - f) - 1;
+	return 1;
+}
+
 int
 gopher_request_parse(const char *line, size_t len, struct gopher_request *out)
 {
 	const char *f2, *f3, *end = line + len;
-	size_t sellen, f2len, f3len;
+	size_t sellen, f2len;
 
 	memset(out, 0, sizeof(*out));
 	if (len > GOPHER_REQUEST_MAX || memchr(line, '\0', len) != NULL)
@@ -118,22 +130,15 @@ gopher_request_parse(const char *line, size_t len, struct gopher_request *out)
 		return 0;
 	f2 = line + sellen + 1;
 	f2len = field_len(f2, (size_t)(end - f2));
-	if ((out->plus = plus_kind(f2, f2len)) != GOPHER_PLUS_NONE) {
-		out->plus_data = f2 + 1;
-		out->plus_datalen = (size_t)(end - f2) - 1;
+	if (take_plus(out, f2, f2len, end))
 		return 0;
-	}
 	out->has_search = 1;
 	out->search = f2;
 	out->searchlen = f2len;
 	if (f2 + f2len == end)
 		return 0;
 	f3 = f2 + f2len + 1;
-	f3len = field_len(f3, (size_t)(end - f3));
-	if ((out->plus = plus_kind(f3, f3len)) != GOPHER_PLUS_NONE) {
-		out->plus_data = f3 + 1;
-		out->plus_datalen = (size_t)(end - f3) - 1;
-	}
+	(void)take_plus(out, f3, field_len(f3, (size_t)(end - f3)), end);
 	return 0;
 }
 

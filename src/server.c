@@ -73,14 +73,23 @@ addr_string(const struct sockaddr *sa, char *out, size_t outsz)
 		snprintf(out, outsz, "?");
 }
 
+void
+conn_local_addr(const struct conn *c, char *out, size_t outsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	out[0] = '\0';
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+		addr_string((struct sockaddr *)&ss, out, outsz);
+}
+
 static void
 accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener *l = arg;
 	struct server *s = l->srv;
-	struct sockaddr_storage local;
-	socklen_t locallen = sizeof(local);
 	struct timeval deadline = { REQUEST_TIMEOUT_SEC, 0 };
 	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
 	struct conn *c;
@@ -102,9 +111,6 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	snprintf(c->status, sizeof(c->status), "-");
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	addr_string(sa, c->peer, sizeof(c->peer));
-	if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
-		addr_string((struct sockaddr *)&local, c->local,
-		    sizeof(c->local));
 	/* Responses go out in one burst: do not wait for delayed ACKs. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
@@ -173,15 +179,6 @@ conn_abort(struct conn *c, const char *why)
 	c->why = why;
 	conn_log(c, evbuffer_get_length(bufferevent_get_output(c->bev)));
 	conn_free(c);
-}
-
-int
-conn_write(struct conn *c, const void *data, size_t len)
-{
-	if (bufferevent_write(c->bev, data, len) == -1)
-		return -1;
-	c->bytes_out += len;
-	return 0;
 }
 
 int

@@ -81,7 +81,6 @@ struct conn {
 	size_t			 bytes_out;	/* bytes queued for the client */
 	struct timespec		 started;
 	char			 peer[INET6_ADDRSTRLEN];
-	char			 local[INET6_ADDRSTRLEN];
 	char			 status[8];	/* for the access log */
 	const char		*why;		/* for the access log */
 	size_t			 reqlen;
@@ -108,12 +107,13 @@ int	server_init(struct server *s, struct event_base *base,
 void	server_free(struct server *s);
 
 /* Responding, for protocol handlers; all of it is sent before the close. */
-int	conn_write(struct conn *c, const void *data, size_t len);
 int	conn_printf(struct conn *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	conn_write_buffer(struct conn *c, struct evbuffer *buf);
 /* Sends size bytes of fd after what is queued; takes fd. */
 void	conn_send_file(struct conn *c, int fd, off_t size);
+/* The address the client reached, as text ("" if unknown). */
+void	conn_local_addr(const struct conn *c, char *out, size_t outsz);
 /* Records the status (and why, when it failed) for the access log. */
 void	conn_set_status(struct conn *c, const char *status, const char *why);
 
