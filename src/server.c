@@ -23,7 +23,7 @@
 
 #define FILE_CHUNK	(64 * 1024)	/* bytes of a streamed file read at once */
 #define FILE_LOWMARK	(16 * 1024)	/* refill the output below this */
-#define LINGER_MAX	(64 * 1024)	/* bytes read and dropped while lingering */
+#define LINGER_MAX	(64 * 1024)	/* bytes dropped while lingering, in all */
 #define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
 #define LISTEN_BACKLOG	4096		/* the kernel caps it at somaxconn */
 
@@ -297,10 +297,11 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	size_t len;
 
 	if (c->state == CONN_CLOSING) {
-		/* Lingering: drop what the client still sends. */
+		/* Lingering: drop what the client still sends, up to a bound. */
 		len = evbuffer_get_length(in);
 		evbuffer_drain(in, len);
-		if (len >= LINGER_MAX)
+		c->linger_dropped += len;
+		if (c->linger_dropped >= LINGER_MAX)
 			conn_free(c);
 		return;
 	}

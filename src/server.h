@@ -79,6 +79,7 @@ struct conn {
 	int			 file_fd;	/* file streamed after the output, or -1 */
 	off_t			 file_left;
 	size_t			 bytes_out;	/* bytes queued for the client */
+	size_t			 linger_dropped; /* client bytes after the response */
 	struct timespec		 started;
 	char			 peer[INET6_ADDRSTRLEN];
 	char			 status[8];	/* for the access log */

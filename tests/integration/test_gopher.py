@@ -345,3 +345,21 @@ def test_gopher_off_leaves_gemini(server):
     h, _, _ = s.gemini("gemini://localhost/")
     assert h == "20 text/gemini"
     assert "gopher://" not in s.wait_log("workers")
+
+
+def test_client_that_keeps_sending_after_the_response_is_cut_off(srv):
+    # After the response the server lingers up to 2 s, dropping what the
+    # client still sends; past 64 KB it closes at once, and the kernel
+    # answers further bytes with a reset.
+    with socket.create_connection(("127.0.0.1", srv.gopher_port),
+                                  timeout=10) as s:
+        s.sendall(b"/hello.txt\r\n")
+        got = b""
+        while chunk := s.recv(4096):
+            got += chunk
+        assert got == b"hello, world\n"
+        t0 = time.monotonic()
+        with pytest.raises((ConnectionResetError, BrokenPipeError)):
+            for _ in range(1024):               # 16 MB at most
+                s.sendall(b"x" * 16384)
+        assert time.monotonic() - t0 < 1.9, "drained until the linger ended"
