@@ -42,7 +42,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all run test test-one unit integration bench deps deps-test clean clang-check fuzz
-all: $(BIN)
+# The packages first: on a fresh machine a missing header would otherwise be
+# the first thing said, instead of the apt-get line.
+all: deps
+	@$(MAKE) --no-print-directory $(BIN)
 
 $(BIN): $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
@@ -63,10 +66,8 @@ deps-test:
 	@scripts/need-packages $(TEST_DEBS)
 
 # Serves ./capsule on gemini://localhost:1965/ and gopher://localhost:7070/.
-run: deps
-	@$(MAKE) --no-print-directory all
-	./attache --capsule capsule --certs certs --hostname localhost \
-	    --gemini-port 1965 --gopher-port 7070 --lang en
+run: all
+	./attache -f attache.conf.example
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do ./$$t; done
@@ -91,7 +92,7 @@ build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-fuzz: build/fuzz_gemini build/fuzz_gopher
+fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf
 	@set -e; for f in $^; do mkdir -p build/corpus-$${f##*/}; \
 	    ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    build/corpus-$${f##*/} 2>&1 | tail -1; done

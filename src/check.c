@@ -58,24 +58,42 @@ check_path_inside(const char *path, const char *dir)
 }
 
 void
-check_options(const struct config *cfg, struct check_report *r)
+check_setting(struct check_report *r, const struct conf *conf, unsigned line,
+    const char *path, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (conf->file != NULL)
+		check_problem(r, 1, conf->file, line, "%s: %s", path, msg);
+	else
+		check_problem(r, 1, path, 0, "%s", msg);
+}
+
+int
+check_site(const struct conf *conf, const struct conf_site *s,
+    struct check_report *r)
 {
 	struct stat st;
 
-	if (stat(cfg->capsule, &st) == -1) {
-		check_problem(r, 1, cfg->capsule, 0, "capsule directory: %s",
-		    strerror(errno));
-		return;
+	if (stat(s->capsule, &st) == -1) {
+		check_setting(r, conf, s->capsule_line, s->capsule,
+		    "capsule directory: %s", strerror(errno));
+		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		check_problem(r, 1, cfg->capsule, 0,
+		check_setting(r, conf, s->capsule_line, s->capsule,
 		    "capsule is not a directory");
-		return;
+		return -1;
 	}
-	if (check_path_inside(cfg->certs, cfg->capsule))
-		check_problem(r, 1, cfg->certs, 0, "certificate directory is "
-		    "inside the capsule: its keys would be served");
-	if (stat(cfg->certs, &st) == 0 && !S_ISDIR(st.st_mode))
-		check_problem(r, 1, cfg->certs, 0,
+	if (check_path_inside(s->certs, s->capsule))
+		check_setting(r, conf, s->certs_line, s->certs, "certificate "
+		    "directory is inside the capsule: its keys would be served");
+	if (stat(s->certs, &st) == 0 && !S_ISDIR(st.st_mode))
+		check_setting(r, conf, s->certs_line, s->certs,
 		    "certificate path is not a directory");
+	return 0;
 }

@@ -12,18 +12,19 @@
 
 #include "capsule.h"
 #include "check.h"
+#include "conf.h"
+#include "gophermap.h"
 #include "gemtext.h"
 #include "link.h"
 #include "mime.h"
 #include "utf8.h"
-#include "width.h"
 
 #define CHECK_DEPTH_MAX	64			/* directory nesting */
 #define CHECK_FILE_MAX	(64 * 1024 * 1024)	/* text read to check */
-#define TAB_STOP	8
 
 struct walk {
-	const struct config	*cfg;
+	const struct conf_site	*site;
+	struct gemini_target	 self;		/* links to it are local */
 	struct check_report	*r;
 	struct capsule		 cap;
 	const char		*prefix;	/* capsule dir as given, no final '/' */
@@ -64,34 +65,15 @@ utf8_error_at(const char *s, size_t len)
 	return len;
 }
 
-/* Columns of a preformatted line as a Gopher menu shows it: TABs expanded. */
-static size_t
-pre_columns(const char *s, size_t len)
-{
-	size_t col = 0, start = 0, i;
-
-	for (i = 0; i <= len; i++) {
-		if (i == len || s[i] == '\t') {
-			col += width_of(s + start, i - start);
-			if (i < len)
-				col = (col / TAB_STOP + 1) * TAB_STOP;
-			start = i + 1;
-		}
-	}
-	return col;
-}
-
 static void
 check_link(struct walk *w, const char *file, unsigned long line,
     const char *page, const struct gemtext_line *l)
 {
-	const struct config *cfg = w->cfg;
 	struct capsule_object o;
 	struct link_target t;
 	int shown = (int)(l->urllen > 200 ? 200 : l->urllen);
 
-	link_classify(l->url, l->urllen, page, cfg->hostname,
-	    (unsigned)cfg->gemini_port, &t);
+	link_classify(l->url, l->urllen, page, &w->self, &t);
 	if (t.kind == LINK_BAD) {
 		check_problem(w->r, 0, file, line, "link %.*s cannot be "
 		    "followed (control characters or malformed)", shown,
@@ -139,6 +121,7 @@ check_gemtext(struct walk *w, const char *file, const char *page,
 	struct gemtext_line l;
 	unsigned long pre_start = 0;
 	const char *cr;
+	size_t cols;
 	int has_h1 = 0;
 
 	/* A CR not followed by LF: classic Mac line ends, one long line. */
@@ -160,13 +143,12 @@ check_gemtext(struct walk *w, const char *file, const char *page,
 			pre_start = it.in_pre ? it.lineno : 0;
 			break;
 		case GT_PRE_TEXT:
-			if (pre_columns(l.text, l.textlen) >
-			    (size_t)w->cfg->gopher_width)
+			cols = gophermap_pre_columns(l.text, l.textlen);
+			if (cols > (size_t)w->site->gopher_width)
 				check_problem(w->r, 0, file, it.lineno,
 				    "preformatted line of %zu columns, wider "
-				    "than %d: Gopher clients will cut it",
-				    pre_columns(l.text, l.textlen),
-				    w->cfg->gopher_width);
+				    "than %d: Gopher clients will cut it", cols,
+				    w->site->gopher_width);
 			break;
 		case GT_LINK:
 			check_link(w, file, it.lineno, page, &l);
@@ -265,24 +247,29 @@ walk_dir(struct walk *w, int dirfd, const char *dirpath, int depth)
 }
 
 void
-check_capsule(const struct config *cfg, struct check_report *r)
+check_capsule(const struct conf *conf, const struct conf_site *site,
+    struct check_report *r)
 {
 	struct walk w;
 	struct stat st;
 	char err[PATH_MAX + 64];
 
 	memset(&w, 0, sizeof(w));
-	w.cfg = cfg;
+	w.site = site;
+	w.self.hostname = site->name;
+	w.self.port = (unsigned)conf->gemini_port;
+	w.self.aliases = (const char *const *)site->aliases;
+	w.self.naliases = site->naliases;
 	w.r = r;
-	w.prefix = cfg->capsule;
-	w.prefixlen = strlen(cfg->capsule);
+	w.prefix = site->capsule;
+	w.prefixlen = strlen(site->capsule);
 	while (w.prefixlen > 1 && w.prefix[w.prefixlen - 1] == '/')
 		w.prefixlen--;
-	if (capsule_open(&w.cap, cfg->capsule, err, sizeof(err)) == -1)
-		return;		/* check_options has said why */
+	if (capsule_open(&w.cap, site->capsule, err, sizeof(err)) == -1)
+		return;		/* check_site has said why */
 	if (fstatat(w.cap.rootfd, "index.gmi", &st, 0) == -1 ||
 	    !S_ISREG(st.st_mode))
-		check_problem(r, 1, cfg->capsule, 0, "no index.gmi at the "
+		check_problem(r, 1, site->capsule, 0, "no index.gmi at the "
 		    "root: the home page of both protocols would be a listing");
 	walk_dir(&w, w.cap.rootfd, "/", 0);
 	capsule_close(&w.cap);

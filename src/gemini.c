@@ -32,10 +32,8 @@ gemini_header_only(struct conn *c, int status, const char *meta,
 }
 
 static int
-gemini_success(struct conn *c, const char *mime)
+gemini_success(struct conn *c, const char *mime, const char *lang)
 {
-	const char *lang = c->srv->cfg->lang;
-
 	conn_set_status(c, "20", NULL);
 	if (lang != NULL && strcmp(mime, "text/gemini") == 0)
 		return conn_printf(c, "20 %s; lang=%s\r\n", mime, lang);
@@ -46,7 +44,7 @@ gemini_success(struct conn *c, const char *mime)
 static void
 gemini_redirect_slash(struct conn *c, const struct gemini_request *req)
 {
-	char enc[3 * GEMINI_URI_MAX + 1], meta[META_MAX + 1];
+	char enc[3 * REQUEST_MAX + 1], meta[META_MAX + 1];
 	int n;
 
 	n = uri_percent_encode_path(req->path, req->pathlen, enc, sizeof(enc),
@@ -62,20 +60,24 @@ gemini_redirect_slash(struct conn *c, const struct gemini_request *req)
 }
 
 static void
-gemini_listing(struct conn *c, const char *path, int dirfd)
+gemini_listing(struct conn *c, const char *path, int dirfd, const char *lang)
 {
 	struct capsule_dirent *ents;
 	struct evbuffer *body;
 	size_t n;
 
-	if (capsule_list(&c->srv->capsule, path, dirfd, &ents, &n) == -1) {
+	if (!c->site->conf->listing) {
+		gemini_header_only(c, 51, "Not found", "listing off");
+		return;
+	}
+	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
 		gemini_header_only(c, 40, "Temporary failure",
 		    "cannot list directory");
 		return;
 	}
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_gemtext(body, path, ents, n) == -1 ||
-	    gemini_success(c, "text/gemini") == -1 ||
+	    gemini_success(c, "text/gemini", lang) == -1 ||
 	    conn_write_buffer(c, body) == -1)
 		log_warn("%s: out of memory for a listing", c->peer);
 	if (body != NULL)
@@ -83,18 +85,43 @@ gemini_listing(struct conn *c, const char *path, int dirfd)
 	capsule_list_free(ents, n);
 }
 
+/* What a location says instead of the file: 1 when it answered. */
+static int
+gemini_location(struct conn *c, const struct conf_location *loc)
+{
+	switch (loc != NULL ? loc->action : CONF_ACTION_NONE) {
+	case CONF_ACTION_REDIRECT:
+		gemini_header_only(c, 31, loc->target, NULL);
+		return 1;
+	case CONF_ACTION_REDIRECT_TEMPORARY:
+		gemini_header_only(c, 30, loc->target, NULL);
+		return 1;
+	case CONF_ACTION_GONE:
+		gemini_header_only(c, 52, "Gone", "gone");
+		return 1;
+	case CONF_ACTION_NONE:
+		break;
+	}
+	return 0;
+}
+
 static void
 gemini_request(struct conn *c, const char *line, size_t len)
 {
+	const struct conf_site *site = c->site->conf;
+	const struct conf_location *loc;
 	struct gemini_target t;
 	struct gemini_request req;
 	struct capsule_object o;
 	enum capsule_result r;
 	char local[INET6_ADDRSTRLEN];
-	const char *name;
+	const char *name, *lang;
 	int status;
 
-	t.hostname = c->srv->cfg->hostname;
+	memset(&t, 0, sizeof(t));
+	t.hostname = site->name;
+	t.aliases = (const char *const *)site->aliases;
+	t.naliases = site->naliases;
 	t.port = (unsigned)c->listener->port;
 	/* Only Gemini asks: a host given as the address we were reached on. */
 	conn_local_addr(c, local, sizeof(local));
@@ -109,20 +136,24 @@ gemini_request(struct conn *c, const char *line, size_t len)
 		    req.reason);
 		return;
 	}
-	switch (r = capsule_resolve(&c->srv->capsule, req.path, req.pathlen,
+	loc = conf_location_match(site, req.path);
+	if (gemini_location(c, loc))
+		return;
+	lang = conf_lang(site, loc);
+	switch (r = capsule_resolve(&c->site->capsule, req.path, req.pathlen,
 	    &o)) {
 	case CAPSULE_FILE:
 	case CAPSULE_DIR_INDEX:
 		name = strrchr(req.path, '/') + 1;
 		if (gemini_success(c, r == CAPSULE_DIR_INDEX ? "text/gemini" :
-		    mime_type(name, strlen(name))) == -1) {
+		    mime_type(name, strlen(name)), lang) == -1) {
 			close(o.fd);
 			return;
 		}
 		conn_send_file(c, o.fd, o.size);
 		break;
 	case CAPSULE_DIR_LISTING:
-		gemini_listing(c, req.path, o.fd);
+		gemini_listing(c, req.path, o.fd, lang);
 		close(o.fd);
 		break;
 	case CAPSULE_NEED_SLASH:
@@ -141,8 +172,8 @@ gemini_request(struct conn *c, const char *line, size_t len)
 static void
 gemini_too_long(struct conn *c)
 {
-	gemini_header_only(c, 59, "Request too long",
-	    "request longer than 1024 bytes");
+	gemini_header_only(c, 59, "Request too long", "request longer than "
+	    STR(REQUEST_MAX) " bytes");
 }
 
 const struct protocol gemini_protocol = {

@@ -37,25 +37,39 @@ ip_parse(const char *s, size_t len, unsigned char out[16])
 	return -1;
 }
 
+/* "example.org." is the same name as "example.org", either side. */
+static int
+name_matches(const char *host, size_t len, const char *name)
+{
+	size_t namelen = strlen(name);
+	unsigned char a[16], b[16];
+
+	if (len > 0 && host[len - 1] == '.')
+		len--;
+	if (namelen > 0 && name[namelen - 1] == '.')
+		namelen--;
+	if (len == namelen && len > 0 && strncasecmp(host, name, len) == 0)
+		return 1;
+	return ip_parse(host, len, a) == 0 &&
+	    ip_parse(name, namelen, b) == 0 && memcmp(a, b, 16) == 0;
+}
+
 int
 gemini_host_matches(const char *host, size_t len,
     const struct gemini_target *t)
 {
 	unsigned char a[16], b[16];
-	size_t namelen = strlen(t->hostname);
+	size_t i;
 
-	/* "example.org." is the same name as "example.org", either side. */
+	if (name_matches(host, len, t->hostname))
+		return 1;
+	for (i = 0; i < t->naliases; i++)
+		if (name_matches(host, len, t->aliases[i]))
+			return 1;
 	if (len > 0 && host[len - 1] == '.')
 		len--;
-	if (namelen > 0 && t->hostname[namelen - 1] == '.')
-		namelen--;
-	if (len == namelen && len > 0 &&
-	    strncasecmp(host, t->hostname, len) == 0)
-		return 1;
 	if (ip_parse(host, len, a) == -1)
 		return 0;
-	if (ip_parse(t->hostname, namelen, b) == 0 && memcmp(a, b, 16) == 0)
-		return 1;
 	return t->local_addr != NULL &&
 	    ip_parse(t->local_addr, strlen(t->local_addr), b) == 0 &&
 	    memcmp(a, b, 16) == 0;
@@ -71,8 +85,8 @@ gemini_request_parse(const char *line, size_t len,
 	memset(req, 0, sizeof(*req));
 	if (len == 0)
 		return refuse(req, 59, "empty request");
-	if (len > GEMINI_URI_MAX)
-		return refuse(req, 59, "request longer than 1024 bytes");
+	if (len > REQUEST_MAX)
+		return refuse(req, 59, "request longer than " STR(REQUEST_MAX) " bytes");
 	if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
 		return refuse(req, 59, "byte order mark");
 	for (i = 0; i < len; i++) {

@@ -4,19 +4,21 @@
 
 #include <stddef.h>
 
-#define GEMINI_URI_MAX	1024	/* bytes of URI before CRLF */
+#include "bounds.h"
 
 /* Who we are, to tell our own URLs from others'. */
 struct gemini_target {
 	const char	*hostname;	/* configured name, compared case-insensitively */
 	unsigned	 port;		/* listening port */
 	const char	*local_addr;	/* numeric address the client reached, or NULL */
+	const char *const *aliases;	/* the site's other names */
+	size_t		 naliases;
 };
 
 struct gemini_request {
-	char		 path[GEMINI_URI_MAX + 1];	/* decoded, no dot segments, starts with '/' */
+	char		 path[REQUEST_MAX + 1];	/* decoded, no dot segments, starts with '/' */
 	size_t		 pathlen;
-	char		 query[GEMINI_URI_MAX + 1];	/* raw, still percent-encoded */
+	char		 query[REQUEST_MAX + 1];	/* raw, still percent-encoded */
 	int		 has_query;
 	const char	*reason;	/* why the request was refused, for the log */
 };
@@ -29,7 +31,10 @@ struct gemini_request {
 int	gemini_request_parse(const char *line, size_t len,
 	    const struct gemini_target *t, struct gemini_request *req);
 
-/* 1 when host (no brackets, optional trailing dot) names target t. */
+/*
+ * 1 when host (no brackets, optional trailing dot) names target t: its
+ * hostname, one of its aliases, or the address the client reached.
+ */
 int	gemini_host_matches(const char *host, size_t len,
 	    const struct gemini_target *t);
 

@@ -24,16 +24,19 @@ static void
 gopher_options(const struct conn *c, const char *page_path,
     struct gophermap_opts *o)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct conf_site *site = c->site->conf;
+	int gemini_port = c->gen->conf->gemini_port;
 
 	memset(o, 0, sizeof(*o));
-	o->host = cfg->hostname;
-	o->port = (unsigned)config_gopher_public_port(cfg);
-	o->width = (unsigned)cfg->gopher_width;
+	o->host = site->name;
+	o->port = (unsigned)conf_gopher_public_port(site);
+	o->width = (unsigned)site->gopher_width;
 	o->page_path = page_path;
-	o->gemini_host = cfg->hostname;
-	o->gemini_port = cfg->gemini_port != 0 ? (unsigned)cfg->gemini_port :
-	    1965;
+	o->gemini_host = site->name;
+	o->gemini_port = gemini_port != 0 ? (unsigned)gemini_port :
+	    GEMINI_DEFAULT_PORT;
+	o->gemini_aliases = (const char *const *)site->aliases;
+	o->ngemini_aliases = site->naliases;
 }
 
 /* Sends what body holds, recording the item type for the log. */
@@ -49,12 +52,12 @@ gopher_send(struct conn *c, struct evbuffer *body, const char *type,
 static void
 gopher_error(struct conn *c, const char *msg, const char *why)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct conf_site *site = c->site->conf;
 	struct evbuffer *body;
 
 	if ((body = evbuffer_new()) == NULL ||
-	    gophermap_error(body, msg, cfg->hostname,
-	    (unsigned)config_gopher_public_port(cfg)) == -1) {
+	    gophermap_error(body, msg, site->name,
+	    (unsigned)conf_gopher_public_port(site)) == -1) {
 		log_warn("%s: out of memory for an error menu", c->peer);
 		conn_set_status(c, "3", why);
 	} else
@@ -116,7 +119,7 @@ listing_menu(struct evbuffer *out, const char *dirpath,
 		len = snprintf(sel, sizeof(sel), "%s%s%s", dirpath,
 		    ents[i].name, ents[i].is_dir ? "/" : "");
 		if (len < 0 || (size_t)len >= sizeof(sel) ||
-		    (size_t)len > GOPHER_REQUEST_MAX)
+		    (size_t)len > REQUEST_MAX)
 			continue;
 		listing_display_name(ents[i].name, shown, sizeof(shown) - 1);
 		if (ents[i].is_dir)
@@ -140,7 +143,11 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 	struct evbuffer *body;
 	size_t n;
 
-	if (capsule_list(&c->srv->capsule, path, dirfd, &ents, &n) == -1) {
+	if (!c->site->conf->listing) {
+		gopher_error(c, "Not found", "listing off");
+		return;
+	}
+	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
 		gopher_error(c, "Cannot list this directory",
 		    "cannot list directory");
 		return;
@@ -156,10 +163,57 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 	capsule_list_free(ents, n);
 }
 
+/*
+ * Gopher has no redirect: a moved page answers with a menu that says so
+ * (a type-3 line, for clients that show errors) and links to the target,
+ * resolved as a gemtext link of the page would be.
+ */
+static void
+gopher_moved(struct conn *c, const char *path, const char *target)
+{
+	struct gophermap_opts o;
+	struct evbuffer *body;
+	char line[REQUEST_MAX + 64];
+	int n;
+
+	gopher_options(c, path, &o);
+	n = snprintf(line, sizeof(line), "=> %s New location\n", target);
+	if ((body = evbuffer_new()) == NULL || n < 0 ||
+	    (size_t)n >= sizeof(line) ||
+	    gophermap_item(body, '3', "This page has moved", 19, "", 0, o.host,
+	    o.port) == -1 || gophermap_render(body, line, (size_t)n, &o) == -1)
+		gopher_error(c, "Server out of memory", "out of memory");
+	else
+		gopher_send(c, body, "3", "moved");
+	if (body != NULL)
+		evbuffer_free(body);
+}
+
+/* What a location says instead of the file: 1 when it answered. */
+static int
+gopher_location(struct conn *c, const char *path)
+{
+	const struct conf_location *loc;
+
+	loc = conf_location_match(c->site->conf, path);
+	switch (loc != NULL ? loc->action : CONF_ACTION_NONE) {
+	case CONF_ACTION_REDIRECT:
+	case CONF_ACTION_REDIRECT_TEMPORARY:
+		gopher_moved(c, path, loc->target);
+		return 1;
+	case CONF_ACTION_GONE:
+		gopher_error(c, "Gone", "gone");
+		return 1;
+	case CONF_ACTION_NONE:
+		break;
+	}
+	return 0;
+}
+
 static void
 gopher_path(struct conn *c, const char *selector, size_t sellen)
 {
-	char path[GOPHER_REQUEST_MAX + sizeof("/index.gmi") + 2];
+	char path[REQUEST_MAX + sizeof("/index.gmi") + 2];
 	struct capsule_object o;
 	const char *name;
 	size_t len;
@@ -172,7 +226,9 @@ gopher_path(struct conn *c, const char *selector, size_t sellen)
 	memcpy(path + len, selector, sellen);
 	len = uri_remove_dot_segments(path, len + sellen);
 again:
-	switch (capsule_resolve(&c->srv->capsule, path, len, &o)) {
+	if (gopher_location(c, path))
+		return;
+	switch (capsule_resolve(&c->site->capsule, path, len, &o)) {
 	case CAPSULE_FILE:
 		name = strrchr(path, '/') + 1;
 		if (mime_is_gemtext(name, strlen(name))) {
@@ -211,7 +267,7 @@ again:
 static void
 gopher_request(struct conn *c, const char *line, size_t len)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct conf_site *site = c->site->conf;
 	struct gopher_request req;
 	struct evbuffer *body;
 	int r;
@@ -223,8 +279,8 @@ gopher_request(struct conn *c, const char *line, size_t len)
 	if (req.plus == GOPHER_PLUS_DIR || req.plus == GOPHER_PLUS_ATTR) {
 		/* The UMN client's first question: answer, then plain Gopher. */
 		if ((body = evbuffer_new()) == NULL ||
-		    gopherplus_dollar_reply(body, cfg->hostname,
-		    (unsigned)config_gopher_public_port(cfg)) == -1)
+		    gopherplus_dollar_reply(body, site->name,
+		    (unsigned)conf_gopher_public_port(site)) == -1)
 			gopher_error(c, "Server out of memory", "out of memory");
 		else
 			gopher_send(c, body, "+", NULL);
@@ -264,7 +320,8 @@ gopher_request(struct conn *c, const char *line, size_t len)
 static void
 gopher_too_long(struct conn *c)
 {
-	gopher_error(c, "Request too long", "request longer than 1024 bytes");
+	gopher_error(c, "Request too long", "request longer than "
+	    STR(REQUEST_MAX) " bytes");
 }
 
 const struct protocol gopher_protocol = {

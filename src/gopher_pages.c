@@ -20,7 +20,7 @@ gopher_url_allowed(const char *url, size_t len)
 	size_t i, slen;
 	unsigned char c;
 
-	if (len == 0 || len > GOPHER_REQUEST_MAX - 4)
+	if (len == 0 || len > REQUEST_MAX - 4)
 		return 0;
 	if ((colon = memchr(url, ':', len)) == NULL || colon + 1 == url + len)
 		return 0;

@@ -104,7 +104,7 @@ gopher_request_parse(const char *line, size_t len, struct gopher_request *out)
 	size_t sellen, f2len;
 
 	memset(out, 0, sizeof(*out));
-	if (len > GOPHER_REQUEST_MAX || memchr(line, '\0', len) != NULL)
+	if (len > REQUEST_MAX || memchr(line, '\0', len) != NULL)
 		return -1;
 
 	sellen = field_len(line, len);

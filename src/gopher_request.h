@@ -5,11 +5,10 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
+
 struct evbuffer;
 
-/* Longest request line the server reads, without CRLF; also the longest
- * selector a generated menu carries, so every item can be requested. */
-#define GOPHER_REQUEST_MAX	1024
 
 enum gopher_plus {
 	GOPHER_PLUS_NONE,	/* plain Gopher */
@@ -52,7 +51,7 @@ struct gopher_request {
  * follow with more (the data-block flag of "+\t1").  Otherwise it is the
  * search string, and a third field starting with '+', '!' or '$' is the
  * Gopher+ suffix of the search.  Returns 0, or -1 when the line holds a
- * NUL byte or is longer than GOPHER_REQUEST_MAX.
+ * NUL byte or is longer than REQUEST_MAX.
  */
 int	gopher_request_parse(const char *line, size_t len,
 	    struct gopher_request *out);

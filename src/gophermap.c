@@ -278,27 +278,47 @@ wrap(struct ctx *c, const char *first, const char *cont, const char *s,
 	}
 }
 
-/* A preformatted line: verbatim, TABs expanded to the next stop. */
-static void
-pre_line(struct ctx *c, const char *s, size_t len)
+/*
+ * A preformatted line as a menu shows it: verbatim, TABs expanded to the
+ * next stop, control characters as spaces.  Writes it to w unless w is
+ * NULL; returns its columns.  The checker measures with the same code.
+ */
+static size_t
+pre_expand(struct writer *w, const char *s, size_t len)
 {
 	static const char spaces[] = "        ";
 	enum ch_class cls;
 	size_t i = 0, col = 0, n, cols, k;
 
-	w_add(&c->w, "i", 1);
 	while (i < len) {
 		n = next_char(s + i, len - i, &cols, &cls);
 		if (cls == CH_TAB) {
 			k = TAB_STOP - col % TAB_STOP;
-			w_add(&c->w, spaces, k);
+			if (w != NULL)
+				w_add(w, spaces, k);
 			col += k;
 		} else {
-			put_display(&c->w, s + i, n);
+			if (w != NULL)
+				put_display(w, s + i, n);
 			col += cols;
 		}
 		i += n;
 	}
+	return col;
+}
+
+size_t
+gophermap_pre_columns(const char *s, size_t len)
+{
+	return pre_expand(NULL, s, len);
+}
+
+/* A preformatted line: one info line, never wrapped. */
+static void
+pre_line(struct ctx *c, const char *s, size_t len)
+{
+	w_add(&c->w, "i", 1);
+	(void)pre_expand(&c->w, s, len);
 	w_add(&c->w, "\t", 1);
 	put_tail(&c->w, c->host, c->hostlen, c->port);
 }
@@ -332,7 +352,7 @@ static int
 url_item(struct ctx *c, const char *display, size_t displen,
     const char *prefix, const char *url, size_t urllen)
 {
-	char sel[GOPHER_REQUEST_MAX + 1];
+	char sel[REQUEST_MAX + 1];
 	size_t plen = strlen(prefix);
 
 	if (urllen > sizeof(sel) - 5 - plen)
@@ -352,7 +372,7 @@ static int
 gopher_item(struct ctx *c, const char *display, size_t displen,
     const struct uri_ref *u, const char *url, size_t urllen)
 {
-	char dec[GOPHER_REQUEST_MAX + 2], port[16];
+	char dec[REQUEST_MAX + 2], port[16];
 	const char *p, *end;
 	size_t declen;
 	unsigned portnum;
@@ -385,13 +405,14 @@ link_line(struct ctx *c, const struct gemtext_line *l)
 	const char *display = l->text != NULL ? l->text : l->url;
 	size_t displen = l->text != NULL ? l->textlen : l->urllen;
 	const char *base = c->o->page_path != NULL ? c->o->page_path : "/";
+	struct gemini_target site = { c->o->gemini_host, c->o->gemini_port,
+	    NULL, c->o->gemini_aliases, c->o->ngemini_aliases };
 	struct link_target t;
 
-	link_classify(l->url, l->urllen, base, c->o->gemini_host,
-	    c->o->gemini_port, &t);
+	link_classify(l->url, l->urllen, base, &site, &t);
 	switch (t.kind) {
 	case LINK_LOCAL:
-		if (t.pathlen > GOPHER_REQUEST_MAX)
+		if (t.pathlen > REQUEST_MAX)
 			break;
 		put_item(&c->w, mime_gopher_type(t.path, t.pathlen), display,
 		    displen, t.path, t.pathlen, c->host, c->hostlen, c->port);

@@ -21,6 +21,8 @@ struct gophermap_opts {
 					 * case, trailing dot or not) and port
 					 * are local; NULL: none are */
 	unsigned	 gemini_port;	/* 0: 1965 */
+	const char *const *gemini_aliases; /* other names of the host */
+	size_t		 ngemini_aliases;
 };
 
 /*
@@ -37,7 +39,7 @@ struct gophermap_opts {
  * A link that no item can carry becomes info text, "label (url)" or the
  * URL alone: control characters in the URL, a TAB, CR, LF or NUL once
  * decoded (an RFC 4266 search string too), a selector over
- * GOPHER_REQUEST_MAX bytes, a malformed authority, a gopher:// URL
+ * REQUEST_MAX bytes, a malformed authority, a gopher:// URL
  * without host or with a bad port, a scheme gopher_url_allowed() refuses
  * (whose URL: page would be an error).
  * Every line has three TABs and ends in CRLF; the menu ends with ".".
@@ -45,6 +47,13 @@ struct gophermap_opts {
  */
 int	gophermap_render(struct evbuffer *out, const char *src, size_t len,
 	    const struct gophermap_opts *o);
+
+/*
+ * Columns of a preformatted line as gophermap_render shows it: TABs
+ * expanded to stops of 8, control characters one column each (they are
+ * shown as spaces), East Asian wide characters two.
+ */
+size_t	gophermap_pre_columns(const char *s, size_t len);
 
 /*
  * One menu line: type, display, selector, host, port, CRLF.  TAB, CR and

@@ -5,7 +5,6 @@
 #include "gemini_request.h"
 #include "link.h"
 
-#define GEMINI_DEFAULT_PORT	1965
 
 int
 link_breaks_line(const char *s, size_t len)
@@ -19,7 +18,7 @@ static int
 local_path(const char *base, const char *ref, size_t reflen, char *out,
     size_t outsz)
 {
-	char dec[LINK_PATH_MAX + 1];
+	char dec[REQUEST_MAX + 1];
 	size_t declen;
 
 	switch (uri_percent_decode(ref, reflen, dec, sizeof(dec), &declen)) {
@@ -41,21 +40,19 @@ local_path(const char *base, const char *ref, size_t reflen, char *out,
 }
 
 static int
-is_local_gemini(const struct uri_ref *u, const char *gemini_host,
-    unsigned gemini_port)
+is_local_gemini(const struct uri_ref *u, const struct gemini_target *site)
 {
-	struct gemini_target t = { gemini_host, gemini_port, NULL };
-
-	if (gemini_host == NULL || u->host.ptr == NULL ||
+	if (site == NULL || site->hostname == NULL || u->host.ptr == NULL ||
 	    u->userinfo.ptr != NULL)
 		return 0;
-	return gemini_host_matches(u->host.ptr, u->host.len, &t) &&
-	    uri_port(u, GEMINI_DEFAULT_PORT) == gemini_port;
+	return gemini_host_matches(u->host.ptr, u->host.len, site) &&
+	    uri_port(u, GEMINI_DEFAULT_PORT) ==
+	    (site->port != 0 ? site->port : GEMINI_DEFAULT_PORT);
 }
 
 void
 link_classify(const char *url, size_t len, const char *base,
-    const char *gemini_host, unsigned gemini_port, struct link_target *t)
+    const struct gemini_target *site, struct link_target *t)
 {
 	struct uri_ref *u = &t->u;
 	size_t i;
@@ -65,8 +62,6 @@ link_classify(const char *url, size_t len, const char *base,
 	t->prefix = "";
 	t->path[0] = '\0';
 	t->pathlen = 0;
-	if (gemini_port == 0)
-		gemini_port = GEMINI_DEFAULT_PORT;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)url[i] < 0x20 || url[i] == 0x7f)
 			return;
@@ -78,7 +73,7 @@ link_classify(const char *url, size_t len, const char *base,
 		    sizeof(t->path));
 	else if (u->scheme.ptr == NULL || (u->scheme.len == 6 &&
 	    strncasecmp(u->scheme.ptr, "gemini", 6) == 0)) {
-		if (!is_local_gemini(u, gemini_host, gemini_port)) {
+		if (!is_local_gemini(u, site)) {
 			/* "//host/x" keeps the page's scheme: gemini. */
 			t->prefix = u->scheme.ptr == NULL ? "gemini:" : "";
 			t->kind = LINK_REMOTE;

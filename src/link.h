@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
+#include "bounds.h"
+#include "gemini_request.h"
 #include "uri.h"
-
-#define LINK_PATH_MAX	1024	/* longest local path a link may name */
 
 enum link_kind {
 	LINK_LOCAL,	/* a path of this capsule, in path */
@@ -19,22 +19,21 @@ struct link_target {
 	enum link_kind	 kind;
 	struct uri_ref	 u;
 	const char	*prefix;	/* "gemini:" for "//host/x", else "" */
-	char		 path[LINK_PATH_MAX + 1];
+	char		 path[REQUEST_MAX + 1];
 	size_t		 pathlen;
 };
 
 /*
  * Classifies the link URL url[0..len) of the page at base (an absolute,
  * decoded path such as "/dir/page.gmi").  Relative references and
- * gemini:// URLs naming gemini_host (any case, trailing dot or not) on
- * gemini_port are local: their path is percent-decoded (left as written
+ * gemini:// URLs naming the site (gemini_host_matches; its port, 0 meaning
+ * 1965) are local (none are when site is NULL): their path is percent-decoded (left as written
  * when an escape is malformed), resolved against base, and freed of dot
  * segments.  A local path holding TAB, CR, LF or NUL once decoded is
  * LINK_BAD: no request line can carry it.
  */
 void	link_classify(const char *url, size_t len, const char *base,
-	    const char *gemini_host, unsigned gemini_port,
-	    struct link_target *t);
+	    const struct gemini_target *site, struct link_target *t);
 
 /* 1 when s[0..len) holds a TAB, CR or LF: it cannot go in a menu field. */
 int	link_breaks_line(const char *s, size_t len);

@@ -1,4 +1,6 @@
-/* attache: a Gemini and Gopher server for one capsule directory. */
+/* attache: a Gemini and Gopher server for capsule directories. */
+#include <sys/resource.h>
+
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,11 +13,10 @@
 #include <openssl/ssl.h>
 
 #include "check.h"
-#include "config.h"
+#include "control.h"
 #include "log.h"
-#include "server.h"
+#include "options.h"
 #include "tls.h"
-#include "workers.h"
 
 static void
 stop_cb(evutil_socket_t sig, short what, void *arg)
@@ -27,91 +28,156 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
-/* 1 when neither file of the certificate pair exists yet. */
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	control_reload(arg);
+}
+
+/* 1 when neither file of the site's certificate pair exists yet. */
 static int
-cert_pair_absent(const struct config *cfg)
+cert_pair_absent(const struct conf_site *s)
 {
 	char crt[4096], key[4096];
 
-	if (snprintf(crt, sizeof(crt), "%s/%s.crt", cfg->certs,
-	    cfg->hostname) >= (int)sizeof(crt) ||
-	    snprintf(key, sizeof(key), "%s/%s.key", cfg->certs,
-	    cfg->hostname) >= (int)sizeof(key))
+	if (snprintf(crt, sizeof(crt), "%s/%s.crt", s->certs, s->name) >=
+	    (int)sizeof(crt) ||
+	    snprintf(key, sizeof(key), "%s/%s.key", s->certs, s->name) >=
+	    (int)sizeof(key))
 		return 0;
 	return access(crt, F_OK) == -1 && access(key, F_OK) == -1;
 }
 
+/* A configuration file's problems: "FILE:LINE: message" lines. */
+struct file_problems {
+	struct check_report	*r;
+	const char		*file;
+};
+
+static void
+file_problem(void *arg, unsigned line, const char *msg)
+{
+	struct file_problems *p = arg;
+
+	check_problem(p->r, 1, p->file, line, "%s", msg);
+}
+
 /* --check: every problem on its own line; the exit status says if any. */
 static int
-run_check(const struct config *cfg)
+run_check(const struct options *o, struct conf *conf)
 {
 	struct check_report n = { stdout, 0, 0 };
-	char err[1024];
+	struct file_problems where = { &n, o->config_file };
+	struct conf_diag diag = { file_problem, &where, 0 };
+	const struct conf_site *s;
+	char err[8192];
 	SSL_CTX *ctx;
+	size_t i;
 
-	check_options(cfg, &n);
-	check_capsule(cfg, &n);
-	/* A missing pair is no problem: the first start generates it. */
-	if (cfg->gemini_port != 0 && !cert_pair_absent(cfg)) {
-		ctx = tls_context_new(cfg->certs, cfg->hostname, 0, NULL,
+	if (o->config_file != NULL)
+		conf = control_read_conf(o->config_file, 0, NULL, &diag, 1);
+	for (i = 0; conf != NULL && i < conf->nsites; i++) {
+		s = &conf->sites[i];
+		/* A broken file: its sites that can be checked are. */
+		if (s->name == NULL || s->capsule == NULL || s->certs == NULL ||
+		    !conf_hostname_valid(s->name))
+			continue;
+		if (check_site(conf, s, &n) == 0)
+			check_capsule(conf, s, &n);
+		/* A missing pair is no problem: the first start makes it. */
+		if (conf->gemini_port == 0 || cert_pair_absent(s))
+			continue;
+		ctx = tls_site_context_new(s->certs, s->name,
+		    (const char *const *)s->aliases, s->naliases, 0, NULL,
 		    err, sizeof(err));
 		if (ctx == NULL)
-			check_problem(&n, 1, cfg->certs, 0, "%s", err);
+			check_setting(&n, conf, s->certs_line, s->certs, "%s",
+			    err);
 		SSL_CTX_free(ctx);
 	}
+	conf_free(conf);
 	printf("%d error%s, %d warning%s\n", n.errors, n.errors == 1 ? "" :
 	    "s", n.warnings, n.warnings == 1 ? "" : "s");
 	return n.errors > 0 ? 1 : 0;
 }
 
+/*
+ * Every connection costs a descriptor; a Debian session allows 1024 by
+ * default.  The hard limit is ours to take.
+ */
 static void
-print_urls(const struct config *cfg, int nworkers)
+raise_open_files(rlim_t *from, rlim_t *to)
 {
-	const char *h = cfg->hostname;
-	int v6 = strchr(h, ':') != NULL;
-	char port[8] = "";
+	struct rlimit rl;
 
-	/* gemini://host/ when on the default port, gemini://host:N/ else. */
-	if (cfg->gemini_port != 1965)
-		snprintf(port, sizeof(port), ":%d", cfg->gemini_port);
-	if (cfg->gemini_port != 0)
-		log_info("serving %s on gemini://%s%s%s%s/", cfg->capsule,
-		    v6 ? "[" : "", h, v6 ? "]" : "", port);
-	if (cfg->gopher_port != 0)
-		log_info("serving %s on gopher://%s%s%s:%d/", cfg->capsule,
-		    v6 ? "[" : "", h, v6 ? "]" : "",
-		    config_gopher_public_port(cfg));
-	log_info("%d worker%s; Ctrl-C or SIGTERM stops", nworkers,
-	    nworkers == 1 ? "" : "s");
+	*from = *to = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	*from = *to = rl.rlim_cur;
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		*to = rl.rlim_cur;
+}
+
+static struct event *
+add_signal(struct event_base *base, int sig, event_callback_fn cb,
+    void *arg)
+{
+	struct event *ev;
+
+	if ((ev = evsignal_new(base, sig, cb, arg)) != NULL &&
+	    evsignal_add(ev, NULL) == -1) {
+		event_free(ev);
+		ev = NULL;
+	}
+	return ev;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct config cfg;
-	struct tls_cert_info info;
-	struct workers *workers = NULL;
+	struct options opts;
+	struct control ctl;
+	struct conf *conf;
 	struct event_base *base = NULL;
-	struct event *ev_int = NULL, *ev_term = NULL;
-	SSL_CTX *ctx = NULL;
-	char err[1024];
-	int status = 1, nworkers;
+	struct event *ev[3] = { NULL, NULL, NULL };
+	struct check_report problems = { stderr, 0, 0 };
+	struct file_problems where = { &problems, NULL };
+	struct conf_diag diag = { file_problem, &where, 0 };
+	rlim_t from, to;
+	int status = 1, started = 0;
+	size_t i;
 
-	config_defaults(&cfg);
-	switch (config_parse_args(&cfg, argc, argv, stderr)) {
-	case CONFIG_HELP:
-		config_usage(stdout);
+	switch (options_parse(argc, argv, &opts, &conf, stderr)) {
+	case OPTIONS_HELP:
+		conf_free(conf);
+		options_usage(stdout);
 		return 0;
-	case CONFIG_VERSION:
+	case OPTIONS_VERSION:
+		conf_free(conf);
 		printf("attache %s\n", ATTACHE_VERSION);
 		return 0;
-	case CONFIG_ERROR:
+	case OPTIONS_ERROR:
 		return 1;
-	case CONFIG_RUN:
+	case OPTIONS_RUN:
 		break;
 	}
-	if (cfg.check)
-		return run_check(&cfg);
+	if (opts.check)
+		return run_check(&opts, conf);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.argc = argc;
+	ctl.argv = argv;
+	ctl.config_file = opts.config_file;
+	where.file = opts.config_file;
+	if (conf == NULL &&
+	    (conf = control_read_conf(opts.config_file, argc, argv,
+	    &diag, 0)) == NULL)
+		return 1;
 
 	/*
 	 * Streamed files pass through 64 KB buffers that come and go; without
@@ -121,61 +187,44 @@ main(int argc, char *argv[])
 	 */
 	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
 	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
-
 	/* A client that goes away mid-write must not kill the server. */
 	signal(SIGPIPE, SIG_IGN);
-	if (check_path_inside(cfg.certs, cfg.capsule)) {
-		fprintf(stderr, "attache: %s: certificate directory is inside "
-		    "the capsule %s; refusing to serve its keys\n", cfg.certs,
-		    cfg.capsule);
-		return 1;
-	}
-	if (server_probe(&cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "attache: %s\n", err);
-		return 1;
-	}
-	if (cfg.gemini_port != 0) {
-		ctx = tls_context_new(cfg.certs, cfg.hostname, 1, &info, err,
-		    sizeof(err));
-		if (ctx == NULL) {
-			fprintf(stderr, "attache: %s\n", err);
-			return 1;
-		}
-		log_info("%s certificate %s, SHA-256 fingerprint %s",
-		    info.generated ? "generated" : "loaded", info.crt_path,
-		    info.fingerprint);
-	}
-	/* Worker loops are stopped from this thread: they need locks. */
+	/* A reload asked for before there is anything to reload is no kill. */
+	signal(SIGHUP, SIG_IGN);
+	raise_open_files(&from, &to);
+
+	/* Worker loops are told things from this thread: they need locks. */
 	if (evthread_use_pthreads() == -1 || (base = event_base_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
+		conf_free(conf);
+		return 1;
+	}
+	if (control_start(&ctl, conf) == -1)
+		goto out;
+	started = 1;
+	if ((ev[0] = add_signal(base, SIGINT, stop_cb, base)) == NULL ||
+	    (ev[1] = add_signal(base, SIGTERM, stop_cb, base)) == NULL ||
+	    (ev[2] = add_signal(base, SIGHUP, reload_cb, &ctl)) == NULL) {
+		log_warn("cannot handle signals");
 		goto out;
 	}
-	ev_int = evsignal_new(base, SIGINT, stop_cb, base);
-	ev_term = evsignal_new(base, SIGTERM, stop_cb, base);
-	if (ev_int == NULL || ev_term == NULL || evsignal_add(ev_int, NULL) ||
-	    evsignal_add(ev_term, NULL)) {
-		fprintf(stderr, "attache: cannot handle signals\n");
-		goto out;
-	}
-	nworkers = workers_count(&cfg);
-	if ((workers = workers_start(&cfg, ctx, nworkers, err,
-	    sizeof(err))) == NULL) {
-		fprintf(stderr, "attache: %s\n", err);
-		goto out;
-	}
-	print_urls(&cfg, nworkers);
+	if (from == to)
+		log_info("open files: limit %llu", (unsigned long long)to);
+	else
+		log_info("open files: limit raised from %llu to %llu",
+		    (unsigned long long)from, (unsigned long long)to);
+	log_info("%d worker%s; Ctrl-C or SIGTERM stops, SIGHUP reloads",
+	    ctl.nworkers, ctl.nworkers == 1 ? "" : "s");
 	if (event_base_dispatch(base) == -1)
 		log_warn("event loop failed");
 	else
 		status = 0;
 out:
-	workers_stop(workers);
-	if (ev_int != NULL)
-		event_free(ev_int);
-	if (ev_term != NULL)
-		event_free(ev_term);
-	if (base != NULL)
-		event_base_free(base);
-	SSL_CTX_free(ctx);
+	if (started)
+		control_stop(&ctl);
+	for (i = 0; i < 3; i++)
+		if (ev[i] != NULL)
+			event_free(ev[i]);
+	event_base_free(base);
 	return status;
 }

@@ -25,7 +25,6 @@
 #define FILE_LOWMARK	(16 * 1024)	/* refill the output below this */
 #define LINGER_MAX	(64 * 1024)	/* bytes dropped while lingering, in all */
 #define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
-#define LISTEN_BACKLOG	4096		/* the kernel caps it at somaxconn */
 
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
@@ -47,8 +46,9 @@ elapsed_ms(const struct timespec *since)
 static void
 conn_log(struct conn *c, size_t unsent)
 {
-	log_access(c->peer, c->listener->proto->name, c->req, c->reqlen,
-	    c->status, c->bytes_out - unsent, elapsed_ms(&c->started), c->why);
+	log_access(c->peer, c->listener->proto->name, c->site->conf->name,
+	    c->req, c->reqlen, c->status, c->bytes_out - unsent,
+	    elapsed_ms(&c->started), c->why);
 }
 
 static void
@@ -90,6 +90,7 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct listener *l = arg;
 	struct server *s = l->srv;
+	struct generation *g = s->gen;
 	struct timeval deadline = { REQUEST_TIMEOUT_SEC, 0 };
 	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
 	struct conn *c;
@@ -104,7 +105,9 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		return;
 	}
 	c->srv = s;
-	c->listener = l;
+	c->gen = generation_ref(g);
+	c->listener = l->spec;
+	c->site = l->spec->site != NULL ? l->spec->site : &g->sites[0];
 	c->fd = fd;
 	c->file_fd = -1;
 	c->state = CONN_READING;
@@ -114,13 +117,13 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	/* Responses go out in one burst: do not wait for delayed ACKs. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
-	if (l->proto->tls) {
-		if ((ssl = SSL_new(s->tls)) == NULL) {
+	if (c->listener->proto->tls) {
+		if ((ssl = SSL_new(g->sites[0].tls)) == NULL) {
 			log_warn("%s: SSL_new failed", c->peer);
-			close(fd);
-			free(c);
-			return;
+			goto fail;
 		}
+		/* The site picked by SNI lands here (generation.c). */
+		SSL_set_app_data(ssl, &c->site);
 		/* On failure libevent frees ssl (CLOSE_ON_FREE), not fd. */
 		c->bev = bufferevent_openssl_socket_new(s->base, fd, ssl,
 		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
@@ -131,9 +134,7 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		log_warn("%s: cannot set up the connection", c->peer);
-		close(fd);
-		free(c);
-		return;
+		goto fail;
 	}
 	if ((c->timer = evtimer_new(s->base, conn_timer_cb, c)) == NULL ||
 	    evtimer_add(c->timer, &deadline) == -1) {
@@ -141,11 +142,11 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		bufferevent_free(c->bev);
 		if (c->timer != NULL)
 			event_free(c->timer);
+		generation_unref(c->gen);
 		free(c);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
-	s->nconns++;
 	/* Stop reading once a request could not fit, to bound memory. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, REQUEST_MAX + 3);
 	bufferevent_set_timeouts(c->bev, NULL, &wto);
@@ -153,6 +154,11 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	    c);
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
 		conn_free(c);
+	return;
+fail:
+	close(fd);
+	generation_unref(c->gen);
+	free(c);
 }
 
 static void
@@ -161,7 +167,6 @@ conn_free(struct conn *c)
 	struct server *s = c->srv;
 
 	TAILQ_REMOVE(&s->conns, c, entry);
-	s->nconns--;
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->shutdown_ev != NULL)
@@ -169,6 +174,8 @@ conn_free(struct conn *c)
 	if (c->file_fd != -1)
 		close(c->file_fd);
 	bufferevent_free(c->bev);
+	/* The last connection of an old generation frees it. */
+	generation_unref(c->gen);
 	free(c);
 }
 
@@ -485,8 +492,8 @@ listener_resume_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (evconnlistener_enable(l->evl) == -1)
-		log_warn("%s port %d: cannot resume accepting", l->addr,
-		    l->port);
+		log_warn("%s port %d: cannot resume accepting", l->spec->addr,
+		    l->spec->port);
 }
 
 /*
@@ -500,188 +507,99 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 	struct timeval pause = { 0, ACCEPT_PAUSE_MS * 1000 };
 	int e = EVUTIL_SOCKET_ERROR();
 
-	log_warn("%s port %d: accept: %s; pausing %d ms", l->addr, l->port,
-	    evutil_socket_error_to_string(e), ACCEPT_PAUSE_MS);
+	log_warn("%s port %d: accept: %s; pausing %d ms", l->spec->addr,
+	    l->spec->port, evutil_socket_error_to_string(e), ACCEPT_PAUSE_MS);
 	evconnlistener_disable(evl);
 	if (evtimer_add(l->resume, &pause) == -1)
 		evconnlistener_enable(evl);
 }
 
-/* One socket to listen on: which protocol, where. */
-struct listen_spec {
-	const struct protocol	*proto;
-	int			 port;
-	const char		*addr;
-	int			 optional;	/* the default "::": IPv6 may be absent */
-};
-
-#define LISTEN_SPECS_MAX	(2 * CONFIG_MAX_LISTEN)
-
-static size_t
-listen_plan(const struct config *cfg, struct listen_spec *out)
+static void
+listener_free(struct listener *l)
 {
-	static const char *const any[] = { "0.0.0.0", "::" };
-	const char *const *addrs = cfg->nlisten > 0 ? cfg->listen : any;
-	size_t naddrs = cfg->nlisten > 0 ? (size_t)cfg->nlisten : 2;
-	size_t i, n = 0;
-
-	for (i = 0; i < naddrs; i++) {
-		if (cfg->gemini_port != 0)
-			out[n++] = (struct listen_spec){ &gemini_protocol,
-			    cfg->gemini_port, addrs[i], addrs == any && i == 1 };
-		if (cfg->gopher_port != 0)
-			out[n++] = (struct listen_spec){ &gopher_protocol,
-			    cfg->gopher_port, addrs[i], addrs == any && i == 1 };
-	}
-	return n;
-}
-
-/* IPv6 is missing on this host: the default "::" is then left out. */
-static int
-ipv6_absent(int e)
-{
-	return e == EAFNOSUPPORT || e == EADDRNOTAVAIL;
-}
-
-/*
- * A bound, listening, non-blocking socket for spec, or -1 with err naming
- * address, port and protocol.  Workers share a port through SO_REUSEPORT.
- */
-static int
-listen_socket(const struct listen_spec *spec, int reuseport, char *err,
-    size_t errlen)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	socklen_t sslen;
-	int fd = -1, one = 1, saved;
-
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, spec->addr, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)spec->port);
-		sslen = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, spec->addr, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)spec->port);
-		sslen = sizeof(*s6);
-	} else {
-		snprintf(err, errlen, "--listen %s: not a numeric address",
-		    spec->addr);
-		errno = EINVAL;
-		return -1;
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-	    sizeof(one)) == -1) ||
-	    /* "::" means IPv6 only; IPv4 gets its own socket. */
-	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
-	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
-	    listen(fd, LISTEN_BACKLOG) == -1) {
-		saved = errno;
-		snprintf(err, errlen, "%s%s%s port %d (%s): %s",
-		    strchr(spec->addr, ':') ? "[" : "", spec->addr,
-		    strchr(spec->addr, ':') ? "]" : "", spec->port,
-		    spec->proto->name, strerror(saved));
-		if (fd != -1)
-			close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
-
-int
-server_probe(const struct config *cfg, char *err, size_t errlen)
-{
-	struct listen_spec plan[LISTEN_SPECS_MAX];
-	size_t i, n = listen_plan(cfg, plan);
-	int fd;
-
-	/*
-	 * Without SO_REUSEPORT, as a stranger would bind: a port another
-	 * program (or another attache) holds is refused here, instead of
-	 * silently sharing its connections with us.
-	 */
-	for (i = 0; i < n; i++) {
-		if ((fd = listen_socket(&plan[i], 0, err, errlen)) == -1) {
-			if (plan[i].optional && ipv6_absent(errno))
-				continue;
-			return -1;
-		}
-		close(fd);
-	}
-	return 0;
-}
-
-static int
-listener_open(struct server *s, struct listener *l,
-    const struct listen_spec *spec, char *err, size_t errlen)
-{
-	int fd;
-
-	l->srv = s;
-	l->proto = spec->proto;
-	l->port = spec->port;
-	snprintf(l->addr, sizeof(l->addr), "%s", spec->addr);
-	if ((fd = listen_socket(spec, 1, err, errlen)) == -1)
-		return -1;
-	l->evl = evconnlistener_new(s->base, accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (l->evl == NULL) {
-		close(fd);
-		snprintf(err, errlen, "%s port %d: cannot listen", l->addr,
-		    l->port);
-		return -1;
-	}
-	if ((l->resume = evtimer_new(s->base, listener_resume_cb, l)) == NULL) {
+	if (l == NULL)
+		return;
+	/* The socket is the listen table's: it stays open. */
+	if (l->evl != NULL)
 		evconnlistener_free(l->evl);
-		l->evl = NULL;
-		snprintf(err, errlen, "%s port %d: out of memory", l->addr,
-		    l->port);
-		return -1;
+	if (l->resume != NULL)
+		event_free(l->resume);
+	free(l);
+}
+
+static struct listener *
+listener_new(struct server *s, const struct gen_listener *spec, int fd)
+{
+	struct listener *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->srv = s;
+	l->fd = fd;
+	l->spec = spec;
+	l->evl = evconnlistener_new(s->base, accept_cb, l, 0, -1, fd);
+	l->resume = evtimer_new(s->base, listener_resume_cb, l);
+	if (l->evl == NULL || l->resume == NULL) {
+		listener_free(l);
+		return NULL;
 	}
 	evconnlistener_set_error_cb(l->evl, accept_error_cb);
-	return 0;
+	return l;
+}
+
+void
+server_init(struct server *s, struct event_base *base, int index)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = base;
+	s->index = index;
+	TAILQ_INIT(&s->conns);
 }
 
 int
-server_init(struct server *s, struct event_base *base,
-    const struct config *cfg, SSL_CTX *tls, char *err, size_t errlen)
+server_adopt(struct server *s, struct generation *gen)
 {
-	struct listen_spec plan[LISTEN_SPECS_MAX];
-	size_t i, n;
+	struct listener **next, *l;
+	const struct gen_listener *spec;
+	size_t i, j, n = 0;
+	int fd, rv = 0;
 
-	memset(s, 0, sizeof(*s));
-	s->base = base;
-	s->cfg = cfg;
-	s->tls = tls;
-	s->capsule.rootfd = -1;
-	TAILQ_INIT(&s->conns);
-	if (capsule_open(&s->capsule, cfg->capsule, err, errlen) == -1)
-		return -1;
-	n = listen_plan(cfg, plan);
-	if ((s->listeners = calloc(n, sizeof(*s->listeners))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if ((next = calloc(gen->nlisteners + 1, sizeof(*next))) == NULL) {
+		log_warn("worker %d: out of memory for the new listeners",
+		    s->index);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (listener_open(s, &s->listeners[s->nlisteners], &plan[i],
-		    err, errlen) == -1) {
-			if (plan[i].optional && ipv6_absent(errno)) {
-				log_warn("%s; serving IPv4 only", err);
-				continue;
+	for (i = 0; i < gen->nlisteners; i++) {
+		spec = &gen->listeners[i];
+		if (spec->fds == NULL)
+			continue;	/* left out: no IPv6 here */
+		fd = spec->fds[s->index];
+		/* The same socket: the same listener, now of gen. */
+		for (j = 0, l = NULL; j < s->nlisteners; j++)
+			if (s->listeners[j] != NULL &&
+			    s->listeners[j]->fd == fd) {
+				l = s->listeners[j];
+				s->listeners[j] = NULL;
+				break;
 			}
-			return -1;
+		if (l != NULL)
+			l->spec = spec;
+		else if ((l = listener_new(s, spec, fd)) == NULL) {
+			log_warn("%s port %d: worker %d cannot accept there",
+			    spec->addr, spec->port, s->index);
+			rv = -1;
+			continue;
 		}
-		s->nlisteners++;
+		next[n++] = l;
 	}
-	return 0;
+	for (j = 0; j < s->nlisteners; j++)
+		listener_free(s->listeners[j]);
+	free(s->listeners);
+	s->listeners = next;
+	s->nlisteners = n;
+	generation_unref(s->gen);
+	s->gen = generation_ref(gen);
+	return rv;
 }
 
 void
@@ -691,12 +609,11 @@ server_free(struct server *s)
 
 	while (!TAILQ_EMPTY(&s->conns))
 		conn_free(TAILQ_FIRST(&s->conns));
-	for (i = 0; i < s->nlisteners; i++) {
-		evconnlistener_free(s->listeners[i].evl);
-		event_free(s->listeners[i].resume);
-	}
+	for (i = 0; i < s->nlisteners; i++)
+		listener_free(s->listeners[i]);
 	free(s->listeners);
 	s->listeners = NULL;
 	s->nlisteners = 0;
-	capsule_close(&s->capsule);
+	generation_unref(s->gen);
+	s->gen = NULL;
 }

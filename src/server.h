@@ -10,8 +10,8 @@
 
 #include <openssl/ssl.h>
 
-#include "capsule.h"
-#include "config.h"
+#include "bounds.h"
+#include "generation.h"
 
 struct event_base;
 struct evconnlistener;
@@ -20,7 +20,6 @@ struct evbuffer;
 struct event;
 struct conn;
 
-#define REQUEST_MAX		1024	/* bytes of request line, both protocols */
 #define REQUEST_TIMEOUT_SEC	10	/* whole request, TLS handshake included */
 #define WRITE_TIMEOUT_SEC	30	/* no write progress for this long: drop */
 #define LINGER_TIMEOUT_SEC	2	/* after the response, wait for the client's close */
@@ -38,26 +37,25 @@ struct protocol {
 extern const struct protocol gemini_protocol;
 extern const struct protocol gopher_protocol;
 
+/* A worker's accepting end of one of the generation's listeners. */
 struct listener {
 	struct server		*srv;
-	const struct protocol	*proto;
 	struct evconnlistener	*evl;
 	struct event		*resume;	/* re-enables evl after EMFILE */
-	int			 port;
-	char			 addr[INET6_ADDRSTRLEN];
+	int			 fd;		/* owned by the listen table */
+	const struct gen_listener *spec;	/* in srv->gen */
 };
 
 TAILQ_HEAD(conn_list, conn);
 
+/* One worker's share: its event loop, listeners and connections. */
 struct server {
 	struct event_base	*base;
-	const struct config	*cfg;
-	SSL_CTX			*tls;
-	struct capsule		 capsule;
-	struct listener		*listeners;
+	int			 index;		/* which socket of each port */
+	struct generation	*gen;		/* current; one reference */
+	struct listener		**listeners;
 	size_t			 nlisteners;
 	struct conn_list	 conns;
-	size_t			 nconns;
 };
 
 enum conn_state {
@@ -70,7 +68,10 @@ enum conn_state {
 /* One client connection; everything it needs lives here. */
 struct conn {
 	struct server		*srv;
-	const struct listener	*listener;
+	struct generation	*gen;		/* accepted under; one reference */
+	const struct gen_listener *listener;	/* in gen */
+	const struct site	*site;		/* Gopher: the port's; Gemini:
+						 * by SNI, the first before */
 	struct bufferevent	*bev;
 	struct event		*timer;		/* request deadline, then linger */
 	struct event		*shutdown_ev;	/* retries of close_notify */
@@ -89,22 +90,18 @@ struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 };
 
-/*
- * Checks that every address and port the configuration asks for is free,
- * binding each once as any program would.  Returns 0, or -1 with err
- * naming the address, port and reason.
- */
-int	server_probe(const struct config *cfg, char *err, size_t errlen);
+/* One worker's server on base, accepting on socket index of each port. */
+void	server_init(struct server *s, struct event_base *base, int index);
 
 /*
- * One worker: binds every listener the configuration asks for (sharing
- * the ports with other workers through SO_REUSEPORT) on base; on failure
- * err says which address and port and why.  The server takes nothing it
- * is given.
+ * Serves gen from now on (takes a reference): accepts on its listeners,
+ * keeping the ones on the same sockets, dropping the others.  Connections
+ * already accepted keep the generation they started with.  Returns 0, or
+ * -1 when a listener could not be set up (logged; the others serve).
  */
-int	server_init(struct server *s, struct event_base *base,
-	    const struct config *cfg, SSL_CTX *tls, char *err, size_t errlen);
-/* Closes listeners and drops every connection. */
+int	server_adopt(struct server *s, struct generation *gen);
+
+/* Stops accepting and drops every connection and the generation. */
 void	server_free(struct server *s);
 
 /* Responding, for protocol handlers; all of it is sent before the close. */

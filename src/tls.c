@@ -27,7 +27,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "config.h"
+#include "conf.h"
 #include "tls.h"
 
 #define CERT_DAYS	(100 * 365 + 25)	/* a century, with leap days */
@@ -126,11 +126,10 @@ file_exists(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
-/* One subjectAltName: IP for an address literal, DNS otherwise. */
-static GENERAL_NAMES *
-make_san(const char *host)
+/* One subjectAltName entry: IP for an address literal, DNS otherwise. */
+static int
+add_san(GENERAL_NAMES *gens, const char *host)
 {
-	GENERAL_NAMES		*gens;
 	GENERAL_NAME		*gen = NULL;
 	ASN1_OCTET_STRING	*ip = NULL;
 	ASN1_IA5STRING		*dns = NULL;
@@ -142,8 +141,7 @@ make_san(const char *host)
 	else if (inet_pton(AF_INET6, host, addr) == 1)
 		addrlen = 16;
 
-	if ((gens = GENERAL_NAMES_new()) == NULL ||
-	    (gen = GENERAL_NAME_new()) == NULL)
+	if ((gen = GENERAL_NAME_new()) == NULL)
 		goto fail;
 	if (addrlen != 0) {
 		if ((ip = ASN1_OCTET_STRING_new()) == NULL ||
@@ -160,19 +158,37 @@ make_san(const char *host)
 	}
 	if (sk_GENERAL_NAME_push(gens, gen) <= 0)
 		goto fail;
-	return gens;
+	return 0;
 
  fail:
 	ASN1_OCTET_STRING_free(ip);
 	ASN1_IA5STRING_free(dns);
 	GENERAL_NAME_free(gen);
+	return -1;
+}
+
+/* The host name and its aliases, as subjectAltNames. */
+static GENERAL_NAMES *
+make_san(const char *host, const char *const *aliases, size_t naliases)
+{
+	GENERAL_NAMES	*gens;
+	size_t		 i;
+
+	if ((gens = GENERAL_NAMES_new()) == NULL || add_san(gens, host) == -1)
+		goto fail;
+	for (i = 0; i < naliases; i++)
+		if (add_san(gens, aliases[i]) == -1)
+			goto fail;
+	return gens;
+ fail:
 	GENERAL_NAMES_free(gens);
 	return NULL;
 }
 
 /* A self-signed X509 v3 server certificate for host, signed by pkey. */
 static X509 *
-make_cert(EVP_PKEY *pkey, const char *host)
+make_cert(EVP_PKEY *pkey, const char *host, const char *const *aliases,
+    size_t naliases)
 {
 	X509			*x;
 	X509_NAME		*name = NULL;
@@ -227,7 +243,7 @@ make_cert(EVP_PKEY *pkey, const char *host)
 	    X509V3_ADD_DEFAULT) != 1)
 		goto done;
 	/* Critical when the subject is empty (RFC 5280 4.2.1.6). */
-	if ((san = make_san(host)) == NULL ||
+	if ((san = make_san(host, aliases, naliases)) == NULL ||
 	    X509_add1_ext_i2d(x, NID_subject_alt_name, san, !has_cn,
 	    X509V3_ADD_DEFAULT) != 1)
 		goto done;
@@ -318,7 +334,8 @@ write_pem(const char *path, mode_t mode, EVP_PKEY *pkey, X509 *x,
  * On failure, removes whatever it created.
  */
 static int
-generate_pair(const char *certdir, const char *host, const char *crt,
+generate_pair(const char *certdir, const char *host,
+    const char *const *aliases, size_t naliases, const char *crt,
     const char *key, char *err, size_t errlen)
 {
 	char		 rbuf[256];
@@ -351,7 +368,7 @@ generate_pair(const char *certdir, const char *host, const char *crt,
 		    ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
-	if ((x = make_cert(pkey, host)) == NULL) {
+	if ((x = make_cert(pkey, host, aliases, naliases)) == NULL) {
 		seterr(err, errlen, "cannot make a certificate for %s: %s",
 		    host, ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
@@ -515,6 +532,15 @@ SSL_CTX *
 tls_context_new(const char *certdir, const char *hostname, int may_generate,
     struct tls_cert_info *info, char *err, size_t errlen)
 {
+	return tls_site_context_new(certdir, hostname, NULL, 0, may_generate,
+	    info, err, errlen);
+}
+
+SSL_CTX *
+tls_site_context_new(const char *certdir, const char *hostname,
+    const char *const *aliases, size_t naliases, int may_generate,
+    struct tls_cert_info *info, char *err, size_t errlen)
+{
 	struct tls_cert_info	 local;
 	SSL_CTX			*ctx = NULL;
 	size_t			 dirlen;
@@ -536,7 +562,7 @@ tls_context_new(const char *certdir, const char *hostname, int may_generate,
 		seterr(err, errlen, "no hostname given for the certificate");
 		goto done;
 	}
-	if (!config_hostname_valid(hostname)) {
+	if (!conf_hostname_valid(hostname)) {
 		seterr(err, errlen, "hostname \"%s\" is neither a DNS name "
 		    "nor an IP address; no certificate can name it", hostname);
 		goto done;
@@ -574,8 +600,8 @@ tls_context_new(const char *certdir, const char *hostname, int may_generate,
 			    info->key_path);
 			goto done;
 		}
-		if (generate_pair(certdir, hostname, info->crt_path,
-		    info->key_path, err, errlen) == -1)
+		if (generate_pair(certdir, hostname, aliases, naliases,
+		    info->crt_path, info->key_path, err, errlen) == -1)
 			goto done;
 		info->generated = 1;
 	}

@@ -34,6 +34,14 @@ SSL_CTX	*tls_context_new(const char *certdir, const char *hostname,
 	    size_t errlen);
 
 /*
+ * The same for a site with other names: a generated certificate names them
+ * all (subjectAltName); a loaded one is used as it is.
+ */
+SSL_CTX	*tls_site_context_new(const char *certdir, const char *hostname,
+	    const char *const *aliases, size_t naliases, int may_generate,
+	    struct tls_cert_info *info, char *err, size_t errlen);
+
+/*
  * Writes the SHA-256 fingerprint of crt's DER encoding to out as uppercase hex
  * pairs separated by colons (95 characters and a NUL, so outsz must be at
  * least TLS_FINGERPRINT_SIZE).  Returns 0, or -1 on failure (out is then "").

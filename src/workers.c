@@ -12,31 +12,33 @@
 #include "server.h"
 #include "workers.h"
 
-#define WORKERS_MAX	64
-
 struct worker {
+	struct workers		*all;
 	pthread_t		 thread;
 	int			 running;
 	struct event_base	*base;
+	struct event		*switch_ev;	/* main: "adopt pending" */
 	struct server		 srv;
-	int			 srv_ready;
+	struct generation	*pending;	/* under all->lock */
 };
 
 struct workers {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 switched;	/* a worker took its pending */
 	int		 n;
 	struct worker	 w[];
 };
 
 int
-workers_count(const struct config *cfg)
+workers_count(const struct conf *conf)
 {
-	long n = cfg->workers;
+	long n = conf->workers;
 
 	if (n == 0)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
 		n = 1;
-	return n > WORKERS_MAX ? WORKERS_MAX : (int)n;
+	return n > CONF_WORKERS_MAX ? CONF_WORKERS_MAX : (int)n;
 }
 
 static void *
@@ -44,9 +46,57 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	if (event_base_dispatch(w->base) == -1)
+	/* Even with no listener left, it runs until told to stop. */
+	if (event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY) == -1)
 		log_warn("worker event loop failed");
 	return NULL;
+}
+
+/* On the worker's loop: the generation main handed over. */
+static void
+switch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct generation *gen;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->all->lock);
+	gen = w->pending;
+	w->pending = NULL;
+	pthread_mutex_unlock(&w->all->lock);
+	if (gen != NULL) {
+		(void)server_adopt(&w->srv, gen);
+		generation_unref(gen);
+	}
+	pthread_mutex_lock(&w->all->lock);
+	pthread_cond_broadcast(&w->all->switched);
+	pthread_mutex_unlock(&w->all->lock);
+}
+
+void
+workers_switch(struct workers *ws, struct generation *gen)
+{
+	int i, waiting;
+
+	pthread_mutex_lock(&ws->lock);
+	for (i = 0; i < ws->n; i++) {
+		generation_unref(ws->w[i].pending);
+		ws->w[i].pending = generation_ref(gen);
+	}
+	pthread_mutex_unlock(&ws->lock);
+	for (i = 0; i < ws->n; i++)
+		event_active(ws->w[i].switch_ev, EV_READ, 0);
+	/* A worker's loop only runs short callbacks: the wait is short. */
+	pthread_mutex_lock(&ws->lock);
+	for (;;) {
+		for (i = 0, waiting = 0; i < ws->n; i++)
+			waiting += ws->w[i].pending != NULL;
+		if (waiting == 0)
+			break;
+		pthread_cond_wait(&ws->switched, &ws->lock);
+	}
+	pthread_mutex_unlock(&ws->lock);
 }
 
 void
@@ -62,17 +112,20 @@ workers_stop(struct workers *ws)
 	for (i = 0; i < ws->n; i++) {
 		if (ws->w[i].running)
 			pthread_join(ws->w[i].thread, NULL);
-		if (ws->w[i].srv_ready)
-			server_free(&ws->w[i].srv);
+		server_free(&ws->w[i].srv);
+		generation_unref(ws->w[i].pending);
+		if (ws->w[i].switch_ev != NULL)
+			event_free(ws->w[i].switch_ev);
 		if (ws->w[i].base != NULL)
 			event_base_free(ws->w[i].base);
 	}
+	pthread_cond_destroy(&ws->switched);
+	pthread_mutex_destroy(&ws->lock);
 	free(ws);
 }
 
 struct workers *
-workers_start(const struct config *cfg, SSL_CTX *tls, int n, char *err,
-    size_t errlen)
+workers_start(struct generation *gen, int n)
 {
 	struct workers *ws;
 	sigset_t block, old;
@@ -80,19 +133,28 @@ workers_start(const struct config *cfg, SSL_CTX *tls, int n, char *err,
 
 	if ((ws = calloc(1, sizeof(*ws) + (size_t)n * sizeof(ws->w[0]))) ==
 	    NULL) {
-		snprintf(err, errlen, "out of memory");
+		log_warn("cannot start the workers: out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&ws->lock, NULL);
+	pthread_cond_init(&ws->switched, NULL);
 	ws->n = n;
 	for (i = 0; i < n; i++) {
 		struct worker *w = &ws->w[i];
 
+		w->all = ws;
+		/* server_free copes with a server that never adopted. */
 		if ((w->base = event_base_new()) == NULL) {
-			snprintf(err, errlen, "cannot create an event loop");
+			log_warn("cannot create an event loop");
 			goto fail;
 		}
-		w->srv_ready = 1;	/* server_free copes with a partial init */
-		if (server_init(&w->srv, w->base, cfg, tls, err, errlen) == -1)
+		server_init(&w->srv, w->base, i);
+		if ((w->switch_ev = event_new(w->base, -1, 0, switch_cb,
+		    w)) == NULL) {
+			log_warn("cannot create an event");
+			goto fail;
+		}
+		if (server_adopt(&w->srv, gen) == -1)
 			goto fail;
 	}
 	/* Signals are the main thread's business: workers never take them. */
@@ -106,8 +168,7 @@ workers_start(const struct config *cfg, SSL_CTX *tls, int n, char *err,
 		if ((e = pthread_create(&ws->w[i].thread, NULL, worker_main,
 		    &ws->w[i])) != 0) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			snprintf(err, errlen, "cannot start a worker: %s",
-			    strerror(e));
+			log_warn("cannot start a worker: %s", strerror(e));
 			goto fail;
 		}
 		ws->w[i].running = 1;

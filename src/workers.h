@@ -2,24 +2,26 @@
 #ifndef ATTACHE_WORKERS_H
 #define ATTACHE_WORKERS_H
 
-#include <stddef.h>
-
-#include <openssl/ssl.h>
-
-#include "config.h"
+#include "generation.h"
 
 struct workers;
 
-/* How many workers cfg asks for: --workers, or one per online CPU. */
-int		 workers_count(const struct config *cfg);
+/* How many workers a configuration asks for: workers, or one per CPU. */
+int		 workers_count(const struct conf *conf);
 
 /*
- * Starts n workers, each with its own event base and listeners.  Returns
- * them running, or NULL with err saying why (nothing left running).
+ * Starts n workers serving gen, worker i on socket i of each listener.
+ * Returns them running, or NULL (logged) with nothing left running.
  * evthread_use_pthreads() must have been called.
  */
-struct workers	*workers_start(const struct config *cfg, SSL_CTX *tls, int n,
-		    char *err, size_t errlen);
+struct workers	*workers_start(struct generation *gen, int n);
+
+/*
+ * Tells every worker to serve gen from now on, and returns once all of
+ * them do: after it, no worker accepts under the old generation, whose
+ * connections finish under it.
+ */
+void		 workers_switch(struct workers *w, struct generation *gen);
 
 /* Asks every worker to stop, waits for them, frees everything. */
 void		 workers_stop(struct workers *w);

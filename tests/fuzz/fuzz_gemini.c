@@ -36,8 +36,10 @@ check_path(const char *p, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct gemini_target t = { "example.org", 1965,
-	    "127.0.0.1" };
+	static const char *const aliases[] = { "www.example.org" };
+	static const struct gemini_target t = { .hostname = "example.org",
+	    .port = 1965, .local_addr = "127.0.0.1", .aliases = aliases,
+	    .naliases = 1 };
 	struct gemini_request req;
 	struct link_target lt;
 	char buf[2048];
@@ -50,8 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (status != 53 && status != 59)
 		abort();
 
-	link_classify((const char *)data, size, "/dir/page.gmi",
-	    "example.org", 1965, &lt);
+	link_classify((const char *)data, size, "/dir/page.gmi", &t, &lt);
 	if (lt.kind == LINK_LOCAL) {
 		check_path(lt.path, lt.pathlen);
 		if (link_breaks_line(lt.path, lt.pathlen))

@@ -153,8 +153,9 @@ class Server:
         return f"gemini://{self.hostname}:{self.gemini_port}{path}"
 
     # --- Gopher ---------------------------------------------------------
-    def gopher_raw(self, request: bytes, host="127.0.0.1", timeout=15):
-        with socket.create_connection((host, self.gopher_port),
+    def gopher_raw(self, request: bytes, host="127.0.0.1", timeout=15,
+                   port=None):
+        with socket.create_connection((host, port or self.gopher_port),
                                       timeout=timeout) as s:
             s.sendall(request)
             return read_all(s)
@@ -169,6 +170,50 @@ class Server:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
         return None
+
+
+class ConfServer(Server):
+    """attache -f FILE: the configuration file written from text."""
+
+    def __init__(self, tmp_path, text, gemini_port=0, gopher_ports=(),
+                 extra_args=(), hostname="localhost"):
+        self.tmp = tmp_path
+        self.capsule = None
+        self.certs = tmp_path / "certs"
+        self.hostname = hostname
+        self.gemini_port = gemini_port
+        self.gopher_ports = list(gopher_ports)
+        self.gopher_port = self.gopher_ports[0] if self.gopher_ports else 0
+        self.conf = tmp_path / f"attache-{time.monotonic_ns()}.conf"
+        self.conf.write_text(text)
+        self.logpath = tmp_path / f"attache-{time.monotonic_ns()}.log"
+        self.args = [BIN, "-f", str(self.conf), *extra_args]
+        self.logfile = open(self.logpath, "wb")
+        self.proc = subprocess.Popen(self.args, stdout=self.logfile,
+                                     stderr=subprocess.STDOUT)
+        # Once this line is logged every worker serves and SIGHUP is ours.
+        if "SIGHUP reloads" not in self.wait_log("SIGHUP reloads"):
+            self.stop()
+            raise RuntimeError("attache did not start:\n" + self.log())
+
+    def reload(self, text=None, timeout=30.0):
+        """Rewrites the file (when text is given), sends SIGHUP, and returns
+        the log line that ends the reload."""
+        if text is not None:
+            tmp = self.conf.with_suffix(".new")
+            tmp.write_text(text)
+            os.replace(tmp, self.conf)
+        marks = ("attache info: reloaded: ", "attache warn: reload failed")
+        before = sum(self.log().count(m) for m in marks)
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = [l for l in self.log().splitlines()
+                     if any(m in l for m in marks)]
+            if len(lines) > before:
+                return lines[before]
+            time.sleep(0.02)
+        raise AssertionError("no end of reload in the log:\n" + self.log())
 
 
 def client_context():
@@ -224,6 +269,26 @@ def server(tmp_path):
 
     def start(**kw):
         s = Server(tmp_path, **kw)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        rc = s.stop()
+        log = s.log()
+        assert "ERROR: AddressSanitizer" not in log, log
+        assert "runtime error:" not in log, log
+        assert rc == 0, f"attache exited with {rc}:\n{log}"
+
+
+@pytest.fixture
+def conf_server(tmp_path):
+    """Starts attache -f on a configuration text; checked at the end like
+    the server fixture."""
+    servers = []
+
+    def start(text, **kw):
+        s = ConfServer(tmp_path, text, **kw)
         servers.append(s)
         return s
 

@@ -542,4 +542,6 @@ def test_pages_are_served_with_lang_en_by_make_run():
     makefile = (REPO / "Makefile").read_text()
     run = makefile[makefile.index("\nrun:"):]
     run = run[:run.index("\n\n")]
-    assert "--lang en" in run
+    assert "./attache -f attache.conf.example" in run
+    example = (REPO / "attache.conf.example").read_text()
+    assert "\n\tlang \"en\"\n" in example

@@ -436,8 +436,10 @@ def test_access_log_line(srv):
     log = srv.wait_log("(control character)")
     import re
     assert re.search(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.1 gemini '
-                     r'"gemini://localhost/page\.gmi" 20 37 \d+ms$', log, re.M), log
-    assert re.search(r' 127\.0\.0\.1 gemini "gemini://localhost/\\x01\\x22x" 59 16 '
+                     r'localhost "gemini://localhost/page\.gmi" 20 37 \d+ms$',
+                     log, re.M), log
+    assert re.search(r' 127\.0\.0\.1 gemini localhost '
+                     r'"gemini://localhost/\\x01\\x22x" 59 16 '
                      r'\d+ms \(control character\)$', log, re.M), log
 
 

@@ -224,9 +224,10 @@ def test_access_log_names_gopher(srv):
     srv.gopher_raw(b"/hello.txt\r\n")
     srv.gopher_raw(b"/nope\r\n")
     log = srv.wait_log("(no such file)")
-    assert re.search(r' 127\.0\.0\.1 gopher "/hello\.txt" 0 13 \d+ms$', log, re.M), log
-    assert re.search(r' 127\.0\.0\.1 gopher "/nope" 3 \d+ \d+ms \(no such file\)$',
+    assert re.search(r' 127\.0\.0\.1 gopher localhost "/hello\.txt" 0 13 \d+ms$',
                      log, re.M), log
+    assert re.search(r' 127\.0\.0\.1 gopher localhost "/nope" 3 \d+ \d+ms '
+                     r'\(no such file\)$', log, re.M), log
 
 
 def parse_menu(data):

@@ -4,8 +4,8 @@
 #include "gemini_request.h"
 #include "unit.h"
 
-static const struct gemini_target target = { "example.org", 1965,
-    "192.0.2.7" };
+static const struct gemini_target target = { .hostname = "example.org",
+    .port = 1965, .local_addr = "192.0.2.7" };
 
 static int
 parse(const char *line, struct gemini_request *req)
@@ -138,30 +138,31 @@ test_not_served(void)
 static void
 test_lengths(void)
 {
-	char line[GEMINI_URI_MAX + 2];
+	char line[REQUEST_MAX + 2];
 	struct gemini_request req;
 	size_t n;
 
 	n = strlen("gemini://example.org/");
 	memcpy(line, "gemini://example.org/", n);
 	memset(line + n, 'a', sizeof(line) - n);
-	CHECK_INT(gemini_request_parse(line, GEMINI_URI_MAX, &target, &req),
+	CHECK_INT(gemini_request_parse(line, REQUEST_MAX, &target, &req),
 	    20);
-	CHECK_INT(req.pathlen, GEMINI_URI_MAX - n + 1);
-	CHECK_INT(gemini_request_parse(line, GEMINI_URI_MAX + 1, &target,
+	CHECK_INT(req.pathlen, REQUEST_MAX - n + 1);
+	CHECK_INT(gemini_request_parse(line, REQUEST_MAX + 1, &target,
 	    &req), 59);
 	/* Escapes in a 1024-byte URI decode into the same buffer safely. */
-	for (size_t i = n; i + 3 <= GEMINI_URI_MAX; i += 3)
+	for (size_t i = n; i + 3 <= REQUEST_MAX; i += 3)
 		memcpy(line + i, "%41", 3);
-	CHECK_INT(gemini_request_parse(line, GEMINI_URI_MAX, &target, &req),
+	CHECK_INT(gemini_request_parse(line, REQUEST_MAX, &target, &req),
 	    20);
 }
 
 static void
 test_hostname_ip(void)
 {
-	struct gemini_target t6 = { "2001:db8::5", 1965, NULL };
-	struct gemini_target loc = { "localhost", 1965, "::1" };
+	struct gemini_target t6 = { .hostname = "2001:db8::5", .port = 1965 };
+	struct gemini_target loc = { .hostname = "localhost", .port = 1965,
+	    .local_addr = "::1" };
 	struct gemini_request req;
 	const char *s;
 
@@ -176,6 +177,35 @@ test_hostname_ip(void)
 	CHECK(!gemini_host_matches("", 0, &loc));
 }
 
+/* A site's aliases are its names too; another site's are not. */
+static void
+test_aliases(void)
+{
+	static const char *const aliases[] = { "www.example.org", "192.0.2.9" };
+	struct gemini_target t = { .hostname = "example.org", .port = 1965,
+	    .aliases = aliases, .naliases = 2 };
+	struct gemini_request req;
+	const char *s;
+
+	s = "gemini://www.example.org/a";
+	CHECK_INT(gemini_request_parse(s, strlen(s), &t, &req), 20);
+	CHECK_STR(req.path, "/a");
+	s = "gemini://WWW.Example.ORG./";
+	CHECK_INT(gemini_request_parse(s, strlen(s), &t, &req), 20);
+	s = "gemini://192.0.2.9/";
+	CHECK_INT(gemini_request_parse(s, strlen(s), &t, &req), 20);
+	s = "gemini://example.org/";
+	CHECK_INT(gemini_request_parse(s, strlen(s), &t, &req), 20);
+	s = "gemini://lab.example.org/";
+	CHECK_INT(gemini_request_parse(s, strlen(s), &t, &req), 53);
+	CHECK_STR(req.reason, "host not served");
+	s = "gemini://www.example.org.evil/";
+	CHECK_INT(gemini_request_parse(s, strlen(s), &t, &req), 53);
+	t.naliases = 1;
+	s = "gemini://192.0.2.9/";
+	CHECK_INT(gemini_request_parse(s, strlen(s), &t, &req), 53);
+}
+
 int
 main(void)
 {
@@ -184,5 +214,6 @@ main(void)
 	test_not_served();
 	test_lengths();
 	test_hostname_ip();
+	test_aliases();
 	return unit_done("gemini_request");
 }

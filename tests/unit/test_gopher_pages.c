@@ -14,7 +14,7 @@
 static void
 test_allowed(void)
 {
-	char big[GOPHER_REQUEST_MAX + 8];
+	char big[REQUEST_MAX + 8];
 
 	CHECK_INT(ALLOWED("http://example.org/"), 1);
 	CHECK_INT(ALLOWED("https://example.org/a?b=c&d=e#f"), 1);
@@ -48,8 +48,8 @@ test_allowed(void)
 
 	memcpy(big, "http://", 7);
 	memset(big + 7, 'a', sizeof(big) - 7);
-	CHECK_INT(gopher_url_allowed(big, GOPHER_REQUEST_MAX - 4), 1);
-	CHECK_INT(gopher_url_allowed(big, GOPHER_REQUEST_MAX - 3), 0);
+	CHECK_INT(gopher_url_allowed(big, REQUEST_MAX - 4), 1);
+	CHECK_INT(gopher_url_allowed(big, REQUEST_MAX - 3), 0);
 }
 
 static void

@@ -128,7 +128,7 @@ static void
 test_reject(void)
 {
 	struct gopher_request r;
-	char big[GOPHER_REQUEST_MAX + 2];
+	char big[REQUEST_MAX + 2];
 
 	CHECK_INT(gopher_request_parse("/a\0b", 4, &r), -1);
 	CHECK_INT(gopher_request_parse("\0", 1, &r), -1);
@@ -136,9 +136,9 @@ test_reject(void)
 
 	memset(big, 'a', sizeof(big));
 	big[0] = '/';
-	CHECK_INT(gopher_request_parse(big, GOPHER_REQUEST_MAX, &r), 0);
-	CHECK_INT(r.sellen, GOPHER_REQUEST_MAX);
-	CHECK_INT(gopher_request_parse(big, GOPHER_REQUEST_MAX + 1, &r), -1);
+	CHECK_INT(gopher_request_parse(big, REQUEST_MAX, &r), 0);
+	CHECK_INT(r.sellen, REQUEST_MAX);
+	CHECK_INT(gopher_request_parse(big, REQUEST_MAX + 1, &r), -1);
 }
 
 static void

@@ -336,6 +336,24 @@ test_opts(void)
 	CHECK_MEM(got, len, want, strlen(want));
 	free(got);
 
+	/* The site's aliases are local too; another host is not. */
+	{
+		static const char *const aliases[] = { "www.example.org" };
+
+		o = base_opts;
+		o.gemini_aliases = aliases;
+		o.ngemini_aliases = 1;
+		src = "=> gemini://WWW.example.org/a.gmi\n"
+		    "=> gemini://lab.example.org/a.gmi";
+		CHECK_INT(gophermap_render(b, src, strlen(src), &o), 0);
+		got = drain(b, &len);
+		want = "1gemini://WWW.example.org/a.gmi\t/a.gmi" T
+		    "hgemini://lab.example.org/a.gmi\t"
+		    "URL:gemini://lab.example.org/a.gmi" T END;
+		CHECK_MEM(got, len, want, strlen(want));
+		free(got);
+	}
+
 	/* Public host and port as given. */
 	o = base_opts;
 	o.host = "gopher.example.net";
@@ -557,6 +575,45 @@ test_properties(void)
 	CHECK_INT(badutf8, 0);
 }
 
+/* The checker's measure of a preformatted line is the renderer's. */
+static void
+test_pre_columns(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 cols;
+	} pre_cases[] = {
+		{ "", 0 },
+		{ "abc", 3 },
+		{ "\tx", 9 },
+		{ "ab\tx", 9 },
+		{ "abcdefgh\tx", 17 },
+		{ "\xe6\x97\xa5\xe6\x9c\xac", 4 },	/* two wide */
+		{ "e\xcc\x81", 1 },			/* e + combining */
+		{ "a\x01" "b", 3 },			/* a control: a space */
+		{ "\xff", 1 },				/* bad UTF-8 */
+	};
+	struct gophermap_opts o = base_opts;
+	struct evbuffer *b;
+	char src[64], *got;
+	size_t i, len;
+
+	for (i = 0; i < sizeof(pre_cases) / sizeof(pre_cases[0]); i++) {
+		CHECK_INT(gophermap_pre_columns(pre_cases[i].s,
+		    strlen(pre_cases[i].s)), pre_cases[i].cols);
+		/* The rendered line is that many columns of ASCII here. */
+		if ((b = evbuffer_new()) == NULL)
+			abort();
+		snprintf(src, sizeof(src), "```\n%s\n```", pre_cases[i].s);
+		CHECK_INT(gophermap_render(b, src, strlen(src), &o), 0);
+		got = drain(b, &len);
+		if (strspn(pre_cases[i].s, "abcdefghx\t\x01") == strlen(pre_cases[i].s))
+			CHECK_INT(strcspn(got, "\t") - 1, pre_cases[i].cols);
+		free(got);
+		evbuffer_free(b);
+	}
+}
+
 int
 main(void)
 {
@@ -564,5 +621,6 @@ main(void)
 	test_opts();
 	test_blocks();
 	test_properties();
+	test_pre_columns();
 	return unit_done("gophermap");
 }

@@ -1,0 +1,18 @@
+/* The protocol numbers every module agrees on, defined once. */
+#ifndef ATTACHE_BOUNDS_H
+#define ATTACHE_BOUNDS_H
+
+/*
+ * Longest request line read, without its line end, in both protocols: the
+ * Gemini URI limit, and so also the longest selector or local path that a
+ * generated menu or link may carry (every item can then be requested).
+ */
+#define REQUEST_MAX		1024
+
+#define GEMINI_DEFAULT_PORT	1965
+
+/* A number as a string literal, for messages: STR(REQUEST_MAX) is "1024". */
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
+
+#endif

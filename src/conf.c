@@ -1,0 +1,209 @@
+/* The configuration structure and the checks of its values (pure). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounds.h"
+#include "conf.h"
+#include "uri.h"
+#include "utf8.h"
+
+
+struct conf *
+conf_new(void)
+{
+	struct conf *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->gemini_port = 1965;
+	return c;
+}
+
+struct conf_site *
+conf_add_site(struct conf *c)
+{
+	struct conf_site *s, *grown;
+	size_t cap;
+
+	/*
+	 * The array holds a power of two of sites: it is full when nsites
+	 * is one (or 0), and then doubles.  Only this function grows it.
+	 */
+	if (c->nsites == 0 || (c->nsites & (c->nsites - 1)) == 0) {
+		if (c->nsites > SIZE_MAX / 2)
+			return NULL;
+		cap = c->nsites == 0 ? 1 : c->nsites * 2;
+		if ((grown = reallocarray(c->sites, cap, sizeof(*grown))) ==
+		    NULL)
+			return NULL;
+		c->sites = grown;
+	}
+	s = &c->sites[c->nsites];
+	memset(s, 0, sizeof(*s));
+	if ((s->certs = strdup("certs")) == NULL ||
+	    (s->lang = strdup("en")) == NULL) {
+		free(s->certs);
+		return NULL;
+	}
+	s->gopher_width = 67;
+	s->listing = 1;
+	c->nsites++;
+	return s;
+}
+
+void
+conf_free(struct conf *c)
+{
+	struct conf_site *s;
+	size_t i, j;
+	int k;
+
+	if (c == NULL)
+		return;
+	free(c->file);
+	for (k = 0; k < c->nlisten; k++)
+		free(c->listen[k].addr);
+	for (i = 0; i < c->nsites; i++) {
+		s = &c->sites[i];
+		free(s->name);
+		for (j = 0; j < s->naliases; j++)
+			free(s->aliases[j]);
+		free(s->aliases);
+		free(s->capsule);
+		free(s->certs);
+		free(s->lang);
+		for (j = 0; j < s->nlocations; j++) {
+			free(s->locations[j].pattern);
+			free(s->locations[j].target);
+			free(s->locations[j].lang);
+		}
+		free(s->locations);
+	}
+	free(c->sites);
+	free(c);
+}
+
+const struct conf_location *
+conf_location_match(const struct conf_site *s, const char *path)
+{
+	size_t i;
+
+	if (s == NULL || path == NULL)
+		return NULL;
+	for (i = 0; i < s->nlocations; i++)
+		if (s->locations[i].pattern != NULL &&
+		    fnmatch(s->locations[i].pattern, path, 0) == 0)
+			return &s->locations[i];
+	return NULL;
+}
+
+const char *
+conf_lang(const struct conf_site *s, const struct conf_location *loc)
+{
+	if (loc != NULL && loc->has_lang)
+		return loc->lang;
+	return s->lang;
+}
+
+int
+conf_gopher_public_port(const struct conf_site *s)
+{
+	return s->gopher_public_port != 0 ? s->gopher_public_port :
+	    s->gopher_port;
+}
+
+int
+conf_hostname_valid(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > 253)
+		return 0;
+	if (inet_pton(AF_INET6, s, buf) == 1 || inet_pton(AF_INET, s, buf) == 1)
+		return 1;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_' || s[i] == '.'))
+			return 0;
+	/* The certificate is named after it: no "a.", no ".." */
+	return s[0] != '.' && s[0] != '-' && s[len - 1] != '.' &&
+	    strstr(s, "..") == NULL;
+}
+
+int
+conf_lang_valid(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > 35)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+conf_address_valid(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	    inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static int
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+int
+conf_target_valid(const char *s)
+{
+	struct uri_ref u;
+	uint32_t cp;
+	size_t i, k, len = strlen(s);
+
+	/* Empty would send the client back where it came from. */
+	if (len == 0 || len > REQUEST_MAX || !utf8_valid(s, len))
+		return 0;
+	for (i = 0; i < len; i += k) {
+		if ((k = utf8_decode(s + i, len - i, &cp)) == 0)
+			return 0;
+		/* Spaces and C0, DEL and C1 controls would break the header. */
+		if (cp <= 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return 0;
+		if (cp == '%' && (i + 2 >= len || !is_hex(s[i + 1]) ||
+		    !is_hex(s[i + 2])))
+			return 0;
+	}
+	return uri_split(s, len, &u) == 0;
+}
+
+int
+conf_names_equal(const char *a, const char *b)
+{
+	size_t alen, blen;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	alen = strlen(a);
+	blen = strlen(b);
+	if (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	return alen == blen && strncasecmp(a, b, alen) == 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * A configuration generation: one reading of the configuration made ready
+ * to serve (capsules open, certificates loaded, listeners planned).  It is
+ * immutable once built and reference-counted: the workers hold the
+ * current one, every connection holds the one it was accepted under, and
+ * the last reference frees it.  A reload builds a new generation beside
+ * the old; nothing of the old changes.
+ */
+#ifndef ATTACHE_GENERATION_H
+#define ATTACHE_GENERATION_H
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "capsule.h"
+#include "conf.h"
+#include "tls.h"
+
+struct protocol;
+
+/* One site, ready to serve. */
+struct site {
+	const struct conf_site	*conf;
+	struct capsule		 capsule;
+	SSL_CTX			*tls;		/* NULL when Gemini is off */
+	struct tls_cert_info	 cert;		/* what tls loaded, for the log */
+	const char *const	*names;		/* name, then the aliases */
+	size_t			 nnames;
+};
+
+/* One listening address and port, and what is served there. */
+struct gen_listener {
+	const struct protocol	*proto;
+	char			 addr[INET6_ADDRSTRLEN];
+	int			 port;
+	const struct site	*site;		/* Gopher: the port's site;
+						 * Gemini: NULL (SNI picks) */
+	unsigned		 line;		/* of the port, for messages */
+	int			 optional;	/* the default "::" */
+	const int		*fds;		/* one per worker, not owned */
+};
+
+struct generation {
+	atomic_uint		 refs;
+	unsigned long		 id;		/* 1 for the first, then +1 */
+	struct conf		*conf;
+	struct site		*sites;		/* sites[0]: the default */
+	size_t			 nsites;
+	struct gen_listener	*listeners;
+	size_t			 nlisteners;
+	atomic_uint		*live;		/* generations not yet freed */
+};
+
+/*
+ * Builds a generation from conf (taken, freed with the generation or on
+ * failure): opens every site's capsule and loads (or, when both files are
+ * missing, generates) its certificate.  The listeners are planned, their
+ * fds still unset (see listen_table).  Returns it with one reference, or
+ * NULL after reporting every problem through diag.  live counts the
+ * generations alive, for the log.
+ */
+struct generation *generation_new(struct conf *conf, unsigned long id,
+		    atomic_uint *live, struct conf_diag *diag);
+
+struct generation *generation_ref(struct generation *g);
+/* Drops a reference; the last frees it (from any thread). */
+void		 generation_unref(struct generation *g);
+
+/* The site with this name or alias (SNI), or NULL. */
+const struct site *generation_site(const struct generation *g,
+		    const char *name);
+
+#endif

@@ -1,0 +1,259 @@
+/* The listening sockets, kept across reloads by address and port. */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen_table.h"
+#include "log.h"
+#include "server.h"
+
+#define LISTEN_BACKLOG	4096		/* the kernel caps it at somaxconn */
+
+/* IPv6 is missing on this host: the default "::" is then left out. */
+static int
+ipv6_absent(int e)
+{
+	return e == EAFNOSUPPORT || e == EADDRNOTAVAIL;
+}
+
+static int
+make_sockaddr(const char *addr, int port, struct sockaddr_storage *ss,
+    socklen_t *sslen)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(*s6);
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* The address as inet_ntop writes it, so that "::1" and "0::1" are one. */
+static void
+canonical(const char *addr, char *out, size_t outsz)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, addr, buf) == 1 &&
+	    inet_ntop(AF_INET, buf, out, (socklen_t)outsz) != NULL)
+		return;
+	if (inet_pton(AF_INET6, addr, buf) == 1 &&
+	    inet_ntop(AF_INET6, buf, out, (socklen_t)outsz) != NULL)
+		return;
+	snprintf(out, outsz, "%s", addr);
+}
+
+/* A bound, listening, non-blocking socket, or -1 with errno set. */
+static int
+listen_socket(const char *addr, int port, int reuseport)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int fd, one = 1, saved;
+
+	if (make_sockaddr(addr, port, &ss, &sslen) == -1)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1) ||
+	    /* "::" means IPv6 only; IPv4 gets its own socket. */
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &one, sizeof(one)) == -1) ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
+	    listen(fd, LISTEN_BACKLOG) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static void
+close_fds(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+}
+
+/*
+ * nworkers sockets for a port not held yet.  Bound once first without
+ * SO_REUSEPORT, as a stranger would bind: a port another program (or
+ * another attache) holds is refused here instead of silently shared.
+ */
+static int *
+open_port(const char *addr, int port, int nworkers)
+{
+	int *fds, fd, i, saved;
+
+	if ((fd = listen_socket(addr, port, 0)) == -1)
+		return NULL;
+	close(fd);
+	if ((fds = calloc((size_t)nworkers, sizeof(*fds))) == NULL)
+		return NULL;
+	for (i = 0; i < nworkers; i++)
+		fds[i] = -1;
+	for (i = 0; i < nworkers; i++) {
+		if ((fds[i] = listen_socket(addr, port, 1)) == -1) {
+			saved = errno;
+			close_fds(fds, nworkers);
+			free(fds);
+			errno = saved;
+			return NULL;
+		}
+	}
+	return fds;
+}
+
+/* A copy of an fds array, for another table or a generation. */
+static int *
+fds_copy(const int *fds, int n)
+{
+	int *copy;
+
+	if ((copy = calloc((size_t)n, sizeof(*copy))) != NULL)
+		memcpy(copy, fds, (size_t)n * sizeof(*copy));
+	return copy;
+}
+
+static const struct listen_entry *
+find(const struct listen_table *t, const char *addr, int port)
+{
+	size_t i;
+
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (t->entries[i].port == port &&
+		    strcmp(t->entries[i].addr, addr) == 0)
+			return &t->entries[i];
+	return NULL;
+}
+
+/* Undoes a failed bind: closes what it opened, frees what it made. */
+static void
+discard(struct listen_table *next, const struct listen_table *cur,
+    struct generation *g)
+{
+	size_t i;
+
+	listen_table_close_unused(next, cur);
+	listen_table_free(next);
+	for (i = 0; i < g->nlisteners; i++) {
+		free((void *)g->listeners[i].fds);
+		g->listeners[i].fds = NULL;
+	}
+}
+
+int
+listen_table_bind(const struct listen_table *cur, struct generation *g,
+    int nworkers, struct listen_table *next, struct conf_diag *d)
+{
+	const struct listen_entry *have;
+	struct gen_listener *l;
+	struct listen_entry *e;
+	char addr[INET6_ADDRSTRLEN], msg[512];
+	int *fds, *copy, failed = 0;
+	size_t i;
+
+	memset(next, 0, sizeof(*next));
+	next->nworkers = nworkers;
+	if ((next->entries = calloc(g->nlisteners + 1,
+	    sizeof(*next->entries))) == NULL) {
+		d->errors++;
+		d->report(d->arg, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < g->nlisteners; i++) {
+		l = &g->listeners[i];
+		canonical(l->addr, addr, sizeof(addr));
+		if ((have = find(cur, addr, l->port)) != NULL)
+			fds = fds_copy(have->fds, nworkers);
+		else
+			fds = open_port(addr, l->port, nworkers);
+		if (fds == NULL && have != NULL) {
+			d->errors++;
+			d->report(d->arg, 0, "out of memory");
+			failed = 1;
+			continue;
+		}
+		if (fds == NULL) {
+			if (l->optional && ipv6_absent(errno)) {
+				log_warn("%s port %d (%s): %s; serving IPv4 "
+				    "only", addr, l->port, l->proto->name,
+				    strerror(errno));
+				continue;
+			}
+			snprintf(msg, sizeof(msg), "%s%s%s port %d (%s): %s",
+			    strchr(addr, ':') ? "[" : "", addr,
+			    strchr(addr, ':') ? "]" : "", l->port,
+			    l->proto->name, strerror(errno));
+			d->errors++;
+			d->report(d->arg, l->line, msg);
+			failed = 1;
+			continue;
+		}
+		e = &next->entries[next->n++];
+		snprintf(e->addr, sizeof(e->addr), "%s", addr);
+		e->port = l->port;
+		e->fds = fds;
+		if ((copy = fds_copy(fds, nworkers)) == NULL) {
+			d->errors++;
+			d->report(d->arg, 0, "out of memory");
+			failed = 1;
+			continue;
+		}
+		l->fds = copy;
+	}
+	if (failed) {
+		discard(next, cur, g);
+		return -1;
+	}
+	return 0;
+}
+
+void
+listen_table_close_unused(const struct listen_table *t,
+    const struct listen_table *keep)
+{
+	size_t i;
+
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (find(keep, t->entries[i].addr, t->entries[i].port) == NULL)
+			close_fds(t->entries[i].fds, t->nworkers);
+}
+
+void
+listen_table_free(struct listen_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->entries[i].fds);
+	free(t->entries);
+	t->entries = NULL;
+	t->n = 0;
+}

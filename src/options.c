@@ -1,0 +1,254 @@
+/* The command line: a configuration file, or the options of one site. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "options.h"
+
+enum {
+	OPT_CAPSULE = 256, OPT_CERTS, OPT_HOSTNAME, OPT_LISTEN,
+	OPT_GEMINI_PORT, OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT,
+	OPT_GOPHER_WIDTH, OPT_LANG, OPT_WORKERS, OPT_CHECK, OPT_HELP,
+	OPT_VERSION, OPT_CONFIG = 'f'
+};
+
+static const struct option long_options[] = {
+	{ "config",		required_argument, NULL, OPT_CONFIG },
+	{ "capsule",		required_argument, NULL, OPT_CAPSULE },
+	{ "certs",		required_argument, NULL, OPT_CERTS },
+	{ "hostname",		required_argument, NULL, OPT_HOSTNAME },
+	{ "listen",		required_argument, NULL, OPT_LISTEN },
+	{ "gemini-port",	required_argument, NULL, OPT_GEMINI_PORT },
+	{ "gopher-port",	required_argument, NULL, OPT_GOPHER_PORT },
+	{ "gopher-public-port",	required_argument, NULL, OPT_GOPHER_PUBLIC_PORT },
+	{ "gopher-width",	required_argument, NULL, OPT_GOPHER_WIDTH },
+	{ "lang",		required_argument, NULL, OPT_LANG },
+	{ "workers",		required_argument, NULL, OPT_WORKERS },
+	{ "check",		no_argument,	   NULL, OPT_CHECK },
+	{ "help",		no_argument,	   NULL, OPT_HELP },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+void
+options_usage(FILE *stream)
+{
+	fputs(
+"usage: attache [-f FILE] [options]\n"
+"  -f, --config FILE       read the sites from FILE (see attache.conf.example);\n"
+"                          the options below then belong in the file\n"
+"  --capsule DIR           directory to serve (default ./capsule)\n"
+"  --certs DIR             certificate directory (default ./certs)\n"
+"  --hostname NAME         public host name (default localhost)\n"
+"  --listen ADDR           numeric address to listen on; repeatable\n"
+"                          (default: all IPv4 and IPv6 addresses)\n"
+"  --gemini-port N         Gemini port (default 1965; 0 turns Gemini off)\n"
+"  --gopher-port N         Gopher port (default 70; 0 turns Gopher off)\n"
+"  --gopher-public-port N  Gopher port shown in menus (default: --gopher-port)\n"
+"  --gopher-width N        wrap width of Gopher menus (default 67)\n"
+"  --lang TAG              lang= of text/gemini responses (default en;\n"
+"                          \"none\" leaves it out)\n"
+"  --workers N             worker threads (default 0: one per CPU)\n"
+"  --check                 check the configuration, certificates and\n"
+"                          capsules, print problems, exit\n"
+"  --help                  this text\n"
+"  --version               print the version\n", stream);
+}
+
+static int
+parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Replaces *slot with a copy of s; -1 when out of memory. */
+static int
+set_string(char **slot, const char *s)
+{
+	char *copy;
+
+	if ((copy = strdup(s)) == NULL)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+/* The site the options describe, with the command line's defaults. */
+static struct conf *
+options_conf(void)
+{
+	struct conf *c;
+	struct conf_site *s;
+
+	if ((c = conf_new()) == NULL || (s = conf_add_site(c)) == NULL ||
+	    set_string(&s->name, "localhost") == -1 ||
+	    set_string(&s->capsule, "./capsule") == -1 ||
+	    set_string(&s->certs, "./certs") == -1) {
+		conf_free(c);
+		return NULL;
+	}
+	s->gopher_port = 70;
+	return c;
+}
+
+/* One option's value into the site; 0, -1 for a bad value, -2 for ENOMEM. */
+static int
+apply(struct conf *c, int ch, const char *v, FILE *errs)
+{
+	struct conf_site *s = &c->sites[0];
+
+	switch (ch) {
+	case OPT_CAPSULE:
+		return set_string(&s->capsule, v) == -1 ? -2 : 0;
+	case OPT_CERTS:
+		return set_string(&s->certs, v) == -1 ? -2 : 0;
+	case OPT_HOSTNAME:
+		if (!conf_hostname_valid(v))
+			return -1;
+		return set_string(&s->name, v) == -1 ? -2 : 0;
+	case OPT_LISTEN:
+		if (!conf_address_valid(v))
+			return -1;
+		if (c->nlisten == CONF_MAX_LISTEN) {
+			fprintf(errs, "attache: --listen: at most %d "
+			    "addresses\n", CONF_MAX_LISTEN);
+			return 1;
+		}
+		if ((c->listen[c->nlisten].addr = strdup(v)) == NULL)
+			return -2;
+		c->nlisten++;
+		return 0;
+	case OPT_GEMINI_PORT:
+		return parse_int(v, 0, 65535, &c->gemini_port);
+	case OPT_GOPHER_PORT:
+		return parse_int(v, 0, 65535, &s->gopher_port);
+	case OPT_GOPHER_PUBLIC_PORT:
+		return parse_int(v, 1, 65535, &s->gopher_public_port);
+	case OPT_GOPHER_WIDTH:
+		return parse_int(v, CONF_GOPHER_WIDTH_MIN,
+		    CONF_GOPHER_WIDTH_MAX, &s->gopher_width);
+	case OPT_LANG:
+		if (!conf_lang_valid(v))
+			return -1;
+		free(s->lang);
+		s->lang = NULL;
+		if (strcmp(v, "none") == 0)
+			return 0;
+		return set_string(&s->lang, v) == -1 ? -2 : 0;
+	case OPT_WORKERS:
+		return parse_int(v, 0, CONF_WORKERS_MAX, &c->workers);
+	}
+	return -1;
+}
+
+/* What a finished command line cannot mean. */
+static int
+check_ports(const struct conf *c, FILE *errs)
+{
+	const struct conf_site *s = &c->sites[0];
+
+	if (c->gemini_port == 0 && s->gopher_port == 0) {
+		fprintf(errs, "attache: --gemini-port and --gopher-port are "
+		    "both 0: nothing to serve\n");
+		return 1;
+	}
+	if (c->gemini_port != 0 && c->gemini_port == s->gopher_port) {
+		fprintf(errs, "attache: --gemini-port and --gopher-port are "
+		    "both %d\n", c->gemini_port);
+		return 1;
+	}
+	return 0;
+}
+
+enum options_action
+options_parse(int argc, char **argv, struct options *o, struct conf **conf,
+    FILE *errs)
+{
+	enum options_action action = OPTIONS_RUN;
+	const char *site_option = NULL;
+	struct conf *c;
+	int ch, idx, r, errors = 0;
+
+	memset(o, 0, sizeof(*o));
+	*conf = NULL;
+	if ((c = options_conf()) == NULL) {
+		fprintf(errs, "attache: out of memory\n");
+		return OPTIONS_ERROR;
+	}
+	optind = 0;		/* a fresh scan, also for repeated calls */
+	opterr = 0;
+	for (;;) {
+		idx = -1;
+		ch = getopt_long(argc, argv, ":f:", long_options, &idx);
+		if (ch == -1)
+			break;
+		switch (ch) {
+		case OPT_CONFIG:
+			o->config_file = optarg;
+			continue;
+		case OPT_CHECK:
+			o->check = 1;
+			continue;
+		case OPT_HELP:
+			if (action == OPTIONS_RUN)
+				action = OPTIONS_HELP;
+			continue;
+		case OPT_VERSION:
+			if (action == OPTIONS_RUN)
+				action = OPTIONS_VERSION;
+			continue;
+		case ':':
+			fprintf(errs, "attache: %s: needs a value\n",
+			    argv[optind - 1]);
+			errors++;
+			continue;
+		case '?':
+			fprintf(errs, "attache: %s: unknown option "
+			    "(see --help)\n", argv[optind - 1]);
+			errors++;
+			continue;
+		}
+		if (site_option == NULL)
+			site_option = long_options[idx].name;
+		/* Every bad value is reported, not only the first. */
+		if ((r = apply(c, ch, optarg, errs)) == -1) {
+			fprintf(errs, "attache: --%s: invalid value \"%s\"\n",
+			    long_options[idx].name, optarg);
+			errors++;
+		} else if (r == -2) {
+			fprintf(errs, "attache: out of memory\n");
+			errors++;
+		} else if (r > 0)
+			errors++;
+	}
+	for (; optind < argc; optind++) {
+		fprintf(errs, "attache: %s: unexpected argument (see --help)\n",
+		    argv[optind]);
+		errors++;
+	}
+	if (o->config_file != NULL && site_option != NULL) {
+		fprintf(errs, "attache: --%s: not with --config; set it in "
+		    "%s\n", site_option, o->config_file);
+		errors++;
+	}
+	if (errors == 0 && o->config_file == NULL)
+		errors += check_ports(c, errs);
+	if (errors > 0 || o->config_file != NULL) {
+		conf_free(c);
+		c = NULL;
+	}
+	*conf = c;
+	return errors > 0 ? OPTIONS_ERROR : action;
+}
