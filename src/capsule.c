@@ -17,18 +17,9 @@
 int
 capsule_open(struct capsule *c, const char *dir, char *err, size_t errlen)
 {
-	struct stat st;
-
-	c->root = NULL;
 	c->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd == -1) {
 		snprintf(err, errlen, "capsule %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (fstat(c->rootfd, &st) == -1 || (c->root = strdup(dir)) == NULL) {
-		snprintf(err, errlen, "capsule %s: %s", dir, strerror(errno));
-		close(c->rootfd);
-		c->rootfd = -1;
 		return -1;
 	}
 	return 0;
@@ -40,8 +31,6 @@ capsule_close(struct capsule *c)
 	if (c->rootfd != -1)
 		close(c->rootfd);
 	c->rootfd = -1;
-	free(c->root);
-	c->root = NULL;
 }
 
 int

@@ -7,7 +7,6 @@
 
 struct capsule {
 	int	 rootfd;		/* O_PATH-less directory fd of the root */
-	char	*root;			/* as given, for messages */
 };
 
 enum capsule_result {
