@@ -20,7 +20,7 @@ conf_new(void)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->gemini_port = 1965;
+	c->gemini_port = GEMINI_DEFAULT_PORT;
 	return c;
 }
 

@@ -20,7 +20,7 @@ struct gophermap_opts {
 	const char	*gemini_host;	/* gemini:// links to this host (any
 					 * case, trailing dot or not) and port
 					 * are local; NULL: none are */
-	unsigned	 gemini_port;	/* 0: 1965 */
+	unsigned	 gemini_port;	/* 0: GEMINI_DEFAULT_PORT */
 	const char *const *gemini_aliases; /* other names of the host */
 	size_t		 ngemini_aliases;
 };

@@ -26,10 +26,10 @@ struct link_target {
 /*
  * Classifies the link URL url[0..len) of the page at base (an absolute,
  * decoded path such as "/dir/page.gmi").  Relative references and
- * gemini:// URLs naming the site (gemini_host_matches; its port, 0 meaning
- * 1965) are local (none are when site is NULL): their path is percent-decoded (left as written
- * when an escape is malformed), resolved against base, and freed of dot
- * segments.  A local path holding TAB, CR, LF or NUL once decoded is
+ * gemini:// URLs naming the site (gemini_host_matches, on its port; port 0
+ * is GEMINI_DEFAULT_PORT) are local; none are when site is NULL.  A local
+ * path is percent-decoded (left as written when an escape is malformed),
+ * resolved against base, and freed of dot segments.  A local path holding TAB, CR, LF or NUL once decoded is
  * LINK_BAD: no request line can carry it.
  */
 void	link_classify(const char *url, size_t len, const char *base,
