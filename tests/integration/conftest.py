@@ -18,6 +18,21 @@ SECRET = b"TOPSECRET-OUTSIDE-THE-CAPSULE"
 DOTSECRET = b"DOTFILE-SECRET-BYTES"
 
 
+def serving_pid(pid, timeout=10.0):
+    """The server process (the one that serves clients) under attache's
+    privileged process pid."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = f.read().split()
+        except OSError:
+            kids = []
+        if kids or time.monotonic() > deadline:
+            return int(kids[0]) if kids else None
+        time.sleep(0.02)
+
+
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -164,8 +179,11 @@ class Server:
         if not SANITIZED:
             assert after_kb - before_kb < limit_kb, (before_kb, after_kb)
 
+    def server_pid(self):
+        return serving_pid(self.proc.pid)
+
     def rss_kb(self, field="VmHWM"):
-        with open(f"/proc/{self.proc.pid}/status") as f:
+        with open(f"/proc/{self.server_pid()}/status") as f:
             for line in f:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
