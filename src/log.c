@@ -46,6 +46,13 @@ log_configure(enum conf_log_to to, int fd, enum conf_log_style style)
 	return 0;
 }
 
+void
+log_forget(void)
+{
+	atomic_store(&sink_to, CONF_LOG_STDERR);
+	atomic_store(&sink_fd, -1);
+}
+
 /* One whole line with one write: never split, never mixed. */
 static void
 write_line(int prio, const char *line, size_t len, size_t skip)

@@ -44,6 +44,12 @@ void	log_access(const struct log_access_entry *e);
 int	log_configure(enum conf_log_to to, int fd, enum conf_log_style style);
 
 /*
+ * In a new process that closed the descriptors it inherited: the log is
+ * stderr until configured again.
+ */
+void	log_forget(void);
+
+/*
  * Formats one access line in style at time when, with a final newline
  * (pure).  Control characters, quotes and backslashes of the request and
  * of why are escaped as \xNN in every style, so that no client can forge a

@@ -123,6 +123,8 @@ prepare(struct priv *p, struct bundle *b, struct listen_table *t,
 	size_t len, nspecs;
 
 	*log_fd = -1;
+	bundle_init(b);
+	memset(t, 0, sizeof(*t));
 	if ((conf = control_read_conf(p->config_file, p->argc, p->argv, d, 0,
 	    &text, &len)) == NULL)
 		return NULL;
@@ -131,6 +133,10 @@ prepare(struct priv *p, struct bundle *b, struct listen_table *t,
 		free(text);
 		goto fail;
 	}
+	/* At start the log goes where it says at once (reloads: at commit). */
+	if (p->conf == NULL)
+		(void)log_configure(conf->log_to, *log_fd >= 0 ? dup(*log_fd) :
+		    -1, conf->log_style);
 	if (priv_load(p, conf, text, len, b, d) == -1)
 		goto fail;
 	if ((specs = listen_plan(conf, &nspecs)) == NULL) {

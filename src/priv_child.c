@@ -138,12 +138,15 @@ child_main(struct priv *p, int ipc)
 {
 	sigset_t none;
 
-	/* Signals are the privileged process's business. */
+	/*
+	 * Signals are the privileged process's business: a stop sent to the
+	 * whole group (Ctrl-C, systemd) reaches it, and it tells us.
+	 */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -151,6 +154,7 @@ child_main(struct priv *p, int ipc)
 	if (ipc > 3)
 		(void)close_range(3, (unsigned)ipc - 1, 0);
 	(void)close_range((unsigned)ipc + 1, UINT_MAX, 0);
+	log_forget();
 	exit(control_serve(ipc, p->argc, p->argv));
 }
 

@@ -72,15 +72,19 @@ switch_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pthread_mutex_lock(&w->all->lock);
 	gen = w->pending;
-	w->pending = NULL;
 	pthread_mutex_unlock(&w->all->lock);
-	if (gen != NULL) {
+	if (gen != NULL)
 		(void)server_adopt(&w->srv, gen);
-		generation_unref(gen);
-	}
+	/*
+	 * Only now, with the old generation let go, is the switch done:
+	 * main waits for pending to be NULL.
+	 */
 	pthread_mutex_lock(&w->all->lock);
+	if (w->pending == gen)
+		w->pending = NULL;
 	pthread_cond_broadcast(&w->all->switched);
 	pthread_mutex_unlock(&w->all->lock);
+	generation_unref(gen);
 }
 
 void
