@@ -58,20 +58,84 @@ fd_path(int fd, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
+/* Drops the last name of a path relative to the root ("" is the root). */
+static void
+pop_name(char *done, size_t *len)
+{
+	while (*len > 0 && done[*len - 1] != '/')
+		(*len)--;
+	if (*len > 0)
+		(*len)--;
+	done[*len] = '\0';
+}
+
+int
+capsule_walk_hidden(int rootfd, const char *rel)
+{
+	char todo[PATH_MAX], done[PATH_MAX], next[PATH_MAX], link[PATH_MAX];
+	const char *name, *rest;
+	size_t dlen = 0, nlen;
+	struct stat st;
+	ssize_t ln;
+	int links = 0;
+
+	if (snprintf(todo, sizeof(todo), "%s", rel) >= (int)sizeof(todo))
+		return -1;
+	done[0] = '\0';
+	for (rest = todo; *rest != '\0'; ) {
+		name = rest;
+		nlen = strcspn(name, "/");
+		rest = name + nlen + (name[nlen] == '/');
+		if (nlen == 0 || (nlen == 1 && name[0] == '.'))
+			continue;
+		if (nlen == 2 && name[0] == '.' && name[1] == '.') {
+			pop_name(done, &dlen);
+			continue;
+		}
+		if (name[0] == '.')
+			return 1;	/* a hidden name, link or not */
+		if (dlen + 1 + nlen >= sizeof(done))
+			return -1;
+		if (dlen > 0)
+			done[dlen++] = '/';
+		memcpy(done + dlen, name, nlen);
+		dlen += nlen;
+		done[dlen] = '\0';
+		if (fstatat(rootfd, done, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			return -1;
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		/* A link: its target, then what was left, from its directory. */
+		if (++links > 40 || (ln = readlinkat(rootfd, done, link,
+		    sizeof(link) - 1)) <= 0 || link[0] == '/')
+			return -1;
+		link[ln] = '\0';
+		pop_name(done, &dlen);
+		if (snprintf(next, sizeof(next), "%s/%s", link, rest) >=
+		    (int)sizeof(next))
+			return -1;
+		memcpy(todo, next, strlen(next) + 1);
+		rest = todo;
+	}
+	return 0;
+}
+
 /*
  * Whether fd, reached through a symlink, is a hidden name beneath the root:
  * "notes.txt -> .drafts/notes.txt" must not publish what dotfiles hide.
- * When /proc cannot tell, the answer is yes: refuse rather than guess.
+ * /proc says where fd is; without /proc the path is walked name by name
+ * (capsule_walk_hidden); when neither can tell, the answer is yes: refuse
+ * rather than guess.
  */
 static int
-opened_hidden(int rootfd, int fd)
+opened_hidden(int rootfd, const char *rel, int fd)
 {
 	char root[PATH_MAX], got[PATH_MAX];
 	ssize_t rn, gn;
 
 	if ((rn = fd_path(rootfd, root, sizeof(root))) == -1 ||
 	    (gn = fd_path(fd, got, sizeof(got))) == -1)
-		return 1;
+		return capsule_walk_hidden(rootfd, rel) != 0;
 	if (rn == 1)			/* the root is "/" */
 		rn = 0;
 	if (gn < rn || memcmp(root, got, (size_t)rn) != 0 ||
@@ -147,7 +211,7 @@ open_beneath(int rootfd, const char *rel, int flags)
 	how.resolve &= ~(unsigned long long)RESOLVE_NO_SYMLINKS;
 	if ((r = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how))) == -1)
 		return -1;
-	if (opened_hidden(rootfd, (int)r)) {
+	if (opened_hidden(rootfd, rel, (int)r)) {
 		close((int)r);
 		errno = ENOLINK;
 		return -1;

@@ -69,6 +69,15 @@ void	capsule_list_free(struct capsule_dirent *ents, size_t n);
  */
 char	*capsule_read_file(int fd, size_t max, size_t *len, const char **why);
 
+/*
+ * Resolves rel beneath rootfd one name at a time, following symlinks as
+ * the kernel would (readlinkat): 1 when a name on the way or at the end
+ * is hidden (starts with '.'), 0 when none is, -1 when it cannot tell
+ * (a loop, an absolute link, a missing name, too long).  What decides when
+ * /proc cannot say where an opened file is.
+ */
+int	capsule_walk_hidden(int rootfd, const char *rel);
+
 /* 1 when some segment of path starts with '.'. */
 int	capsule_path_hidden(const char *path, size_t len);
 

@@ -13,6 +13,39 @@
 #include "utf8.h"
 
 
+#define USER_NAME_MAX	32	/* what useradd accepts */
+
+int
+conf_user_valid(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	/* A name as useradd makes them: no path, no space, no option. */
+	if (len == 0 || len > USER_NAME_MAX || s[0] == '-')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-' || s[i] == '.' || (s[i] == '$' && i == len - 1)))
+			return 0;
+	return 1;
+}
+
+int
+conf_log_style_from(const char *s, enum conf_log_style *out)
+{
+	if (strcmp(s, "attache") == 0)
+		*out = CONF_LOG_STYLE_ATTACHE;
+	else if (strcmp(s, "common") == 0)
+		*out = CONF_LOG_STYLE_COMMON;
+	else if (strcmp(s, "combined") == 0)
+		*out = CONF_LOG_STYLE_COMBINED;
+	else
+		return -1;
+	return 0;
+}
+
 struct conf *
 conf_new(void)
 {
@@ -52,6 +85,7 @@ conf_add_site(struct conf *c)
 	}
 	s->gopher_width = 67;
 	s->listing = 1;
+	s->access_log = 1;
 	c->nsites++;
 	return s;
 }
@@ -66,6 +100,8 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	free(c->file);
+	free(c->user);
+	free(c->log_file);
 	for (k = 0; k < c->nlisten; k++)
 		free(c->listen[k].addr);
 	for (i = 0; i < c->nsites; i++) {

@@ -36,6 +36,19 @@ struct conf_location {
 	unsigned		 line;		/* of "location" */
 };
 
+enum conf_log_to {
+	CONF_LOG_STDERR,
+	CONF_LOG_FILE,
+	CONF_LOG_SYSLOG
+};
+
+/* The access line's form: attache's own, or the web servers' formats. */
+enum conf_log_style {
+	CONF_LOG_STYLE_ATTACHE,
+	CONF_LOG_STYLE_COMMON,
+	CONF_LOG_STYLE_COMBINED
+};
+
 struct conf_site {
 	char			*name;		/* public host name */
 	char			**aliases;	/* other names of the site */
@@ -47,6 +60,7 @@ struct conf_site {
 	int			 gopher_public_port; /* shown in menus; 0: gopher_port */
 	int			 gopher_width;	/* menu wrap width, columns */
 	int			 listing;	/* generated directory listings */
+	int			 access_log;	/* an access line per request */
 	struct conf_location	*locations;	/* in file order: first match wins */
 	size_t			 nlocations;
 	/*
@@ -71,6 +85,12 @@ struct conf {
 	int			 gemini_port;	/* 0: Gemini off */
 	unsigned		 gemini_port_line;
 	int			 workers;	/* 0: one per CPU */
+	char			*user;		/* serve as this user; NULL: as started */
+	unsigned		 user_line;
+	enum conf_log_to	 log_to;
+	char			*log_file;	/* CONF_LOG_FILE: its path */
+	unsigned		 log_line;
+	enum conf_log_style	 log_style;
 	struct conf_site	*sites;		/* the first is the default */
 	size_t			 nsites;
 };
@@ -130,6 +150,10 @@ int		 conf_address_valid(const char *s);
  * is a Gemini META), UTF-8, without spaces or control characters.
  */
 int		 conf_target_valid(const char *s);
+/* 1 for a user name as useradd makes them (at most 32 bytes). */
+int		 conf_user_valid(const char *s);
+/* "attache", "common" or "combined" into *out: 0, or -1 for anything else. */
+int		 conf_log_style_from(const char *s, enum conf_log_style *out);
 /* 1 when the names (case-insensitive, a trailing dot ignored) are equal. */
 int		 conf_names_equal(const char *a, const char *b);
 

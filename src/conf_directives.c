@@ -339,20 +339,33 @@ d_lang(struct parser *p, const struct directive *d, const char *v,
 	}
 }
 
+void
+conf_invalid(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	invalid(p, d, v, line);
+}
+
+int
+conf_on_off(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	if (strcmp(v, "on") == 0)
+		return 1;
+	if (strcmp(v, "off") == 0)
+		return 0;
+	invalid(p, d, v, line);
+	return -1;
+}
+
 static void
 d_listing(struct parser *p, const struct directive *d, const char *v,
     unsigned line)
 {
 	int on;
 
-	if (strcmp(v, "on") == 0)
-		on = 1;
-	else if (strcmp(v, "off") == 0)
-		on = 0;
-	else {
-		invalid(p, d, v, line);
+	if ((on = conf_on_off(p, d, v, line)) == -1)
 		return;
-	}
 	if (p->scope == SC_TOP)
 		p->listing = on;
 	else
@@ -422,6 +435,12 @@ static const struct directive directives[] = {
 	    CONF_ACTION_REDIRECT_TEMPORARY, NULL },
 	{ "gone", SC_LOC, K_FLAG, SLOT_ACTION, d_action, CONF_ACTION_GONE,
 	    NULL },
+	{ "user", SC_TOP, K_VALUE, SLOT_USER, conf_d_user, 0, NULL },
+	{ "log", SC_TOP, K_VALUE, SLOT_LOG, conf_d_log, 0, NULL },
+	{ "log-style", SC_TOP, K_VALUE, SLOT_LOG_STYLE, conf_d_log_style, 0,
+	    NULL },
+	{ "access-log", SC_SITE, K_VALUE, SLOT_ACCESS_LOG, conf_d_access_log,
+	    0, NULL },
 };
 
 const struct directive *

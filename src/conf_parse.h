@@ -37,6 +37,10 @@ enum {
 	SLOT_LISTING,
 	SLOT_GOPHER_WIDTH,
 	SLOT_ACTION,		/* redirect, redirect-temporary, gone */
+	SLOT_USER,
+	SLOT_LOG,
+	SLOT_LOG_STYLE,
+	SLOT_ACCESS_LOG,
 	NSLOTS
 };
 
@@ -89,6 +93,24 @@ struct parser {
 	int			 gopher_width;	/* 0: unset */
 	int			 oom;
 };
+
+/* The daemon's directives (conf_daemon.c). */
+void	conf_d_user(struct parser *, const struct directive *, const char *,
+	    unsigned);
+void	conf_d_log(struct parser *, const struct directive *, const char *,
+	    unsigned);
+void	conf_d_log_style(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_access_log(struct parser *, const struct directive *,
+	    const char *, unsigned);
+
+/* Reports "NAME: invalid value "V"". */
+void	conf_invalid(struct parser *, const struct directive *, const char *,
+	    unsigned);
+
+/* "on" or "off" as 1 or 0; -1 (reported as an invalid value) else. */
+int	conf_on_off(struct parser *, const struct directive *, const char *,
+	    unsigned);
 
 /* The open site and location. */
 struct conf_site *conf_cur_site(struct parser *p);

@@ -1,54 +1,70 @@
-/* The main thread's side: configuration, generations, sockets, reload. */
-#include <sys/stat.h>
+/* The server process's main thread: configurations in, generations out. */
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "bounds.h"
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "bundle.h"
 #include "capsule.h"
 #include "control.h"
+#include "generation.h"
+#include "ipc.h"
+#include "listen_table.h"
 #include "log.h"
-#include "server.h"
+#include "options.h"
+#include "sandbox.h"
 #include "workers.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* a configuration file, at most */
+#define DRAIN_MAX_SEC	60		/* an old server, replaced, at most */
+#define STOP_GRACE_SEC	10		/* requests in flight at a stop */
 
-/* Where problems go: stderr at start, the log on reload. */
-struct reporter {
-	const char	*file;		/* the configuration file, or NULL */
-	int		 to_log;
+struct control {
+	int			 ipc;		/* to the privileged process */
+	int			 argc;
+	char			**argv;
+	struct event_base	*base;
+	struct event		*ipc_ev;
+	struct event		*drained_ev;	/* a worker's loop ended */
+	struct event		*deadline;	/* of a drain or a stop */
+	struct bundle		 pending;	/* being received */
+	struct listen_table	 table;		/* the sockets received */
+	struct generation	*gen;
+	struct workers		*workers;
+	int			 nworkers;
+	atomic_uint		 live;		/* generations not freed */
+	int			 first;		/* no configuration served yet */
+	const char		*file;		/* for FILE:LINE messages */
 };
 
+/* The first configuration's problems go to stderr, later ones to the log. */
 static void
 report(void *arg, unsigned line, const char *msg)
 {
-	const struct reporter *r = arg;
+	const struct control *ctl = arg;
 	char where[4096 + 32] = "attache: ";
 
-	if (r->file != NULL && line > 0)
-		snprintf(where, sizeof(where), "%s:%u: ", r->file, line);
-	else if (r->file != NULL)
-		snprintf(where, sizeof(where), "%s: ", r->file);
-	if (r->to_log)
-		log_warn("%s%s", r->file != NULL ? where : "", msg);
+	if (ctl->file != NULL && line > 0)
+		snprintf(where, sizeof(where), "%s:%u: ", ctl->file, line);
+	else if (ctl->file != NULL)
+		snprintf(where, sizeof(where), "%s: ", ctl->file);
+	if (!ctl->first)
+		log_warn("%s%s", ctl->file != NULL ? where : "", msg);
 	else
 		fprintf(stderr, "%s%s\n", where, msg);
 }
 
-static void
-report_error(struct conf_diag *d, const char *msg)
-{
-	d->errors++;
-	d->report(d->arg, 0, msg);
-}
-
 struct conf *
 control_read_conf(const char *config_file, int argc, char **argv,
-    struct conf_diag *diag, int partial)
+    struct conf_diag *diag, int partial, char **textp, size_t *lenp)
 {
 	struct options opts;
 	struct conf *conf = NULL;
@@ -58,25 +74,66 @@ control_read_conf(const char *config_file, int argc, char **argv,
 	unsigned before = diag->errors;
 	int fd;
 
+	*textp = NULL;
+	*lenp = 0;
 	if (config_file == NULL) {
 		if (options_parse(argc, argv, &opts, &conf, stderr) ==
-		    OPTIONS_ERROR || conf == NULL)
-			report_error(diag, "the options cannot be read again");
+		    OPTIONS_ERROR || conf == NULL) {
+			diag->errors++;
+			diag->report(diag->arg, 0, "the options cannot be read "
+			    "again");
+		}
 		return conf;
 	}
 	if ((fd = open(config_file, O_RDONLY | O_CLOEXEC)) == -1) {
-		report_error(diag, strerror(errno));
+		diag->errors++;
+		diag->report(diag->arg, 0, strerror(errno));
 		return NULL;
 	}
 	text = capsule_read_file(fd, CONF_FILE_MAX, &len, &why);
 	close(fd);
 	if (text == NULL) {
-		report_error(diag, why);
+		diag->errors++;
+		diag->report(diag->arg, 0, why);
 		return NULL;
 	}
 	conf = conf_parse(config_file, text, len, diag);
-	free(text);
 	if (diag->errors > before && !partial) {
+		conf_free(conf);
+		free(text);
+		return NULL;
+	}
+	*textp = text;
+	*lenp = len;
+	return conf;
+}
+
+/* The configuration a bundle carries, parsed as the privileged side did. */
+static struct conf *
+bundle_conf(struct control *ctl, const struct bundle *b,
+    struct conf_diag *diag)
+{
+	struct options opts;
+	struct conf *conf = NULL;
+
+	if (b->from_argv) {
+		ctl->file = NULL;
+		if (options_parse(ctl->argc, ctl->argv, &opts, &conf,
+		    stderr) != OPTIONS_ERROR && conf != NULL)
+			return conf;
+		diag->errors++;
+		diag->report(diag->arg, 0, "the options cannot be read");
+		return NULL;
+	}
+	if (b->nfiles == 0) {
+		diag->errors++;
+		diag->report(diag->arg, 0, "no configuration received");
+		return NULL;
+	}
+	ctl->file = b->conf_path;
+	conf = conf_parse(b->files[0].path, b->files[0].data, b->files[0].len,
+	    diag);
+	if (diag->errors > 0) {
 		conf_free(conf);
 		return NULL;
 	}
@@ -84,25 +141,61 @@ control_read_conf(const char *config_file, int argc, char **argv,
 }
 
 /*
- * A new generation of conf (taken) with its sockets bound: nothing is
- * changed until the caller commits it.
+ * Before the first configuration: the user, then the confinement to the
+ * capsules (a reload that needs others gets a new server process).
  */
-static struct generation *
-prepare(struct control *ctl, struct conf *conf, struct listen_table *next,
-    struct conf_diag *diag)
+static int
+confine(struct control *ctl, const struct conf *conf, struct conf_diag *d)
 {
-	struct generation *gen;
+	const char **ro;
+	char err[4096 + 64];
+	SSL_CTX *warm;
+	size_t i;
+	int r;
 
-	if ((gen = generation_new(conf, ctl->last_id + 1, &ctl->live,
-	    diag)) == NULL)
-		return NULL;
-	if (listen_table_bind(&ctl->table, gen, ctl->nworkers, next,
-	    diag) == -1) {
-		generation_unref(gen);
-		return NULL;
+	if (conf->user != NULL && geteuid() == 0 &&
+	    sandbox_drop(conf->user, err, sizeof(err)) == -1) {
+		d->errors++;
+		d->report(d->arg, conf->user_line, err);
+		return -1;
 	}
-	ctl->last_id++;
-	return gen;
+	/* OpenSSL reads its configuration once, and before the walls. */
+	if ((warm = SSL_CTX_new(TLS_server_method())) != NULL)
+		SSL_CTX_free(warm);
+	if ((ro = calloc(conf->nsites + 1, sizeof(*ro))) == NULL) {
+		d->errors++;
+		d->report(d->arg, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < conf->nsites; i++)
+		ro[i] = conf->sites[i].capsule;
+	r = sandbox_enter(ro, conf->nsites, NULL, 0, err, sizeof(err));
+	free(ro);
+	if (r == -1) {
+		d->errors++;
+		d->report(d->arg, 0, err);
+		return -1;
+	}
+	if (r == 0)
+		log_warn("%s", err);
+	(void)ctl;
+	return 0;
+}
+
+/* The outcome of a configuration, and the figures of its log line. */
+static void
+send_result(struct control *ctl, int ok, unsigned problems)
+{
+	unsigned char buf[16];
+	unsigned live = atomic_load(&ctl->live);
+
+	ipc_put32(buf, (uint32_t)ok);
+	ipc_put32(buf + 4, ok ? (uint32_t)ctl->gen->nsites : 0);
+	ipc_put32(buf + 8, live > 0 ? live - 1 : 0);
+	ipc_put32(buf + 12, problems);
+	if (ipc_send(ctl->ipc, IPC_RESULT, buf, sizeof(buf), NULL, 0) == -1)
+		log_warn("cannot answer the privileged process: %s",
+		    strerror(errno));
 }
 
 /* The certificates of the generation, now that it serves. */
@@ -115,103 +208,224 @@ log_sites(const struct generation *gen)
 	for (i = 0; i < gen->nsites; i++) {
 		s = &gen->sites[i];
 		if (s->tls != NULL)
-			log_info("site %s: %s certificate %s, SHA-256 "
-			    "fingerprint %s", s->conf->name,
-			    s->cert.generated ? "generated" : "loaded",
-			    s->cert.crt_path, s->cert.fingerprint);
+			log_info("site %s: loaded certificate %s, SHA-256 "
+			    "fingerprint %s", s->conf->name, s->cert.crt_path,
+			    s->cert.fingerprint);
 	}
 }
 
-/* Where each site is served, as URLs a reader can paste. */
-static void
-log_urls(const struct generation *gen)
+/*
+ * Serves what b says (its sockets and log are taken); 0, or -1 after
+ * reporting each problem through d.
+ */
+static int
+apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 {
-	const struct conf_site *s;
-	char port[8];
-	size_t i;
-	int v6;
-
-	for (i = 0; i < gen->nsites; i++) {
-		s = gen->sites[i].conf;
-		v6 = strchr(s->name, ':') != NULL;
-		port[0] = '\0';
-		if (gen->conf->gemini_port != GEMINI_DEFAULT_PORT)
-			snprintf(port, sizeof(port), ":%d",
-			    gen->conf->gemini_port);
-		if (gen->conf->gemini_port != 0)
-			log_info("serving %s on gemini://%s%s%s%s/", s->capsule,
-			    v6 ? "[" : "", s->name, v6 ? "]" : "", port);
-		if (s->gopher_port != 0)
-			log_info("serving %s on gopher://%s%s%s:%d/",
-			    s->capsule, v6 ? "[" : "", s->name, v6 ? "]" : "",
-			    conf_gopher_public_port(s));
-	}
-}
-
-int
-control_start(struct control *ctl, struct conf *conf)
-{
-	struct reporter r = { ctl->config_file, 0 };
-	struct conf_diag diag = { report, &r, 0 };
-	struct listen_table next;
-
-	atomic_init(&ctl->live, 0);
-	ctl->nworkers = workers_count(conf);
-	if ((ctl->gen = prepare(ctl, conf, &next, &diag)) == NULL)
-		return -1;
-	ctl->table = next;
-	if ((ctl->workers = workers_start(ctl->gen, ctl->nworkers)) == NULL) {
-		control_stop(ctl);
-		return -1;
-	}
-	log_sites(ctl->gen);
-	log_urls(ctl->gen);
-	return 0;
-}
-
-void
-control_reload(struct control *ctl)
-{
-	struct reporter r = { ctl->config_file, 1 };
-	struct conf_diag diag = { report, &r, 0 };
-	struct listen_table next;
 	struct generation *gen;
 	struct conf *conf;
 
-	log_info("reloading %s", ctl->config_file != NULL ?
-	    ctl->config_file : "the certificates and capsules");
-	if ((conf = control_read_conf(ctl->config_file, ctl->argc, ctl->argv,
-	    &diag, 0)) == NULL)
-		goto failed;
-	if (workers_count(conf) != ctl->nworkers)
-		log_warn("workers: the new value takes effect at the next "
-		    "start; %d serve until then", ctl->nworkers);
-	if ((gen = prepare(ctl, conf, &next, &diag)) == NULL)
-		goto failed;
-	/* Commit: from here on nothing fails. */
-	workers_switch(ctl->workers, gen);
-	listen_table_close_unused(&ctl->table, &next);
+	if ((conf = bundle_conf(ctl, b, d)) == NULL)
+		return -1;
+	if (ctl->first) {
+		ctl->nworkers = b->nworkers;
+		/* Where the log goes, before anything is logged. */
+		if (log_configure(b->log_to, b->log_fd, b->log_style) == -1)
+			log_warn("cannot set up the log: %s", strerror(errno));
+		b->log_fd = -1;
+		if (confine(ctl, conf, d) == -1) {
+			conf_free(conf);
+			return -1;
+		}
+	}
+	if ((gen = generation_new(conf, b, b->id, &ctl->live,
+	    d)) == NULL)
+		return -1;
+	if (listen_table_assign(&b->table, gen, d) == -1) {
+		generation_unref(gen);
+		return -1;
+	}
+	if (ctl->first) {
+		if ((ctl->workers = workers_start(gen, ctl->nworkers)) ==
+		    NULL) {
+			generation_unref(gen);
+			return -1;
+		}
+	} else {
+		workers_switch(ctl->workers, gen);
+		/* The log may go elsewhere, or in another style, from now. */
+		(void)log_configure(b->log_to, b->log_fd, b->log_style);
+		b->log_fd = -1;
+	}
+	/* The sockets of removed ports go; those kept are the same. */
+	listen_table_close_unused(&ctl->table, &b->table);
 	listen_table_free(&ctl->table);
-	ctl->table = next;
+	ctl->table = b->table;
+	memset(&b->table, 0, sizeof(b->table));
 	generation_unref(ctl->gen);
 	ctl->gen = gen;
 	log_sites(gen);
-	log_info("reloaded: %zu sites (generation %lu; %u older still "
-	    "serving connections)", gen->nsites, gen->id,
-	    atomic_load(&ctl->live) - 1);
-	return;
-failed:
-	log_warn("reload failed: %u problem%s; still serving generation %lu",
-	    diag.errors, diag.errors == 1 ? "" : "s", ctl->gen->id);
+	return 0;
 }
 
-void
-control_stop(struct control *ctl)
+static void
+stop_now(evutil_socket_t fd, short what, void *arg)
 {
-	workers_stop(ctl->workers);
-	ctl->workers = NULL;
-	listen_table_close_unused(&ctl->table, NULL);
-	listen_table_free(&ctl->table);
-	generation_unref(ctl->gen);
-	ctl->gen = NULL;
+	struct control *ctl = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("connections still open at the end of the grace period: "
+	    "closing them");
+	event_base_loopexit(ctl->base, NULL);
+}
+
+static void
+drained_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+
+	(void)fd;
+	(void)what;
+	if (workers_running(ctl->workers) == 0)
+		event_base_loopexit(ctl->base, NULL);
+}
+
+/* Stop accepting; end once every connection is done, or at the bound. */
+static void
+drain(struct control *ctl, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	if (ctl->deadline != NULL)
+		return;		/* already draining: keep the first bound */
+	if ((ctl->deadline = evtimer_new(ctl->base, stop_now, ctl)) == NULL ||
+	    evtimer_add(ctl->deadline, &tv) == -1) {
+		event_base_loopexit(ctl->base, NULL);
+		return;
+	}
+	workers_drain(ctl->workers, ctl->drained_ev);
+	drained_cb(-1, 0, ctl);
+}
+
+/* A whole configuration came (taken 1) or a stray message (-1). */
+static int
+received(struct control *ctl, int taken)
+{
+	struct conf_diag diag = { report, ctl, 0 };
+	int r = -1;
+
+	if (taken == 1)
+		r = apply(ctl, &ctl->pending, &diag);
+	else {
+		diag.errors++;
+		diag.report(diag.arg, 0, "a message out of place from the "
+		    "privileged process");
+	}
+	bundle_free(&ctl->pending);
+	ctl->first = 0;
+	send_result(ctl, r == 0, r == 0 ? 0 : diag.errors > 0 ?
+	    diag.errors : 1);
+	return r;
+}
+
+static void
+ipc_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	struct ipc_msg m;
+	int r;
+
+	(void)what;
+	while ((r = ipc_recv((int)fd, &m)) == 1) {
+		switch (m.type) {
+		case IPC_DRAIN:
+			drain(ctl, DRAIN_MAX_SEC);
+			break;
+		case IPC_STOP:
+			drain(ctl, STOP_GRACE_SEC);
+			break;
+		case IPC_REOPEN:
+			if (m.nfds == 1 && log_configure(CONF_LOG_FILE,
+			    m.fds[0], (enum conf_log_style)ipc_get32(m.data)) ==
+			    0)
+				m.nfds = 0;
+			break;
+		default:
+			if ((r = bundle_take(&ctl->pending, &m)) == 0)
+				break;
+			received(ctl, r);
+			break;
+		}
+		ipc_close_fds(&m);
+	}
+	if (r == 0 || (r == -1 && errno != EAGAIN)) {
+		/* The privileged process is gone: finish what is in flight. */
+		event_del(ctl->ipc_ev);
+		drain(ctl, STOP_GRACE_SEC);
+	}
+}
+
+/* The first configuration, read before anything else happens. */
+static int
+first_bundle(struct control *ctl)
+{
+	struct ipc_msg m;
+	int r;
+
+	for (;;) {
+		if ((r = ipc_recv(ctl->ipc, &m)) != 1)
+			return -1;
+		r = bundle_take(&ctl->pending, &m);
+		ipc_close_fds(&m);
+		if (r != 0)
+			break;
+	}
+	return received(ctl, r);
+}
+
+int
+control_serve(int ipc, int argc, char **argv)
+{
+	struct control ctl;
+	int status = CONTROL_EXIT_CONFIG;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.ipc = ipc;
+	ctl.argc = argc;
+	ctl.argv = argv;
+	ctl.first = 1;
+	atomic_init(&ctl.live, 0);
+	bundle_init(&ctl.pending);
+	if ((ctl.base = event_base_new()) == NULL) {
+		fprintf(stderr, "attache: cannot create the event loop\n");
+		return 1;
+	}
+	if (first_bundle(&ctl) == -1)
+		goto out;
+	status = 1;
+	if (fcntl(ipc, F_SETFL, O_NONBLOCK) == -1 ||
+	    (ctl.ipc_ev = event_new(ctl.base, ipc, EV_READ | EV_PERSIST,
+	    ipc_cb, &ctl)) == NULL || event_add(ctl.ipc_ev, NULL) == -1 ||
+	    (ctl.drained_ev = event_new(ctl.base, -1, 0, drained_cb,
+	    &ctl)) == NULL) {
+		log_warn("cannot listen to the privileged process");
+		goto out;
+	}
+	if (event_base_loop(ctl.base, EVLOOP_NO_EXIT_ON_EMPTY) == 0)
+		status = 0;
+out:
+	workers_stop(ctl.workers);
+	listen_table_close_unused(&ctl.table, NULL);
+	listen_table_free(&ctl.table);
+	generation_unref(ctl.gen);
+	bundle_free(&ctl.pending);
+	if (ctl.ipc_ev != NULL)
+		event_free(ctl.ipc_ev);
+	if (ctl.drained_ev != NULL)
+		event_free(ctl.drained_ev);
+	if (ctl.deadline != NULL)
+		event_free(ctl.deadline);
+	event_base_free(ctl.base);
+	close(ipc);
+	return status;
 }

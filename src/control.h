@@ -1,53 +1,33 @@
 /*
- * The main thread's side of the server: reads the configuration, builds
- * each generation, owns the listening sockets, starts the workers and
- * hands them a new generation on reload (SIGHUP).
+ * The server process's main thread: it receives each configuration from
+ * the privileged process (a bundle), confines itself before the first,
+ * builds a generation from each, starts the workers and hands them every
+ * new generation; it drains on the privileged process's word.
  */
 #ifndef ATTACHE_CONTROL_H
 #define ATTACHE_CONTROL_H
 
-#include <stdatomic.h>
-
-#include "generation.h"
-#include "listen_table.h"
-#include "options.h"
-
-struct workers;
-
-struct control {
-	int			 argc;		/* to read the options again */
-	char			**argv;
-	const char		*config_file;	/* or NULL: the options */
-	struct listen_table	 table;
-	struct generation	*gen;		/* the current one */
-	struct workers		*workers;
-	int			 nworkers;
-	unsigned long		 last_id;	/* of the newest generation */
-	atomic_uint		 live;		/* generations not yet freed */
-};
+#include "conf.h"
 
 /*
- * Reads the configuration: the file (FILE:LINE: messages through diag),
- * or the options again.  Returns it, or NULL after reporting why; with
- * partial set, what could be read of a file with errors (for --check).
+ * Serves: runs until told to stop or drain, and every connection is done.
+ * ipc is the socket to the privileged process; argc and argv are the
+ * options, the configuration when there is no file.  Returns the exit
+ * status.
+ */
+int	control_serve(int ipc, int argc, char **argv);
+
+/*
+ * Reads the configuration file (FILE:LINE: messages through diag) into
+ * *text (malloc'ed) and parses it; or, without a file, reads the options
+ * again (text NULL).  Returns it, or NULL after reporting why; with partial
+ * set, what could be read of a file with errors (for --check).
  */
 struct conf	*control_read_conf(const char *config_file, int argc,
-		    char **argv, struct conf_diag *diag, int partial);
+		    char **argv, struct conf_diag *diag, int partial,
+		    char **text, size_t *len);
 
-/*
- * Builds the first generation from conf (taken), binds its ports and
- * starts the workers.  Every problem is written to stderr, as
- * "FILE:LINE: message" for a file.  Returns 0, or -1 with nothing running.
- */
-int	control_start(struct control *ctl, struct conf *conf);
-
-/*
- * Reads the configuration again and serves it, or, when anything in it
- * fails, keeps serving the current one; the log says which, and why.
- */
-void	control_reload(struct control *ctl);
-
-/* Stops the workers, closes the sockets, frees the generation. */
-void	control_stop(struct control *ctl);
+/* The exit status of a server process whose first configuration failed. */
+#define CONTROL_EXIT_CONFIG	3
 
 #endif

@@ -8,7 +8,9 @@
 #include <openssl/ssl.h>
 
 #include "generation.h"
+#include "bundle.h"
 #include "check.h"
+#include "listen_plan.h"
 #include "server.h"
 #include "sni.h"
 
@@ -74,16 +76,31 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
  * keeps a session of one site from being resumed on another.
  */
 static int
-site_tls(struct generation *g, struct site *s, struct conf_diag *d)
+site_tls(struct generation *g, struct site *s, const struct bundle *files,
+    struct conf_diag *d)
 {
 	const struct conf_site *cs = s->conf;
+	const struct bundle_file *fc, *fk;
+	struct tls_pem crt, key;
 	unsigned char sid[EVP_MAX_MD_SIZE];
 	unsigned int sidlen = 0;
-	char err[8192];
+	char err[8192 + 64];
 
-	s->tls = tls_site_context_new(cs->certs, cs->name,
-	    (const char *const *)cs->aliases, cs->naliases, 1, &s->cert, err,
-	    sizeof(err));
+	/* The privileged process read the pair: it is in the bundle. */
+	if (tls_pair_paths(cs->certs, cs->name, &s->cert, err,
+	    sizeof(err)) == -1)
+		s->tls = NULL;
+	else if ((fc = bundle_find(files, s->cert.crt_path)) == NULL ||
+	    (fk = bundle_find(files, s->cert.key_path)) == NULL) {
+		snprintf(err, sizeof(err), "%s and %s were not read",
+		    s->cert.crt_path, s->cert.key_path);
+		s->tls = NULL;
+	} else {
+		crt = (struct tls_pem){ fc->path, fc->data, fc->len };
+		key = (struct tls_pem){ fk->path, fk->data, fk->len };
+		s->tls = tls_context_from_pem(&crt, &key, s->cert.fingerprint,
+		    err, sizeof(err));
+	}
 	if (s->tls == NULL) {
 		gen_report(d, cs->certs_line ? cs->certs_line : cs->line,
 		    "%s", err);
@@ -102,7 +119,7 @@ site_tls(struct generation *g, struct site *s, struct conf_diag *d)
 
 static int
 site_open(struct generation *g, struct site *s, const struct conf_site *cs,
-    struct conf_diag *d)
+    const struct bundle *files, struct conf_diag *d)
 {
 	const char **names;
 	char err[8192];
@@ -129,57 +146,37 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 		    cs->certs, cs->capsule);
 		return -1;
 	}
-	if (g->conf->gemini_port != 0 && site_tls(g, s, d) == -1)
+	if (g->conf->gemini_port != 0 && site_tls(g, s, files, d) == -1)
 		return -1;
 	return 0;
 }
 
-static void
-plan_add(struct generation *g, const struct protocol *proto,
-    const char *addr, int port, const struct site *site, unsigned line,
-    int optional)
-{
-	struct gen_listener *l = &g->listeners[g->nlisteners++];
-
-	l->proto = proto;
-	snprintf(l->addr, sizeof(l->addr), "%s", addr);
-	l->port = port;
-	l->site = site;
-	l->line = line;
-	l->optional = optional;
-}
-
-/* Every address times the Gemini port and each site's Gopher port. */
+/* The listeners of the plan, with their protocol and site. */
 static int
 plan_listeners(struct generation *g, struct conf_diag *d)
 {
-	static const char *const any[] = { "0.0.0.0", "::" };
-	const struct conf *c = g->conf;
-	size_t naddrs = c->nlisten > 0 ? (size_t)c->nlisten : 2, i, j;
-	const char *addr;
-	int optional;
+	struct listen_spec *specs;
+	struct gen_listener *l;
+	size_t i, n;
 
-	g->listeners = calloc(naddrs * (g->nsites + 1),
-	    sizeof(*g->listeners));
-	if (g->listeners == NULL) {
+	if ((specs = listen_plan(g->conf, &n)) == NULL ||
+	    (g->listeners = calloc(n + 1, sizeof(*g->listeners))) == NULL) {
+		free(specs);
 		gen_report(d, 0, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < naddrs; i++) {
-		addr = c->nlisten > 0 ? c->listen[i].addr : any[i];
-		/* IPv6 may be absent from the host: then IPv4 alone. */
-		optional = c->nlisten == 0 && i == 1;
-		if (c->gemini_port != 0)
-			plan_add(g, &gemini_protocol, addr, c->gemini_port,
-			    NULL, c->gemini_port_line, optional);
-		for (j = 0; j < g->nsites; j++)
-			if (g->sites[j].conf->gopher_port != 0)
-				plan_add(g, &gopher_protocol, addr,
-				    g->sites[j].conf->gopher_port,
-				    &g->sites[j],
-				    g->sites[j].conf->gopher_port_line,
-				    optional);
+	for (i = 0; i < n; i++) {
+		l = &g->listeners[g->nlisteners++];
+		l->proto = specs[i].proto == LISTEN_GEMINI ? &gemini_protocol :
+		    &gopher_protocol;
+		memcpy(l->addr, specs[i].addr, sizeof(l->addr));
+		l->port = specs[i].port;
+		l->site = specs[i].proto == LISTEN_GOPHER ?
+		    &g->sites[specs[i].site] : NULL;
+		l->line = specs[i].line;
+		l->optional = specs[i].optional;
 	}
+	free(specs);
 	return 0;
 }
 
@@ -204,8 +201,8 @@ generation_free(struct generation *g)
 }
 
 struct generation *
-generation_new(struct conf *conf, unsigned long id, atomic_uint *live,
-    struct conf_diag *diag)
+generation_new(struct conf *conf, const struct bundle *files,
+    unsigned long id, atomic_uint *live, struct conf_diag *diag)
 {
 	struct generation *g;
 	unsigned before = diag->errors;
@@ -230,7 +227,7 @@ generation_new(struct conf *conf, unsigned long id, atomic_uint *live,
 	/* Every site is tried, so that every problem is reported at once. */
 	for (i = 0; i < conf->nsites; i++) {
 		g->nsites++;
-		(void)site_open(g, &g->sites[i], &conf->sites[i], diag);
+		(void)site_open(g, &g->sites[i], &conf->sites[i], files, diag);
 	}
 	if (diag->errors > before || plan_listeners(g, diag) == -1) {
 		generation_free(g);

@@ -54,15 +54,18 @@ struct generation {
 	atomic_uint		*live;		/* generations not yet freed */
 };
 
+struct bundle;
+
 /*
  * Builds a generation from conf (taken, freed with the generation or on
- * failure): opens every site's capsule and loads (or, when both files are
- * missing, generates) its certificate.  The listeners are planned, their
- * fds still unset (see listen_table).  Returns it with one reference, or
- * NULL after reporting every problem through diag.  live counts the
- * generations alive, for the log.
+ * failure): opens every site's capsule and makes its TLS context from the
+ * certificate and key in files (read by the privileged process).  The
+ * listeners are planned, their fds still unset (listen_table_assign).
+ * Returns it with one reference, or NULL after reporting every problem
+ * through diag.  live counts the generations alive, for the log.
  */
-struct generation *generation_new(struct conf *conf, unsigned long id,
+struct generation *generation_new(struct conf *conf,
+		    const struct bundle *files, unsigned long id,
 		    atomic_uint *live, struct conf_diag *diag);
 
 struct generation *generation_ref(struct generation *g);

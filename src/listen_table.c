@@ -46,21 +46,6 @@ make_sockaddr(const char *addr, int port, struct sockaddr_storage *ss,
 	return -1;
 }
 
-/* The address as inet_ntop writes it, so that "::1" and "0::1" are one. */
-static void
-canonical(const char *addr, char *out, size_t outsz)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (inet_pton(AF_INET, addr, buf) == 1 &&
-	    inet_ntop(AF_INET, buf, out, (socklen_t)outsz) != NULL)
-		return;
-	if (inet_pton(AF_INET6, addr, buf) == 1 &&
-	    inet_ntop(AF_INET6, buf, out, (socklen_t)outsz) != NULL)
-		return;
-	snprintf(out, outsz, "%s", addr);
-}
-
 /* A bound, listening, non-blocking socket, or -1 with errno set. */
 static int
 listen_socket(const char *addr, int port, int reuseport)
@@ -153,47 +138,32 @@ find(const struct listen_table *t, const char *addr, int port)
 	return NULL;
 }
 
-/* Undoes a failed bind: closes what it opened, frees what it made. */
-static void
-discard(struct listen_table *next, const struct listen_table *cur,
-    struct generation *g)
-{
-	size_t i;
-
-	listen_table_close_unused(next, cur);
-	listen_table_free(next);
-	for (i = 0; i < g->nlisteners; i++) {
-		free((void *)g->listeners[i].fds);
-		g->listeners[i].fds = NULL;
-	}
-}
-
 int
-listen_table_bind(const struct listen_table *cur, struct generation *g,
-    int nworkers, struct listen_table *next, struct conf_diag *d)
+listen_table_bind(const struct listen_table *cur,
+    const struct listen_spec *specs, size_t nspecs, int nworkers,
+    struct listen_table *next, struct conf_diag *d)
 {
+	const struct listen_spec *l;
 	const struct listen_entry *have;
-	struct gen_listener *l;
 	struct listen_entry *e;
-	char addr[INET6_ADDRSTRLEN], msg[512];
-	int *fds, *copy, failed = 0;
+	char msg[512];
+	int *fds, failed = 0;
 	size_t i;
 
 	memset(next, 0, sizeof(*next));
 	next->nworkers = nworkers;
-	if ((next->entries = calloc(g->nlisteners + 1,
+	if ((next->entries = calloc(nspecs + 1,
 	    sizeof(*next->entries))) == NULL) {
 		d->errors++;
 		d->report(d->arg, 0, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < g->nlisteners; i++) {
-		l = &g->listeners[i];
-		canonical(l->addr, addr, sizeof(addr));
-		if ((have = find(cur, addr, l->port)) != NULL)
+	for (i = 0; i < nspecs; i++) {
+		l = &specs[i];
+		if ((have = find(cur, l->addr, l->port)) != NULL)
 			fds = fds_copy(have->fds, nworkers);
 		else
-			fds = open_port(addr, l->port, nworkers);
+			fds = open_port(l->addr, l->port, nworkers);
 		if (fds == NULL && have != NULL) {
 			d->errors++;
 			d->report(d->arg, 0, "out of memory");
@@ -203,34 +173,78 @@ listen_table_bind(const struct listen_table *cur, struct generation *g,
 		if (fds == NULL) {
 			if (l->optional && ipv6_absent(errno)) {
 				log_warn("%s port %d (%s): %s; serving IPv4 "
-				    "only", addr, l->port, l->proto->name,
+				    "only", l->addr, l->port,
+				    listen_proto_name(l->proto),
 				    strerror(errno));
 				continue;
 			}
 			snprintf(msg, sizeof(msg), "%s%s%s port %d (%s): %s",
-			    strchr(addr, ':') ? "[" : "", addr,
-			    strchr(addr, ':') ? "]" : "", l->port,
-			    l->proto->name, strerror(errno));
+			    strchr(l->addr, ':') ? "[" : "", l->addr,
+			    strchr(l->addr, ':') ? "]" : "", l->port,
+			    listen_proto_name(l->proto), strerror(errno));
 			d->errors++;
 			d->report(d->arg, l->line, msg);
 			failed = 1;
 			continue;
 		}
 		e = &next->entries[next->n++];
-		snprintf(e->addr, sizeof(e->addr), "%s", addr);
+		snprintf(e->addr, sizeof(e->addr), "%s", l->addr);
 		e->port = l->port;
 		e->fds = fds;
-		if ((copy = fds_copy(fds, nworkers)) == NULL) {
-			d->errors++;
-			d->report(d->arg, 0, "out of memory");
-			failed = 1;
-			continue;
-		}
-		l->fds = copy;
 	}
 	if (failed) {
-		discard(next, cur, g);
+		/* Undone: what this call opened is closed again. */
+		listen_table_close_unused(next, cur);
+		listen_table_free(next);
 		return -1;
+	}
+	return 0;
+}
+
+int
+listen_table_add(struct listen_table *t, const char *addr, int port,
+    const int *fds)
+{
+	struct listen_entry *grown, *e;
+
+	if (find(t, addr, port) != NULL) {
+		close_fds((int *)fds, t->nworkers);
+		return 0;
+	}
+	if ((grown = reallocarray(t->entries, t->n + 1,
+	    sizeof(*grown))) == NULL) {
+		close_fds((int *)fds, t->nworkers);
+		return -1;
+	}
+	t->entries = grown;
+	e = &t->entries[t->n];
+	snprintf(e->addr, sizeof(e->addr), "%s", addr);
+	e->port = port;
+	if ((e->fds = fds_copy(fds, t->nworkers)) == NULL) {
+		close_fds((int *)fds, t->nworkers);
+		return -1;
+	}
+	t->n++;
+	return 0;
+}
+
+int
+listen_table_assign(const struct listen_table *t, struct generation *g,
+    struct conf_diag *d)
+{
+	const struct listen_entry *e;
+	struct gen_listener *l;
+	size_t i;
+
+	for (i = 0; i < g->nlisteners; i++) {
+		l = &g->listeners[i];
+		if ((e = find(t, l->addr, l->port)) == NULL)
+			continue;
+		if ((l->fds = fds_copy(e->fds, t->nworkers)) == NULL) {
+			d->errors++;
+			d->report(d->arg, 0, "out of memory");
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -1,9 +1,10 @@
 /*
- * The listening sockets, owned by the main thread: one per worker for each
- * address and port (SO_REUSEPORT spreads connections over the workers).
- * A reload keeps the very sockets of the ports it keeps, so that nothing
+ * The listening sockets: one per worker for each address and port
+ * (SO_REUSEPORT spreads connections over the workers).  The privileged
+ * process binds them and keeps them; the server process gets copies.  A
+ * reload keeps the very sockets of the ports it keeps, so that nothing
  * waiting in their accept queues is lost, binds the new ones before it
- * commits, and closes the removed ones only after the workers let go.
+ * commits, and closes the removed ones only after the server let go.
  */
 #ifndef ATTACHE_LISTEN_TABLE_H
 #define ATTACHE_LISTEN_TABLE_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include "generation.h"
+#include "listen_plan.h"
 
 struct listen_entry {
 	char	 addr[INET6_ADDRSTRLEN];	/* canonical text */
@@ -26,16 +28,32 @@ struct listen_table {
 };
 
 /*
- * Gives every listener of g its sockets (g's fds arrays): cur's for an
- * address and port cur has, new ones otherwise, each new port first
- * probed without SO_REUSEPORT so that a port another program holds is
- * refused rather than shared.  A default "::" on a host without IPv6 is
- * left out with a warning.  Returns 0 and the table of g's sockets in
- * next; or -1 after reporting each problem (at the line of the port), with
- * everything it opened closed and next empty.
+ * The sockets of a plan: cur's for an address and port cur has, new ones
+ * otherwise, each new port first probed without SO_REUSEPORT so that a
+ * port another program holds is refused rather than shared.  A default
+ * "::" on a host without IPv6 is left out with a warning.  Returns 0 and
+ * the table in next; or -1 after reporting each problem (at the line of
+ * the port), with everything it opened closed and next empty.
  */
-int	listen_table_bind(const struct listen_table *cur, struct generation *g,
-	    int nworkers, struct listen_table *next, struct conf_diag *d);
+int	listen_table_bind(const struct listen_table *cur,
+	    const struct listen_spec *specs, size_t nspecs, int nworkers,
+	    struct listen_table *next, struct conf_diag *d);
+
+/*
+ * Adds an entry with its sockets (taken, nworkers of them); an entry
+ * already there keeps its own and the new ones are closed.  -1 when out of
+ * memory (the sockets are closed).
+ */
+int	listen_table_add(struct listen_table *t, const char *addr, int port,
+	    const int *fds);
+
+/*
+ * Gives every listener of g its worker sockets (copies of the numbers,
+ * freed with g); a listener without an entry is left out (IPv6 absent).
+ * Returns 0, or -1 when out of memory (reported).
+ */
+int	listen_table_assign(const struct listen_table *t, struct generation *g,
+	    struct conf_diag *d);
 
 /* Closes the sockets of t that keep does not have (keep may be NULL). */
 void	listen_table_close_unused(const struct listen_table *t,

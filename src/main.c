@@ -1,6 +1,4 @@
 /* attache: a Gemini and Gopher server for capsule directories. */
-#include <sys/resource.h>
-
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,27 +12,10 @@
 
 #include "check.h"
 #include "control.h"
+#include "priv.h"
 #include "log.h"
 #include "options.h"
 #include "tls.h"
-
-static void
-stop_cb(evutil_socket_t sig, short what, void *arg)
-{
-	struct event_base *base = arg;
-
-	(void)what;
-	log_info("signal %d: stopping", (int)sig);
-	event_base_loopexit(base, NULL);
-}
-
-static void
-reload_cb(evutil_socket_t sig, short what, void *arg)
-{
-	(void)sig;
-	(void)what;
-	control_reload(arg);
-}
 
 /* 1 when neither file of the site's certificate pair exists yet. */
 static int
@@ -72,12 +53,14 @@ run_check(const struct options *o, struct conf *conf)
 	struct file_problems where = { &n, o->config_file };
 	struct conf_diag diag = { file_problem, &where, 0 };
 	const struct conf_site *s;
-	char err[8192];
+	char err[8192], *text = NULL;
+	size_t i, len;
 	SSL_CTX *ctx;
-	size_t i;
 
 	if (o->config_file != NULL)
-		conf = control_read_conf(o->config_file, 0, NULL, &diag, 1);
+		conf = control_read_conf(o->config_file, 0, NULL, &diag, 1,
+		    &text, &len);
+	free(text);
 	for (i = 0; conf != NULL && i < conf->nsites; i++) {
 		s = &conf->sites[i];
 		/* A broken file: its sites that can be checked are. */
@@ -103,54 +86,11 @@ run_check(const struct options *o, struct conf *conf)
 	return n.errors > 0 ? 1 : 0;
 }
 
-/*
- * Every connection costs a descriptor; a Debian session allows 1024 by
- * default.  The hard limit is ours to take.
- */
-static void
-raise_open_files(rlim_t *from, rlim_t *to)
-{
-	struct rlimit rl;
-
-	*from = *to = 0;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
-	*from = *to = rl.rlim_cur;
-	if (rl.rlim_cur == rl.rlim_max)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-		*to = rl.rlim_cur;
-}
-
-static struct event *
-add_signal(struct event_base *base, int sig, event_callback_fn cb,
-    void *arg)
-{
-	struct event *ev;
-
-	if ((ev = evsignal_new(base, sig, cb, arg)) != NULL &&
-	    evsignal_add(ev, NULL) == -1) {
-		event_free(ev);
-		ev = NULL;
-	}
-	return ev;
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct options opts;
-	struct control ctl;
 	struct conf *conf;
-	struct event_base *base = NULL;
-	struct event *ev[3] = { NULL, NULL, NULL };
-	struct check_report problems = { stderr, 0, 0 };
-	struct file_problems where = { &problems, NULL };
-	struct conf_diag diag = { file_problem, &where, 0 };
-	rlim_t from, to;
-	int status = 1, started = 0;
-	size_t i;
 
 	switch (options_parse(argc, argv, &opts, &conf, stderr)) {
 	case OPTIONS_HELP:
@@ -169,16 +109,6 @@ main(int argc, char *argv[])
 	if (opts.check)
 		return run_check(&opts, conf);
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.argc = argc;
-	ctl.argv = argv;
-	ctl.config_file = opts.config_file;
-	where.file = opts.config_file;
-	if (conf == NULL &&
-	    (conf = control_read_conf(opts.config_file, argc, argv,
-	    &diag, 0)) == NULL)
-		return 1;
-
 	/*
 	 * Streamed files pass through 64 KB buffers that come and go; without
 	 * this, glibc gives the top of the heap back to the kernel after each
@@ -191,40 +121,11 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	/* A reload asked for before there is anything to reload is no kill. */
 	signal(SIGHUP, SIG_IGN);
-	raise_open_files(&from, &to);
-
-	/* Worker loops are told things from this thread: they need locks. */
-	if (evthread_use_pthreads() == -1 || (base = event_base_new()) == NULL) {
-		fprintf(stderr, "attache: cannot create the event loop\n");
+	/* Worker loops are told things from other threads: they need locks. */
+	if (evthread_use_pthreads() == -1) {
+		fprintf(stderr, "attache: cannot set up threads\n");
 		conf_free(conf);
 		return 1;
 	}
-	if (control_start(&ctl, conf) == -1)
-		goto out;
-	started = 1;
-	if ((ev[0] = add_signal(base, SIGINT, stop_cb, base)) == NULL ||
-	    (ev[1] = add_signal(base, SIGTERM, stop_cb, base)) == NULL ||
-	    (ev[2] = add_signal(base, SIGHUP, reload_cb, &ctl)) == NULL) {
-		log_warn("cannot handle signals");
-		goto out;
-	}
-	if (from == to)
-		log_info("open files: limit %llu", (unsigned long long)to);
-	else
-		log_info("open files: limit raised from %llu to %llu",
-		    (unsigned long long)from, (unsigned long long)to);
-	log_info("%d worker%s; Ctrl-C or SIGTERM stops, SIGHUP reloads",
-	    ctl.nworkers, ctl.nworkers == 1 ? "" : "s");
-	if (event_base_dispatch(base) == -1)
-		log_warn("event loop failed");
-	else
-		status = 0;
-out:
-	if (started)
-		control_stop(&ctl);
-	for (i = 0; i < 3; i++)
-		if (ev[i] != NULL)
-			event_free(ev[i]);
-	event_base_free(base);
-	return status;
+	return priv_run(&opts, conf, argc, argv);
 }

@@ -11,7 +11,7 @@ enum {
 	OPT_CAPSULE = 256, OPT_CERTS, OPT_HOSTNAME, OPT_LISTEN,
 	OPT_GEMINI_PORT, OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT,
 	OPT_GOPHER_WIDTH, OPT_LANG, OPT_WORKERS, OPT_CHECK, OPT_HELP,
-	OPT_VERSION, OPT_CONFIG = 'f'
+	OPT_VERSION, OPT_USER, OPT_LOG, OPT_LOG_STYLE, OPT_CONFIG = 'f'
 };
 
 static const struct option long_options[] = {
@@ -26,6 +26,9 @@ static const struct option long_options[] = {
 	{ "gopher-width",	required_argument, NULL, OPT_GOPHER_WIDTH },
 	{ "lang",		required_argument, NULL, OPT_LANG },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
+	{ "user",		required_argument, NULL, OPT_USER },
+	{ "log",		required_argument, NULL, OPT_LOG },
+	{ "log-style",		required_argument, NULL, OPT_LOG_STYLE },
 	{ "check",		no_argument,	   NULL, OPT_CHECK },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -51,6 +54,10 @@ options_usage(FILE *stream)
 "  --lang TAG              lang= of text/gemini responses (default en;\n"
 "                          \"none\" leaves it out)\n"
 "  --workers N             worker threads (default 0: one per CPU)\n"
+"  --user NAME             started as root: serve as this user\n"
+"  --log DEST              stderr (default), syslog, or a file's path\n"
+"  --log-style STYLE       access lines: attache (default), common or\n"
+"                          combined\n"
 "  --check                 check the configuration, certificates and\n"
 "                          capsules, print problems, exit\n"
 "  --help                  this text\n"
@@ -149,6 +156,26 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 		return set_string(&s->lang, v) == -1 ? -2 : 0;
 	case OPT_WORKERS:
 		return parse_int(v, 0, CONF_WORKERS_MAX, &c->workers);
+	case OPT_USER:
+		if (!conf_user_valid(v))
+			return -1;
+		return set_string(&c->user, v) == -1 ? -2 : 0;
+	case OPT_LOG:
+		free(c->log_file);
+		c->log_file = NULL;
+		if (*v == '\0')
+			return -1;
+		if (strcmp(v, "stderr") == 0)
+			c->log_to = CONF_LOG_STDERR;
+		else if (strcmp(v, "syslog") == 0)
+			c->log_to = CONF_LOG_SYSLOG;
+		else {
+			c->log_to = CONF_LOG_FILE;
+			return set_string(&c->log_file, v) == -1 ? -2 : 0;
+		}
+		return 0;
+	case OPT_LOG_STYLE:
+		return conf_log_style_from(v, &c->log_style);
 	}
 	return -1;
 }

@@ -46,9 +46,23 @@ elapsed_ms(const struct timespec *since)
 static void
 conn_log(struct conn *c, size_t unsent)
 {
-	log_access(c->peer, c->listener->proto->name, c->site->conf->name,
-	    c->req, c->reqlen, c->status, c->bytes_out - unsent,
-	    elapsed_ms(&c->started), c->why);
+	const struct conf_site *site = c->site->conf;
+	struct log_access_entry e;
+
+	if (!site->access_log)
+		return;
+	e.client = c->peer;
+	e.proto = c->listener->proto->name;
+	e.site = site->name;
+	e.port = c->listener->proto->tls ? c->gen->conf->gemini_port :
+	    conf_gopher_public_port(site);
+	e.req = c->req;
+	e.reqlen = c->reqlen;
+	e.status = c->status;
+	e.bytes = c->bytes_out - unsent;
+	e.ms = elapsed_ms(&c->started);
+	e.why = c->why;
+	log_access(&e);
 }
 
 static void
@@ -167,6 +181,8 @@ conn_free(struct conn *c)
 	struct server *s = c->srv;
 
 	TAILQ_REMOVE(&s->conns, c, entry);
+	if (s->draining && TAILQ_EMPTY(&s->conns))
+		event_base_loopexit(s->base, NULL);
 	if (c->timer != NULL)
 		event_free(c->timer);
 	if (c->shutdown_ev != NULL)
@@ -600,6 +616,21 @@ server_adopt(struct server *s, struct generation *gen)
 	generation_unref(s->gen);
 	s->gen = generation_ref(gen);
 	return rv;
+}
+
+void
+server_drain(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlisteners; i++)
+		listener_free(s->listeners[i]);
+	free(s->listeners);
+	s->listeners = NULL;
+	s->nlisteners = 0;
+	s->draining = 1;
+	if (TAILQ_EMPTY(&s->conns))
+		event_base_loopexit(s->base, NULL);
 }
 
 void

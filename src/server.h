@@ -52,6 +52,7 @@ TAILQ_HEAD(conn_list, conn);
 struct server {
 	struct event_base	*base;
 	int			 index;		/* which socket of each port */
+	int			 draining;	/* no more accepting */
 	struct generation	*gen;		/* current; one reference */
 	struct listener		**listeners;
 	size_t			 nlisteners;
@@ -100,6 +101,12 @@ void	server_init(struct server *s, struct event_base *base, int index);
  * -1 when a listener could not be set up (logged; the others serve).
  */
 int	server_adopt(struct server *s, struct generation *gen);
+
+/*
+ * Stops accepting; the worker's loop ends once its last connection is
+ * done (at once when there is none).
+ */
+void	server_drain(struct server *s);
 
 /* Stops accepting and drops every connection and the generation. */
 void	server_free(struct server *s);

@@ -455,9 +455,47 @@ configure(SSL_CTX *ctx)
 	return 0;
 }
 
-/* The server context with the pair at crt and key. */
+/*
+ * The leaf certificate, then the intermediates after it, as a full chain
+ * file holds them (what SSL_CTX_use_certificate_chain_file does, from
+ * memory).  Returns 1, or 0 with the reason in OpenSSL's error queue.
+ */
+static int
+use_chain(SSL_CTX *ctx, const struct tls_pem *crt)
+{
+	BIO		*bio;
+	X509		*x;
+	unsigned long	 e;
+	int		 ok = 0;
+
+	if ((bio = BIO_new_mem_buf(crt->data, (int)crt->len)) == NULL)
+		return 0;
+	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL)
+		goto done;
+	ok = SSL_CTX_use_certificate(ctx, x) == 1 &&
+	    SSL_CTX_clear_chain_certs(ctx) == 1;
+	X509_free(x);
+	while (ok && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
+			X509_free(x);
+			ok = 0;
+		}
+	/* The end of the file is "no start line": that one is no error. */
+	e = ERR_peek_last_error();
+	if (ok && ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+		ERR_clear_error();
+	else if (ok && e != 0)
+		ok = 0;
+ done:
+	BIO_free(bio);
+	return ok;
+}
+
+/* The server context with the pair crt and key. */
 static SSL_CTX *
-load_ctx(const char *crt, const char *key, char *err, size_t errlen)
+load_ctx(const struct tls_pem *crt, const struct tls_pem *key, char *err,
+    size_t errlen)
 {
 	char		 rbuf[256];
 	SSL_CTX		*ctx;
@@ -473,20 +511,21 @@ load_ctx(const char *crt, const char *key, char *err, size_t errlen)
 		    ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
-	if (SSL_CTX_use_certificate_chain_file(ctx, crt) != 1 ||
+	ERR_clear_error();
+	if (!use_chain(ctx, crt) ||
 	    (x = SSL_CTX_get0_certificate(ctx)) == NULL) {
-		seterr(err, errlen, "cannot load certificate %s: %s", crt,
-		    ssl_reason(rbuf, sizeof(rbuf)));
+		seterr(err, errlen, "cannot load certificate %s: %s",
+		    crt->path, ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	/*
-	 * The key is read here rather than by SSL_CTX_use_PrivateKey_file so
-	 * that a garbled key and a key of another certificate get different
+	 * The key is read here rather than by SSL_CTX_use_PrivateKey so that
+	 * a garbled key and a key of another certificate get different
 	 * messages, and so that an encrypted key never prompts.
 	 */
-	if ((bio = BIO_new_file(key, "r")) == NULL) {
-		seterr(err, errlen, "cannot open private key %s: %s", key,
-		    ssl_reason(rbuf, sizeof(rbuf)));
+	if ((bio = BIO_new_mem_buf(key->data, (int)key->len)) == NULL) {
+		seterr(err, errlen, "cannot read private key %s: %s",
+		    key->path, ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
@@ -494,25 +533,26 @@ load_ctx(const char *crt, const char *key, char *err, size_t errlen)
 		e = ERR_peek_error();
 		if (asked)
 			seterr(err, errlen, "private key %s is encrypted; a "
-			    "key without a passphrase is needed", key);
+			    "key without a passphrase is needed", key->path);
 		else if (ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER &&
 		    ERR_GET_REASON(e) == ERR_R_UNSUPPORTED)
 			/* All the decoders said is "unsupported". */
 			seterr(err, errlen, "cannot load private key %s: no "
-			    "PEM private key found in it", key);
+			    "PEM private key found in it", key->path);
 		else
 			seterr(err, errlen, "cannot load private key %s: %s",
-			    key, ssl_reason(rbuf, sizeof(rbuf)));
+			    key->path, ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	if (X509_check_private_key(x, pkey) != 1) {
 		seterr(err, errlen, "%s does not match %s (%s); refusing to "
-		    "use this pair", key, crt, ssl_reason(rbuf, sizeof(rbuf)));
+		    "use this pair", key->path, crt->path,
+		    ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		seterr(err, errlen, "cannot use private key %s: %s", key,
+		seterr(err, errlen, "cannot use private key %s: %s", key->path,
 		    ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
@@ -536,36 +576,27 @@ tls_context_new(const char *certdir, const char *hostname, int may_generate,
 	    info, err, errlen);
 }
 
-SSL_CTX *
-tls_site_context_new(const char *certdir, const char *hostname,
-    const char *const *aliases, size_t naliases, int may_generate,
+int
+tls_pair_paths(const char *certdir, const char *hostname,
     struct tls_cert_info *info, char *err, size_t errlen)
 {
-	struct tls_cert_info	 local;
-	SSL_CTX			*ctx = NULL;
-	size_t			 dirlen;
-	int			 have_crt, have_key;
+	size_t	dirlen;
 
-	if (info == NULL)
-		info = &local;
 	memset(info, 0, sizeof(*info));
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	/* Stale errors of the caller's would be blamed on us. */
-	ERR_clear_error();
-
 	if (certdir == NULL || certdir[0] == '\0') {
 		seterr(err, errlen, "no certificate directory given");
-		goto done;
+		return -1;
 	}
 	if (hostname == NULL || hostname[0] == '\0') {
 		seterr(err, errlen, "no hostname given for the certificate");
-		goto done;
+		return -1;
 	}
 	if (!conf_hostname_valid(hostname)) {
 		seterr(err, errlen, "hostname \"%s\" is neither a DNS name "
 		    "nor an IP address; no certificate can name it", hostname);
-		goto done;
+		return -1;
 	}
 	/* "certs/" and "certs" name the same files. */
 	dirlen = strlen(certdir);
@@ -575,59 +606,153 @@ tls_site_context_new(const char *certdir, const char *hostname,
 		dirlen = 0;
 	if (dirlen > sizeof(info->crt_path)) {
 		seterr(err, errlen, "certificate directory name is too long");
-		goto done;
+		return -1;
 	}
 	if (make_path(info->crt_path, sizeof(info->crt_path), certdir, dirlen,
 	    hostname, "crt", err, errlen) == -1 ||
 	    make_path(info->key_path, sizeof(info->key_path), certdir, dirlen,
 	    hostname, "key", err, errlen) == -1)
-		goto done;
+		return -1;
+	return 0;
+}
 
+int
+tls_pair_ensure(const char *certdir, const char *hostname,
+    const char *const *aliases, size_t naliases, int may_generate,
+    struct tls_cert_info *info, char *err, size_t errlen)
+{
+	int	have_crt, have_key;
+
+	/* Stale errors of the caller's would be blamed on us. */
+	ERR_clear_error();
+	if (tls_pair_paths(certdir, hostname, info, err, errlen) == -1)
+		return -1;
 	if ((have_crt = file_exists(info->crt_path, err, errlen)) == -1 ||
 	    (have_key = file_exists(info->key_path, err, errlen)) == -1)
-		goto done;
+		return -1;
 	if (have_crt != have_key) {
 		seterr(err, errlen, "%s exists but %s is missing; refusing to "
 		    "generate a new pair over it",
 		    have_crt ? info->crt_path : info->key_path,
 		    have_crt ? info->key_path : info->crt_path);
-		goto done;
+		return -1;
 	}
 	if (!have_crt) {
 		if (!may_generate) {
 			seterr(err, errlen, "%s and %s are missing (and not "
 			    "to be generated)", info->crt_path,
 			    info->key_path);
-			goto done;
+			return -1;
 		}
 		if (generate_pair(certdir, hostname, aliases, naliases,
 		    info->crt_path, info->key_path, err, errlen) == -1)
-			goto done;
+			return -1;
 		info->generated = 1;
 	}
+	ERR_clear_error();
+	return 0;
+}
 
-	if ((ctx = load_ctx(info->crt_path, info->key_path, err,
-	    errlen)) == NULL)
-		goto fail;
-	if (tls_fingerprint(SSL_CTX_get0_certificate(ctx), info->fingerprint,
-	    sizeof(info->fingerprint)) == -1) {
+int
+tls_pem_read(struct tls_pem *pem, const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	ssize_t		 r;
+	size_t		 n = 0;
+	int		 fd;
+
+	memset(pem, 0, sizeof(*pem));
+	pem->path = path;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		seterr(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > TLS_PEM_MAX) {
+		seterr(err, errlen, "cannot read %s: %s", path,
+		    S_ISREG(st.st_mode) ? "larger than 1 MiB" :
+		    "not a regular file");
+		(void)close(fd);
+		return -1;
+	}
+	if ((pem->data = malloc((size_t)st.st_size + 1)) == NULL) {
+		seterr(err, errlen, "cannot read %s: out of memory", path);
+		(void)close(fd);
+		return -1;
+	}
+	while (n < (size_t)st.st_size) {
+		r = read(fd, pem->data + n, (size_t)st.st_size - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	(void)close(fd);
+	pem->len = n;
+	return 0;
+}
+
+void
+tls_pem_free(struct tls_pem *pem)
+{
+	if (pem->data != NULL)
+		OPENSSL_cleanse(pem->data, pem->len);
+	free(pem->data);
+	pem->data = NULL;
+	pem->len = 0;
+}
+
+SSL_CTX *
+tls_context_from_pem(const struct tls_pem *crt, const struct tls_pem *key,
+    char *fingerprint, char *err, size_t errlen)
+{
+	SSL_CTX	*ctx;
+
+	ERR_clear_error();
+	if ((ctx = load_ctx(crt, key, err, errlen)) == NULL)
+		goto done;
+	if (tls_fingerprint(SSL_CTX_get0_certificate(ctx), fingerprint,
+	    TLS_FINGERPRINT_SIZE) == -1) {
 		seterr(err, errlen, "cannot compute the fingerprint of %s",
-		    info->crt_path);
+		    crt->path);
 		SSL_CTX_free(ctx);
 		ctx = NULL;
-		goto fail;
 	}
-	goto done;
+ done:
+	ERR_clear_error();
+	return ctx;
+}
 
- fail:
+SSL_CTX *
+tls_site_context_new(const char *certdir, const char *hostname,
+    const char *const *aliases, size_t naliases, int may_generate,
+    struct tls_cert_info *info, char *err, size_t errlen)
+{
+	struct tls_cert_info	 local;
+	struct tls_pem		 crt, key;
+	SSL_CTX			*ctx = NULL;
+
+	if (info == NULL)
+		info = &local;
+	if (tls_pair_ensure(certdir, hostname, aliases, naliases,
+	    may_generate, info, err, errlen) == -1)
+		return NULL;
+	if (tls_pem_read(&crt, info->crt_path, err, errlen) == 0 &&
+	    tls_pem_read(&key, info->key_path, err, errlen) == 0)
+		ctx = tls_context_from_pem(&crt, &key, info->fingerprint, err,
+		    errlen);
+	tls_pem_free(&crt);
+	tls_pem_free(&key);
 	/* A pair we just made and cannot use is removed, not left behind. */
-	if (info->generated) {
+	if (ctx == NULL && info->generated) {
 		(void)unlink(info->key_path);
 		(void)unlink(info->crt_path);
 		info->generated = 0;
 	}
- done:
-	ERR_clear_error();
 	return ctx;
 }
 

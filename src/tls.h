@@ -33,6 +33,47 @@ SSL_CTX	*tls_context_new(const char *certdir, const char *hostname,
 	    int may_generate, struct tls_cert_info *info, char *err,
 	    size_t errlen);
 
+/* A PEM file's bytes, and its path for messages. */
+struct tls_pem {
+	const char	*path;
+	char		*data;
+	size_t		 len;
+};
+
+#define TLS_PEM_MAX	(1024 * 1024)	/* a certificate chain or a key */
+
+/*
+ * The paths of the pair, <certdir>/<hostname>.crt and .key, into info (no
+ * I/O).  Returns 0, or -1 with err.
+ */
+int	tls_pair_paths(const char *certdir, const char *hostname,
+	    struct tls_cert_info *info, char *err, size_t errlen);
+
+/*
+ * The first half of tls_site_context_new, for the privileged process: the
+ * paths of the pair (into info), and, when both files are missing and
+ * may_generate is set, a new self-signed pair.  Returns 0, or -1 with err.
+ */
+int	tls_pair_ensure(const char *certdir, const char *hostname,
+	    const char *const *aliases, size_t naliases, int may_generate,
+	    struct tls_cert_info *info, char *err, size_t errlen);
+
+/* Reads a PEM file of at most TLS_PEM_MAX bytes; 0, or -1 with err. */
+int	tls_pem_read(struct tls_pem *pem, const char *path, char *err,
+	    size_t errlen);
+/* Wipes and frees what tls_pem_read read. */
+void	tls_pem_free(struct tls_pem *pem);
+
+/*
+ * The second half, for the server process: a context from the PEM bytes
+ * of the chain (leaf first, then intermediates) and of the key, its
+ * fingerprint into fingerprint (TLS_FINGERPRINT_SIZE bytes).  Returns it,
+ * or NULL with err naming the file.
+ */
+SSL_CTX	*tls_context_from_pem(const struct tls_pem *crt,
+	    const struct tls_pem *key, char *fingerprint, char *err,
+	    size_t errlen);
+
 /*
  * The same for a site with other names: a generated certificate names them
  * all (subjectAltName); a loaded one is used as it is.

@@ -1,5 +1,6 @@
 /* Worker threads: one event loop each, sharing the ports (SO_REUSEPORT). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,9 @@
 struct worker {
 	struct workers		*all;
 	pthread_t		 thread;
-	int			 running;
+	int			 running;	/* started, not joined */
+	atomic_int		 looping;	/* its loop has not ended */
+	struct event		*drain_ev;	/* main: "drain" */
 	struct event_base	*base;
 	struct event		*switch_ev;	/* main: "adopt pending" */
 	struct server		 srv;
@@ -23,6 +26,7 @@ struct worker {
 };
 
 struct workers {
+	struct event	*drained;	/* main's, made active as loops end */
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 switched;	/* a worker took its pending */
 	int		 n;
@@ -49,6 +53,11 @@ worker_main(void *arg)
 	/* Even with no listener left, it runs until told to stop. */
 	if (event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY) == -1)
 		log_warn("worker event loop failed");
+	atomic_store(&w->looping, 0);
+	pthread_mutex_lock(&w->all->lock);
+	if (w->all->drained != NULL)
+		event_active(w->all->drained, EV_READ, 0);
+	pthread_mutex_unlock(&w->all->lock);
 	return NULL;
 }
 
@@ -103,6 +112,39 @@ workers_switch(struct workers *ws, struct generation *gen)
 	pthread_mutex_unlock(&ws->lock);
 }
 
+/* On the worker's loop: stop accepting. */
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	server_drain(&w->srv);
+}
+
+void
+workers_drain(struct workers *ws, struct event *done)
+{
+	int i;
+
+	pthread_mutex_lock(&ws->lock);
+	ws->drained = done;
+	pthread_mutex_unlock(&ws->lock);
+	for (i = 0; i < ws->n; i++)
+		event_active(ws->w[i].drain_ev, EV_READ, 0);
+}
+
+int
+workers_running(struct workers *ws)
+{
+	int i, n = 0;
+
+	for (i = 0; ws != NULL && i < ws->n; i++)
+		n += atomic_load(&ws->w[i].looping);
+	return n;
+}
+
 void
 workers_stop(struct workers *ws)
 {
@@ -120,6 +162,8 @@ workers_stop(struct workers *ws)
 		generation_unref(ws->w[i].pending);
 		if (ws->w[i].switch_ev != NULL)
 			event_free(ws->w[i].switch_ev);
+		if (ws->w[i].drain_ev != NULL)
+			event_free(ws->w[i].drain_ev);
 		if (ws->w[i].base != NULL)
 			event_base_free(ws->w[i].base);
 	}
@@ -154,6 +198,8 @@ workers_start(struct generation *gen, int n)
 		}
 		server_init(&w->srv, w->base, i);
 		if ((w->switch_ev = event_new(w->base, -1, 0, switch_cb,
+		    w)) == NULL ||
+		    (w->drain_ev = event_new(w->base, -1, 0, drain_cb,
 		    w)) == NULL) {
 			log_warn("cannot create an event");
 			goto fail;
@@ -169,8 +215,10 @@ workers_start(struct generation *gen, int n)
 	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (i = 0; i < n; i++) {
+		atomic_store(&ws->w[i].looping, 1);
 		if ((e = pthread_create(&ws->w[i].thread, NULL, worker_main,
 		    &ws->w[i])) != 0) {
+			atomic_store(&ws->w[i].looping, 0);
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			log_warn("cannot start a worker: %s", strerror(e));
 			goto fail;

@@ -4,6 +4,8 @@
 
 #include "generation.h"
 
+struct event;
+
 struct workers;
 
 /* How many workers a configuration asks for: workers, or one per CPU. */
@@ -22,6 +24,15 @@ struct workers	*workers_start(struct generation *gen, int n);
  * connections finish under it.
  */
 void		 workers_switch(struct workers *w, struct generation *gen);
+
+/*
+ * Tells every worker to stop accepting and to end once its connections are
+ * done; done is made active (from a worker thread) each time one ends.
+ */
+void		 workers_drain(struct workers *w, struct event *done);
+
+/* The workers whose loops still run. */
+int		 workers_running(struct workers *w);
 
 /* Asks every worker to stop, waits for them, frees everything. */
 void		 workers_stop(struct workers *w);

@@ -18,6 +18,21 @@ SECRET = b"TOPSECRET-OUTSIDE-THE-CAPSULE"
 DOTSECRET = b"DOTFILE-SECRET-BYTES"
 
 
+def serving_pid(pid, timeout=10.0):
+    """The server process (the one that serves clients) under attache's
+    privileged process pid."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = f.read().split()
+        except OSError:
+            kids = []
+        if kids or time.monotonic() > deadline:
+            return int(kids[0]) if kids else None
+        time.sleep(0.02)
+
+
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -111,17 +126,25 @@ class Server:
             if port and not wait_port(port, host):
                 self.stop()
                 raise RuntimeError("attache did not start:\n" + self.log())
+        # The ports are bound by the privileged process; this line comes
+        # once the server process serves (slow under ASan on a busy box).
+        if "SIGHUP reloads" not in self.wait_log("SIGHUP reloads",
+                                                 timeout=60):
+            self.stop()
+            raise RuntimeError("attache did not start:\n" + self.log())
 
     def log(self):
         if not self.logfile.closed:
             self.logfile.flush()
         return self.logpath.read_text(errors="replace")
 
-    def wait_log(self, text, timeout=10.0):
-        """The log, once it holds text: servers log asynchronously."""
+    def wait_log(self, text, timeout=10.0, path=None):
+        """The log (or the file at path), once it holds text: servers log
+        asynchronously."""
         deadline = time.monotonic() + timeout
         while True:
-            log = self.log()
+            log = self.log() if path is None else (
+                path.read_text(errors="replace") if path.exists() else "")
             if text in log or time.monotonic() > deadline:
                 return log
             time.sleep(0.02)
@@ -164,8 +187,11 @@ class Server:
         if not SANITIZED:
             assert after_kb - before_kb < limit_kb, (before_kb, after_kb)
 
+    def server_pid(self):
+        return serving_pid(self.proc.pid)
+
     def rss_kb(self, field="VmHWM"):
-        with open(f"/proc/{self.proc.pid}/status") as f:
+        with open(f"/proc/{self.server_pid()}/status") as f:
             for line in f:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
@@ -176,7 +202,7 @@ class ConfServer(Server):
     """attache -f FILE: the configuration file written from text."""
 
     def __init__(self, tmp_path, text, gemini_port=0, gopher_ports=(),
-                 extra_args=(), hostname="localhost"):
+                 extra_args=(), hostname="localhost", wait_file=None):
         self.tmp = tmp_path
         self.capsule = None
         self.certs = tmp_path / "certs"
@@ -192,7 +218,16 @@ class ConfServer(Server):
         self.proc = subprocess.Popen(self.args, stdout=self.logfile,
                                      stderr=subprocess.STDOUT)
         # Once this line is logged every worker serves and SIGHUP is ours.
-        if "SIGHUP reloads" not in self.wait_log("SIGHUP reloads"):
+        # A log file (wait_file) holds it instead; with syslog (False) the
+        # ports are all there is to wait for.
+        if wait_file is False:
+            ok = all(wait_port(port) for port in
+                     [gemini_port, *self.gopher_ports] if port)
+        else:
+            ok = "SIGHUP reloads" in self.wait_log("SIGHUP reloads",
+                                                   timeout=60,
+                                                   path=wait_file)
+        if not ok:
             self.stop()
             raise RuntimeError("attache did not start:\n" + self.log())
 

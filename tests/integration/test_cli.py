@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, Server, client_context, free_port, make_capsule
+from conftest import (BIN, Server, client_context, free_port, make_capsule,
+                      serving_pid)
 
 
 def run(*args, timeout=20):
@@ -212,11 +213,11 @@ def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
         for _ in range(60):
             held.append(socket.create_connection(("127.0.0.1", port)))
         time.sleep(0.5)
-        with open(f"/proc/{proc.pid}/stat") as f:
+        with open(f"/proc/{serving_pid(proc.pid)}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         ticks_before = int(fields[11]) + int(fields[12])
         time.sleep(1.0)
-        with open(f"/proc/{proc.pid}/stat") as f:
+        with open(f"/proc/{serving_pid(proc.pid)}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         ticks_after = int(fields[11]) + int(fields[12])
         # Paused, not spinning: well under half a CPU-second in a second.
@@ -247,7 +248,7 @@ def test_workers_share_the_ports(server):
     # The ports answer as soon as they are bound, before the threads start;
     # this line is logged once every worker thread exists.
     assert "3 workers; Ctrl-C or SIGTERM stops" in s.wait_log("workers")
-    with open(f"/proc/{s.proc.pid}/status") as f:
+    with open(f"/proc/{s.server_pid()}/status") as f:
         threads = [l for l in f if l.startswith("Threads:")][0]
     assert threads.split() == ["Threads:", "4"]     # 3 workers + main
     for _ in range(20):

@@ -1,0 +1,282 @@
+/* The privileged process's server processes: start, talk, reap. */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "control.h"
+#include "ipc.h"
+#include "log.h"
+#include "priv.h"
+
+#define RESULT_WAIT_MS	(120 * 1000)	/* a configuration built, at most */
+#define RESPAWN_MIN_SEC	10		/* a server dying faster: give up */
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sandbox conf asks for: its user and capsules (real paths, sorted). */
+static int
+sandbox_of(const struct conf *conf, char ***out, size_t *n, char **user)
+{
+	char **caps, *real;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	*user = NULL;
+	if (conf->user != NULL && (*user = strdup(conf->user)) == NULL)
+		return -1;
+	if ((caps = calloc(conf->nsites + 1, sizeof(*caps))) == NULL)
+		return -1;
+	for (i = 0; i < conf->nsites; i++) {
+		real = realpath(conf->sites[i].capsule, NULL);
+		caps[i] = real != NULL ? real : strdup(conf->sites[i].capsule);
+		if (caps[i] == NULL) {
+			while (i > 0)
+				free(caps[--i]);
+			free(caps);
+			return -1;
+		}
+	}
+	qsort(caps, conf->nsites, sizeof(*caps), str_cmp);
+	*out = caps;
+	*n = conf->nsites;
+	return 0;
+}
+
+int
+priv_covers(const struct child *c, const struct conf *conf)
+{
+	char **caps, *user;
+	size_t n, i, j = 0;
+	int covered = 1;
+
+	if (sandbox_of(conf, &caps, &n, &user) == -1)
+		return 0;
+	if ((user == NULL) != (c->user == NULL) ||
+	    (user != NULL && strcmp(user, c->user) != 0))
+		covered = 0;
+	/* Both sorted: every new capsule among the old ones. */
+	for (i = 0; covered && i < n; i++) {
+		while (j < c->ncapsules && strcmp(c->capsules[j], caps[i]) < 0)
+			j++;
+		if (j == c->ncapsules || strcmp(c->capsules[j], caps[i]) != 0)
+			covered = 0;
+	}
+	for (i = 0; i < n; i++)
+		free(caps[i]);
+	free(caps);
+	free(user);
+	return covered;
+}
+
+void
+priv_child_free(struct child *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	if (c->ipc != -1)
+		close(c->ipc);
+	for (i = 0; i < c->ncapsules; i++)
+		free(c->capsules[i]);
+	free(c->capsules);
+	free(c->user);
+	free(c);
+}
+
+/* Waits for the child's answer to a configuration. */
+static int
+wait_result(struct child *c, struct priv_result *res)
+{
+	struct pollfd pfd = { c->ipc, POLLIN, 0 };
+	struct ipc_msg m;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	for (;;) {
+		do
+			r = poll(&pfd, 1, RESULT_WAIT_MS);
+		while (r == -1 && errno == EINTR);
+		if (r <= 0) {
+			log_warn("server process %d: no answer", (int)c->pid);
+			return -1;
+		}
+		if (ipc_recv(c->ipc, &m) != 1)
+			return -1;	/* it is gone: it said why */
+		ipc_close_fds(&m);
+		if (m.type == IPC_RESULT && m.len == 16)
+			break;
+	}
+	res->ok = ipc_get32(m.data) != 0;
+	res->nsites = ipc_get32(m.data + 4);
+	res->older = ipc_get32(m.data + 8);
+	res->problems = ipc_get32(m.data + 12);
+	return res->ok ? 0 : -1;
+}
+
+/* In the new process: nothing of the privileged one but the socket. */
+static void
+child_main(struct priv *p, int ipc) __attribute__((noreturn));
+
+static void
+child_main(struct priv *p, int ipc)
+{
+	sigset_t none;
+
+	/*
+	 * Signals are the privileged process's business: a stop sent to the
+	 * whole group (Ctrl-C, systemd) reaches it, and it tells us.
+	 */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* No socket, key or log of the privileged process stays open. */
+	if (ipc > 3)
+		(void)close_range(3, (unsigned)ipc - 1, 0);
+	(void)close_range((unsigned)ipc + 1, UINT_MAX, 0);
+	log_forget();
+	exit(control_serve(ipc, p->argc, p->argv));
+}
+
+struct child *
+priv_spawn(struct priv *p, const struct conf *conf, const struct bundle *b,
+    const struct listen_table *t, int log_fd, struct priv_result *res)
+{
+	struct child *c;
+	int sv[2], st;
+
+	memset(res, 0, sizeof(*res));
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    sandbox_of(conf, &c->capsules, &c->ncapsules, &c->user) == -1) {
+		log_warn("cannot start a server process: out of memory");
+		priv_child_free(c);
+		return NULL;
+	}
+	c->ipc = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1 ||
+	    (c->pid = fork()) == -1) {
+		log_warn("cannot start a server process: %s", strerror(errno));
+		priv_child_free(c);
+		return NULL;
+	}
+	if (c->pid == 0) {
+		close(sv[0]);
+		child_main(p, sv[1]);
+	}
+	close(sv[1]);
+	c->ipc = sv[0];
+	p->last_spawn = time(NULL);
+	if (bundle_send(c->ipc, b, t, log_fd) == 0 &&
+	    wait_result(c, res) == 0) {
+		TAILQ_INSERT_TAIL(&p->children, c, entry);
+		return c;
+	}
+	/* It said why; it ends by itself once the socket closes. */
+	close(c->ipc);
+	c->ipc = -1;
+	while (waitpid(c->pid, &st, 0) == -1 && errno == EINTR)
+		;
+	priv_child_free(c);
+	if (res->problems == 0)
+		res->problems = 1;
+	return NULL;
+}
+
+int
+priv_send(struct priv *p, struct child *c, const struct bundle *b,
+    const struct listen_table *t, int log_fd, struct priv_result *res)
+{
+	(void)p;
+	if (bundle_send(c->ipc, b, t, log_fd) == -1) {
+		log_warn("server process %d: %s", (int)c->pid, strerror(errno));
+		memset(res, 0, sizeof(*res));
+		res->problems = 1;
+		return -1;
+	}
+	return wait_result(c, res);
+}
+
+void
+priv_tell_all(struct priv *p, int type)
+{
+	struct child *c;
+
+	TAILQ_FOREACH(c, &p->children, entry)
+		if (ipc_send(c->ipc, (uint32_t)type, NULL, 0, NULL, 0) == -1)
+			log_warn("server process %d: %s", (int)c->pid,
+			    strerror(errno));
+}
+
+static void
+describe_exit(pid_t pid, int st)
+{
+	if (WIFSIGNALED(st))
+		log_warn("server process %d killed by signal %d", (int)pid,
+		    WTERMSIG(st));
+	else if (WEXITSTATUS(st) != 0)
+		log_warn("server process %d exited with status %d", (int)pid,
+		    WEXITSTATUS(st));
+}
+
+void
+priv_reap(struct priv *p)
+{
+	struct priv_result res;
+	struct child *c;
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		TAILQ_FOREACH(c, &p->children, entry)
+			if (c->pid == pid)
+				break;
+		if (c == NULL)
+			continue;
+		TAILQ_REMOVE(&p->children, c, entry);
+		describe_exit(pid, st);
+		if (c == p->serving) {
+			p->serving = NULL;
+			if (!p->stopping) {
+				p->status = 1;
+				if (time(NULL) - p->last_spawn < RESPAWN_MIN_SEC)
+					log_warn("the server process died again "
+					    "within %d s: stopping",
+					    RESPAWN_MIN_SEC);
+				else if ((p->serving = priv_spawn(p, p->conf,
+				    &p->bundle, &p->table, p->log_fd,
+				    &res)) != NULL) {
+					log_warn("started another server "
+					    "process, %d", (int)p->serving->pid);
+					p->status = 0;
+				}
+				if (p->serving == NULL) {
+					p->stopping = 1;
+					priv_tell_all(p, IPC_STOP);
+				}
+			}
+		}
+		priv_child_free(c);
+	}
+	if (p->stopping && TAILQ_EMPTY(&p->children))
+		event_base_loopexit(p->base, NULL);
+}

@@ -1,0 +1,145 @@
+/* The privileged process's reading: certificates and keys, the log file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "check.h"
+#include "log.h"
+#include "priv.h"
+#include "tls.h"
+
+static void
+problem(struct conf_diag *d, unsigned line, const char *msg)
+{
+	d->errors++;
+	d->report(d->arg, line, msg);
+}
+
+/*
+ * A site's pair: made when both files are missing, checked (a key of
+ * another certificate is said here, at its line), read into b.
+ */
+static int
+load_pair(const struct conf_site *s, struct bundle *b, struct conf_diag *d)
+{
+	struct tls_cert_info info;
+	struct tls_pem crt, key;
+	char err[8192], fp[TLS_FINGERPRINT_SIZE];
+	unsigned line = s->certs_line != 0 ? s->certs_line : s->line;
+	SSL_CTX *ctx = NULL;
+
+	if (tls_pair_ensure(s->certs, s->name, (const char *const *)s->aliases,
+	    s->naliases, 1, &info, err, sizeof(err)) == -1) {
+		problem(d, line, err);
+		return -1;
+	}
+	memset(&crt, 0, sizeof(crt));
+	memset(&key, 0, sizeof(key));
+	if (tls_pem_read(&crt, info.crt_path, err, sizeof(err)) == -1 ||
+	    tls_pem_read(&key, info.key_path, err, sizeof(err)) == -1 ||
+	    (ctx = tls_context_from_pem(&crt, &key, fp, err,
+	    sizeof(err))) == NULL) {
+		problem(d, line, err);
+		tls_pem_free(&crt);
+		tls_pem_free(&key);
+		return -1;
+	}
+	SSL_CTX_free(ctx);
+	if (info.generated)
+		log_info("site %s: generated certificate %s, SHA-256 "
+		    "fingerprint %s", s->name, info.crt_path, fp);
+	/* The bundle takes both buffers, also when it fails. */
+	if (bundle_add_file(b, info.crt_path, crt.data, crt.len) == -1) {
+		tls_pem_free(&key);
+		problem(d, 0, "out of memory");
+		return -1;
+	}
+	if (bundle_add_file(b, info.key_path, key.data, key.len) == -1) {
+		problem(d, 0, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What must hold before a certificate is made: the capsule is a directory
+ * (the server process opens it, as its user, again), and the certificate
+ * directory is not inside it.
+ */
+static void
+check_paths(const struct conf_site *s, struct conf_diag *d)
+{
+	char msg[2 * 4096 + 128];
+	int fd;
+
+	if ((fd = open(s->capsule, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(msg, sizeof(msg), "capsule %s: %s", s->capsule,
+		    strerror(errno));
+		problem(d, s->capsule_line, msg);
+		return;
+	}
+	close(fd);
+	if (check_path_inside(s->certs, s->capsule)) {
+		snprintf(msg, sizeof(msg), "%s: certificate directory is "
+		    "inside the capsule %s; refusing to serve its keys",
+		    s->certs, s->capsule);
+		problem(d, s->certs_line, msg);
+	}
+}
+
+int
+priv_load(struct priv *p, struct conf *conf, char *text, size_t len,
+    struct bundle *b, struct conf_diag *diag)
+{
+	unsigned before = diag->errors;
+	size_t i;
+
+	for (i = 0; i < conf->nsites; i++)
+		check_paths(&conf->sites[i], diag);
+	if (diag->errors > before) {
+		free(text);
+		bundle_init(b);
+		return -1;
+	}
+
+	bundle_init(b);
+	b->id = p->last_id + 1;
+	b->nworkers = p->nworkers;
+	b->from_argv = p->config_file == NULL;
+	b->log_to = conf->log_to;
+	b->log_style = conf->log_style;
+	if (!b->from_argv) {
+		if (bundle_add_file(b, p->config_file, text, len) == -1) {
+			problem(diag, 0, "out of memory");
+			return -1;
+		}
+	} else
+		free(text);
+	for (i = 0; conf->gemini_port != 0 && i < conf->nsites; i++)
+		(void)load_pair(&conf->sites[i], b, diag);
+	return diag->errors > before ? -1 : 0;
+}
+
+int
+priv_open_log(const struct conf *conf, struct conf_diag *diag)
+{
+	char msg[4096 + 64];
+	int fd;
+
+	if (conf->log_to != CONF_LOG_FILE)
+		return -1;
+	if ((fd = open(conf->log_file, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC | O_NOCTTY, 0640)) == -1) {
+		snprintf(msg, sizeof(msg), "log %s: %s", conf->log_file,
+		    strerror(errno));
+		problem(diag, conf->log_line, msg);
+		return -2;
+	}
+	return fd;
+}

@@ -1,0 +1,200 @@
+/* The server process's confinement: its user, and Landlock. */
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* What Debian 12's headers (Linux 6.1) do not name yet. */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE		(1ULL << 14)	/* ABI 3 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV		(1ULL << 15)	/* ABI 5 */
+#endif
+#define LL_ACCESS_NET_BIND_TCP			(1ULL << 0)	/* ABI 4 */
+#define LL_ACCESS_NET_CONNECT_TCP		(1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET		(1ULL << 0)	/* ABI 6 */
+#define LL_SCOPE_SIGNAL				(1ULL << 1)
+
+/* The ruleset attributes as the newest kernels take them. */
+struct ll_ruleset_attr {
+	uint64_t	handled_access_fs;
+	uint64_t	handled_access_net;	/* ABI 4 */
+	uint64_t	scoped;			/* ABI 6 */
+};
+
+/* AddressSanitizer, as gcc and clang tell it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZED	1
+#endif
+#endif
+
+#define FS_READ	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+
+int
+sandbox_drop(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+	uid_t ruid, euid, suid;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user %s: %s", user, errno != 0 ?
+		    strerror(errno) : "no such user");
+		return -1;
+	}
+	if (setgroups(0, NULL) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		snprintf(err, errlen, "cannot become user %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	/* No way back: root's ids are gone (and with them, capabilities). */
+	if (getresuid(&ruid, &euid, &suid) == -1 || ruid != pw->pw_uid ||
+	    euid != pw->pw_uid || suid != pw->pw_uid ||
+	    (pw->pw_uid != 0 && setuid(0) != -1)) {
+		snprintf(err, errlen, "user %s: root privileges remain", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sandbox_abi(void)
+{
+	long abi;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	return abi < 0 ? 0 : (int)abi;
+}
+
+/* Every file system right this ABI knows, so that none is left allowed. */
+static uint64_t
+fs_handled(int abi)
+{
+	uint64_t a = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+	    FS_READ | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+	    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+	    LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+	    LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+	    LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+
+	if (abi >= 2)
+		a |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		a |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return a;
+}
+
+/* Reading and writing files and directories, never devices or links. */
+static uint64_t
+fs_write(int abi)
+{
+	uint64_t a = FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE |
+	    LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+	    LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG;
+
+	if (abi >= 2)
+		a |= LANDLOCK_ACCESS_FS_REFER;	/* rename into history */
+	if (abi >= 3)
+		a |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	return a;
+}
+
+static int
+add_rule(int ruleset, const char *path, uint64_t access, char *err,
+    size_t errlen)
+{
+	struct landlock_path_beneath_attr pb;
+	int fd, saved;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "sandbox: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = access;
+	pb.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0) == -1) {
+		saved = errno;
+		close(fd);
+		snprintf(err, errlen, "sandbox: %s: %s", path, strerror(saved));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+sandbox_enter(const char *const *ro, size_t nro, const char *const *rw,
+    size_t nrw, char *err, size_t errlen)
+{
+	struct ll_ruleset_attr attr;
+	size_t attrsz, i;
+	int abi, ruleset, rv = -1;
+
+	if ((abi = sandbox_abi()) < 1) {
+		snprintf(err, errlen, "this kernel has no Landlock: the "
+		    "server process is not confined to its capsules");
+		return 0;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = fs_handled(abi);
+	attrsz = sizeof(attr.handled_access_fs);
+	if (abi >= 4) {
+		attr.handled_access_net = LL_ACCESS_NET_BIND_TCP |
+		    LL_ACCESS_NET_CONNECT_TCP;
+		attrsz += sizeof(attr.handled_access_net);
+	}
+	if (abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+		attrsz += sizeof(attr.scoped);
+	}
+	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attrsz,
+	    0)) == -1) {
+		snprintf(err, errlen, "sandbox: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < nro; i++)
+		if (add_rule(ruleset, ro[i], FS_READ, err, errlen) == -1)
+			goto done;
+	for (i = 0; i < nrw; i++)
+		if (add_rule(ruleset, rw[i], fs_write(abi), err, errlen) == -1)
+			goto done;
+#ifdef SANDBOX_SANITIZED
+	/* The sanitizers read /proc/self (maps) to report; tests only. */
+	if (add_rule(ruleset, "/proc", FS_READ, err, errlen) == -1)
+		goto done;
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) == -1) {
+		snprintf(err, errlen, "sandbox: %s", strerror(errno));
+		goto done;
+	}
+	rv = 1;
+done:
+	close(ruleset);
+	return rv;
+}

@@ -1,0 +1,32 @@
+/*
+ * The server process's confinement: the user it serves as, and the part
+ * of the file system it may touch (Landlock).
+ */
+#ifndef ATTACHE_SANDBOX_H
+#define ATTACHE_SANDBOX_H
+
+#include <stddef.h>
+
+/*
+ * Started as root: becomes user (its uid and primary gid), with no
+ * supplementary groups, no capabilities and no way back (no_new_privs).
+ * Returns 0, or -1 with err saying why.
+ */
+int	sandbox_drop(const char *user, char *err, size_t errlen);
+
+/*
+ * From now on this thread, and the threads it starts, may read the files
+ * and directories beneath each of ro, read and write beneath each of rw,
+ * and nothing else of the file system; they may neither bind nor connect
+ * a TCP socket (the listening sockets come from the privileged process)
+ * nor signal processes outside.  Returns 1 once confined, 0 when the
+ * kernel has no Landlock (err says so: the caller warns and goes on), -1
+ * with err on failure.
+ */
+int	sandbox_enter(const char *const *ro, size_t nro,
+	    const char *const *rw, size_t nrw, char *err, size_t errlen);
+
+/* The Landlock ABI the kernel offers; 0: none. */
+int	sandbox_abi(void);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * Unit tests: the sandbox on its own.  Each case runs in a child process,
+ * since a sandbox is for good; the child reports through its exit status.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "unit.h"
+
+static char capsule[] = "/tmp/attache-sandbox-XXXXXX";
+
+/* Runs fn in a child; returns its exit status (-1 if it did not exit). */
+static int
+in_child(int (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0)
+		_exit(fn());
+	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* 0 when every check holds, else the number of the first that failed. */
+static int
+confined(void)
+{
+	const char *ro[] = { capsule };
+	struct sockaddr_in sin;
+	char err[512], path[256], buf[8];
+	int fd, s;
+
+	if (sandbox_enter(ro, 1, NULL, 0, err, sizeof(err)) != 1)
+		return 1;
+	/* Outside the capsule: nothing opens. */
+	if (open("/etc/passwd", O_RDONLY) != -1 || errno != EACCES)
+		return 2;
+	if (open("/tmp", O_RDONLY | O_DIRECTORY) != -1)
+		return 3;
+	snprintf(path, sizeof(path), "%s/../outside.txt", capsule);
+	if (open(path, O_RDONLY) != -1)
+		return 4;
+	/* Inside: it reads, and cannot write. */
+	snprintf(path, sizeof(path), "%s/page.gmi", capsule);
+	if ((fd = open(path, O_RDONLY)) == -1 || read(fd, buf, 6) != 6 ||
+	    memcmp(buf, "# Page", 6) != 0)
+		return 5;
+	close(fd);
+	if (open(path, O_WRONLY) != -1)
+		return 6;
+	snprintf(path, sizeof(path), "%s/new.txt", capsule);
+	if (open(path, O_WRONLY | O_CREAT, 0644) != -1)
+		return 7;
+	/* No TCP port of its own, where the kernel can say so (ABI 4). */
+	if (sandbox_abi() >= 4) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			return 8;
+		if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) != -1 ||
+		    errno != EACCES)
+			return 9;
+		close(s);
+	}
+	return 0;
+}
+
+static int
+writable(void)
+{
+	const char *rw[] = { capsule };
+	char err[512], path[256], to[256];
+	int fd;
+
+	if (sandbox_enter(NULL, 0, rw, 1, err, sizeof(err)) != 1)
+		return 1;
+	snprintf(path, sizeof(path), "%s/sub", capsule);
+	if (mkdir(path, 0755) == -1)
+		return 2;
+	snprintf(path, sizeof(path), "%s/sub/new.txt", capsule);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) == -1)
+		return 3;
+	close(fd);
+	snprintf(to, sizeof(to), "%s/moved.txt", capsule);
+	if (rename(path, to) == -1)
+		return 4;
+	if (open("/etc/passwd", O_RDONLY) != -1)
+		return 5;
+	return 0;
+}
+
+static int
+dropped(void)
+{
+	struct passwd *pw;
+	char err[512];
+	gid_t groups[4];
+
+	if ((pw = getpwnam("nobody")) == NULL)
+		return 1;
+	if (sandbox_drop("nobody", err, sizeof(err)) == -1)
+		return 2;
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
+	    getgid() != pw->pw_gid || getgroups(4, groups) != 0)
+		return 3;
+	if (setuid(0) != -1 || seteuid(0) != -1)
+		return 4;
+	return 0;
+}
+
+static int
+unknown_user(void)
+{
+	char err[512];
+
+	if (sandbox_drop("no-such-user-here", err, sizeof(err)) != -1)
+		return 1;
+	return strcmp(err, "user no-such-user-here: no such user") == 0 ? 0 : 2;
+}
+
+int
+main(void)
+{
+	char path[256];
+	int fd;
+
+	if (mkdtemp(capsule) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/page.gmi", capsule);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) == -1 ||
+	    write(fd, "# Page\n", 7) != 7)
+		return 1;
+	close(fd);
+	if (sandbox_abi() < 1)
+		printf("sandbox: no Landlock in this kernel: skipped\n");
+	else {
+		CHECK_INT(in_child(confined), 0);
+		CHECK_INT(in_child(writable), 0);
+	}
+	CHECK_INT(in_child(unknown_user), 0);
+	if (geteuid() == 0)
+		CHECK_INT(in_child(dropped), 0);
+	snprintf(path, sizeof(path), "rm -rf '%s'", capsule);
+	if (system(path) != 0)
+		fprintf(stderr, "cannot remove %s\n", capsule);
+	return unit_done("sandbox");
+}
