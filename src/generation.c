@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include "generation.h"
+#include "certlist.h"
 #include "check.h"
 #include "server.h"
 #include "sni.h"
@@ -230,6 +231,8 @@ generation_new(struct conf *conf, unsigned long id, atomic_uint *live,
 	/* Every site is tried, so that every problem is reported at once. */
 	for (i = 0; i < conf->nsites; i++) {
 		g->nsites++;
+		/* Read now, so that each reload reads the lists again. */
+		(void)certlist_load_site(&conf->sites[i], diag);
 		(void)site_open(g, &g->sites[i], &conf->sites[i], diag);
 	}
 	if (diag->errors > before || plan_listeners(g, diag) == -1) {
