@@ -82,13 +82,13 @@ log_escape(const char *s, size_t len, char *out, size_t outsz)
 void
 log_access(const char *client, const char *proto, const char *site,
     const char *req, size_t reqlen, const char *status, size_t bytes,
-    long ms, const char *why)
+    long ms, const char *cert, const char *why)
 {
 	char when[32], esc[4 * 1024 + 8];
 
 	log_time(when, sizeof(when));
 	log_escape(req, reqlen, esc, sizeof(esc));
-	fprintf(stderr, "%s %s %s %s \"%s\" %s %zu %ldms%s%s%s\n", when,
-	    client, proto, site, esc, status, bytes, ms, why ? " (" : "",
-	    why ? why : "", why ? ")" : "");
+	fprintf(stderr, "%s %s %s %s \"%s\" %s %zu %ldms%s%s%s%s%s\n", when,
+	    client, proto, site, esc, status, bytes, ms, cert ? " cert=" : "",
+	    cert ? cert : "", why ? " (" : "", why ? why : "", why ? ")" : "");
 }
