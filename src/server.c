@@ -419,6 +419,9 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		conn_abort(c, "cannot read request");
 		return;
 	}
+	/* The LF too: what follows it is the body, if any. */
+	if (eol.pos != -1 && (size_t)eol.pos == len)
+		evbuffer_drain(in, 1);
 	if (len > 0 && c->req[len - 1] == '\r')
 		len--;
 	conn_peer_cert(c);
