@@ -27,8 +27,8 @@ struct jobs	*jobs_start(void);
 int		 jobs_submit(struct jobs *q, struct job *j);
 
 /*
- * Waits until j, submitted to q, has run: for an owner that must free it
- * before its done event is seen (the worker is stopping).
+ * Waits until j, submitted to q, has run and q lets go of it: before the
+ * owner frees j, also from j's done event (which may run a moment before).
  */
 void		 jobs_wait(struct jobs *q, struct job *j);
 

@@ -113,17 +113,25 @@ redirect_target(struct upload *u, const struct titan_request *req, int port)
 		snprintf(u->target, sizeof(u->target), "/");
 }
 
+/* Cut off, refused or failed: nothing of it stays. */
+static void
+upload_discard(struct upload *u)
+{
+	if (u->tmpfd != -1)
+		close(u->tmpfd);
+	u->tmpfd = -1;
+	if (u->tmpname[0] != '\0' && !u->commit.renamed)
+		(void)unlinkat(u->place.basefd, u->tmpname, 0);
+	u->tmpname[0] = '\0';
+}
+
 static void
 upload_free(struct upload *u)
 {
 	/* Stopping with the commit in flight: it finishes first. */
 	if (u->jobs != NULL)
 		jobs_wait(u->jobs, &u->job);
-	if (u->tmpfd != -1)
-		close(u->tmpfd);
-	/* Cut off, refused or failed: nothing of it stays. */
-	if (u->tmpname[0] != '\0' && !u->commit.renamed)
-		(void)unlinkat(u->place.basefd, u->tmpname, 0);
+	upload_discard(u);
 	titan_place_close(&u->place);
 	if (u->job.done != NULL)
 		event_free(u->job.done);
@@ -156,6 +164,8 @@ commit_done(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* At once: the thread lets go of the job just after activating us. */
+	jobs_wait(u->jobs, &u->job);
 	u->jobs = NULL;
 	if (tc->status != 0) {
 		log_warn("titan: %s %s: %s by sha256:%s refused: %s",
@@ -217,6 +227,7 @@ body_data(struct conn *c, const char *p, size_t len)
 			log_warn("titan: %s %s: %s", c->site->conf->name,
 			    u->path, strerror(errno));
 			answer(c, 40, "Cannot store the file", "write failed");
+			upload_discard(u);
 			return -1;
 		}
 		p += w;
@@ -235,6 +246,7 @@ static void
 body_expired(struct conn *c)
 {
 	answer(c, 40, "Upload timed out", "body too slow");
+	upload_discard(c->body_arg);
 }
 
 static const struct conn_body_ops upload_body = {

@@ -120,3 +120,144 @@ def titan(port, url, body: bytes, ident=None, sni="localhost", mime=None,
         if stop_after is not None:
             return None
         return read_response(s)
+
+
+OFFICE = {
+    "index.gmi": "# Office\n\n=> page.gmi A page\n=> staff/ Staff room\n"
+                 "=> board/minutes.gmi Minutes\n=> /staff Staff again\n",
+    "page.gmi": "# A page\n",
+    "staff/index.gmi": "# Staff room\n",
+    "staff/rota.txt": "rota\n",
+    "board/minutes.gmi": "# Minutes\n",
+    "open/a.txt": "a\n",
+    "open/staff-notes/x.txt": "x\n",
+    "list/page.txt": "p\n",
+    "list/staff/x.txt": "x\n",
+}
+
+
+class Office:
+    """A capsule with protected zones, its identities and configuration."""
+
+    def __init__(self, tmp_path):
+        from sitekit import write_tree
+        from conftest import free_port
+        self.tmp = tmp_path
+        self.capsule = tmp_path / "office"
+        write_tree(self.capsule, OFFICE)
+        self.certs = tmp_path / "certs"
+        ids = tmp_path / "ids"
+        self.alice = identity(ids, "alice")
+        self.bob = identity(ids, "bob")
+        self.expired = identity(ids, "expired", "20200101000000Z",
+                                "20200201000000Z")
+        self.future = identity(ids, "future", "20990101000000Z",
+                               "20990201000000Z")
+        self.gemini = free_port()
+        self.gopher = free_port()
+        self.board = tmp_path / "board.txt"
+        self.board.write_text(f"# the board\n{fingerprint(self.alice[0])} "
+                              "alice\n")
+
+    def text(self, site_extra="", loc_extra=""):
+        return f"""listen "127.0.0.1"
+gemini-port {self.gemini}
+workers 2
+site "localhost" {{
+    capsule "{self.capsule}"
+    certs "{self.certs}"
+    lang none
+    gopher-port {self.gopher}
+    location "/staff/*" {{ require-certificate }}
+    location "/list/staff/*" {{ require-certificate }}
+    location "/board/*" {{
+        allow-certificates "{self.board}"
+        allow-certificate "{fingerprint(self.expired[0])}"
+    }}
+{loc_extra}
+{site_extra}
+}}
+"""
+
+    def url(self, path):
+        return f"gemini://localhost:{self.gemini}{path}"
+
+
+class Uploads:
+    """Three sites for the Titan tests: localhost (uploads, deletes,
+    history 2), small.test (100 bytes at most, no deletes) and plain.test
+    (no Titan)."""
+
+    def __init__(self, tmp_path):
+        from sitekit import write_tree
+        from conftest import free_port
+        self.tmp = tmp_path
+        self.capsule = tmp_path / "capsule"
+        self.small = tmp_path / "small"
+        self.plain = tmp_path / "plain"
+        self.certs = tmp_path / "certs"
+        self.certs.mkdir()
+        outside = tmp_path / "outside"
+        write_tree(outside, {"secret.txt": "secret\n"})
+        write_tree(self.capsule, {"index.gmi": "# Home\n",
+                                  "page.gmi": "# Old page\n",
+                                  "dir/old.gmi": "# Old\n",
+                                  "notes.txt": "notes\n"})
+        (self.capsule / "keys").symlink_to(self.certs)
+        (self.capsule / "outlink.txt").symlink_to(outside / "secret.txt")
+        (self.capsule / "inlink.gmi").symlink_to("page.gmi")
+        write_tree(self.small, {"index.gmi": "# Small\n", "keep.gmi": "# K\n"})
+        write_tree(self.plain, {"index.gmi": "# Plain\n"})
+        ids = tmp_path / "ids"
+        self.alice = identity(ids, "alice")
+        self.bob = identity(ids, "bob")
+        self.carol = identity(ids, "carol")
+        self.expired = identity(ids, "expired", "20200101000000Z",
+                                "20200201000000Z")
+        self.operators = tmp_path / "operators.txt"
+        self.operators.write_text(f"{fingerprint(self.carol[0])} carol\n"
+                                  f"{fingerprint(self.expired[0])}\n")
+        self.gemini = free_port()
+        self.gopher = free_port()
+
+    def text(self):
+        alice = fingerprint(self.alice[0])
+        return f"""listen "127.0.0.1"
+gemini-port {self.gemini}
+workers 2
+certs "{self.certs}"
+lang none
+site "localhost" {{
+    capsule "{self.capsule}"
+    gopher-port {self.gopher}
+    titan on
+    titan-operator "{alice}"
+    titan-operator "{self.operators}"
+    titan-max-size 1M
+    titan-delete on
+    titan-history 2
+}}
+site "small.test" {{
+    capsule "{self.small}"
+    titan on
+    titan-operator "{alice}"
+    titan-max-size 100
+}}
+site "plain.test" {{ capsule "{self.plain}" }}
+"""
+
+    def url(self, path, host="localhost"):
+        return f"titan://{host}:{self.gemini}{path}"
+
+    def upload(self, path, body, ident="alice", host="localhost", **kw):
+        if isinstance(ident, str):
+            ident = getattr(self, ident)
+        return titan(self.gemini, self.url(path, host), body, ident,
+                     sni=host, **kw)
+
+    def history(self, rel=""):
+        d = self.capsule / ".titan-history" / rel
+        return sorted(p.name for p in d.iterdir()) if d.exists() else []
+
+    def temporaries(self):
+        return sorted(str(p) for p in self.capsule.rglob(".titan-upload-*"))
