@@ -271,7 +271,7 @@ lint_warning(void *arg, int is_error, unsigned long line, const char *msg)
 	const struct titan_commit *tc = arg;
 
 	(void)is_error;
-	log_warn("titan: %s%s:%lu: %s", tc->site, tc->path, line, msg);
+	log_warn("titan: %s %s:%lu: %s", tc->site, tc->path, line, msg);
 }
 
 /* A gemtext page must be UTF-8; what else a reader trips on is logged. */

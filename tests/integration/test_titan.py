@@ -193,9 +193,9 @@ def test_gemtext_must_be_utf8_and_is_linted(up):
     assert u.upload("/raw.bin", b"\xff\x00")[0][:3] == "30 "
     assert u.upload("/lint.gmi", b"no heading\n```\nopen\n")[0][:3] == "30 "
     log = up.wait_log("no level-1 heading")
-    assert ("attache warn: titan: localhost/lint.gmi:2: preformatted block "
+    assert ("attache warn: titan: localhost /lint.gmi:2: preformatted block "
             "never closed\n") in log
-    assert ("attache warn: titan: localhost/lint.gmi:1: no level-1 heading "
+    assert ("attache warn: titan: localhost /lint.gmi:1: no level-1 heading "
             "(# ...)\n") in log
     assert u.temporaries() == []
 
