@@ -201,15 +201,20 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return 1;
 	}
-	if (control_start(&ctl, conf) == -1)
-		goto out;
-	started = 1;
+	/*
+	 * Before any port is bound: a client that sees the port answer may
+	 * signal at once.  Signals wait for the loop, which runs after start.
+	 */
 	if ((ev[0] = add_signal(base, SIGINT, stop_cb, base)) == NULL ||
 	    (ev[1] = add_signal(base, SIGTERM, stop_cb, base)) == NULL ||
 	    (ev[2] = add_signal(base, SIGHUP, reload_cb, &ctl)) == NULL) {
 		log_warn("cannot handle signals");
+		conf_free(conf);
 		goto out;
 	}
+	if (control_start(&ctl, conf) == -1)
+		goto out;
+	started = 1;
 	if (from == to)
 		log_info("open files: limit %llu", (unsigned long long)to);
 	else
