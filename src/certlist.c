@@ -56,25 +56,35 @@ bad(void *arg, unsigned line, const char *msg)
 	    l->file->path, line, msg);
 }
 
+char *
+certlist_read_file(void *arg, const char *path, size_t *len, const char **why)
+{
+	char *text;
+	int fd;
+
+	(void)arg;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	text = capsule_read_file(fd, CERTLIST_FILE_MAX, len, why);
+	close(fd);
+	return text;
+}
+
 static int
 load_file(struct conf_certs *set, const struct conf_certfile *f,
-    const char *directive, struct conf_diag *diag)
+    const char *directive, certlist_reader read, void *arg,
+    struct conf_diag *diag)
 {
 	struct load l = { set, f, diag, directive, 0 };
 	struct fingerprint_sink sink = { add, bad, &l };
-	const char *why;
+	const char *why = "cannot read";
 	size_t len;
 	char *text;
-	int fd, nbad;
+	int nbad;
 
-	if ((fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		problem(diag, f->line, "%s: %s: %s", directive, f->path,
-		    strerror(errno));
-		return -1;
-	}
-	text = capsule_read_file(fd, CERTLIST_FILE_MAX, &len, &why);
-	close(fd);
-	if (text == NULL) {
+	if ((text = read(arg, f->path, &len, &why)) == NULL) {
 		problem(diag, f->line, "%s: %s: %s", directive, f->path, why);
 		return -1;
 	}
@@ -87,29 +97,31 @@ load_file(struct conf_certs *set, const struct conf_certfile *f,
 }
 
 static int
-load_set(struct conf_certs *set, const char *directive,
-    struct conf_diag *diag)
+load_set(struct conf_certs *set, const char *directive, certlist_reader read,
+    void *arg, struct conf_diag *diag)
 {
 	size_t i;
 	int rv = 0;
 
 	for (i = 0; i < set->nfiles; i++)
-		if (load_file(set, &set->files[i], directive, diag) == -1)
+		if (load_file(set, &set->files[i], directive, read, arg,
+		    diag) == -1)
 			rv = -1;
 	return rv;
 }
 
 int
-certlist_load_site(struct conf_site *s, struct conf_diag *diag)
+certlist_load_site(struct conf_site *s, certlist_reader read, void *arg,
+    struct conf_diag *diag)
 {
 	size_t i;
 	int rv = 0;
 
 	for (i = 0; i < s->nlocations; i++)
 		if (load_set(&s->locations[i].allow, "allow-certificates",
-		    diag) == -1)
+		    read, arg, diag) == -1)
 			rv = -1;
-	if (load_set(&s->operators, "titan-operator", diag) == -1)
+	if (load_set(&s->operators, "titan-operator", read, arg, diag) == -1)
 		rv = -1;
 	return rv;
 }

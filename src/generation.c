@@ -232,7 +232,8 @@ generation_new(struct conf *conf, unsigned long id, atomic_uint *live,
 	for (i = 0; i < conf->nsites; i++) {
 		g->nsites++;
 		/* Read now, so that each reload reads the lists again. */
-		(void)certlist_load_site(&conf->sites[i], diag);
+		(void)certlist_load_site(&conf->sites[i], certlist_read_file,
+		    NULL, diag);
 		(void)site_open(g, &g->sites[i], &conf->sites[i], diag);
 	}
 	if (diag->errors > before || plan_listeners(g, diag) == -1) {

@@ -1,5 +1,6 @@
 /* Client certificates and Titan in the configuration: the directives,
  * fingerprints and their list files, and the zone decisions. */
+#include "certlist.h"
 #include "fingerprint.h"
 #include "unit_conf.h"
 #include "zone.h"
@@ -373,6 +374,63 @@ test_zones(void)
 	conf_free(c);
 }
 
+/* The lists, as a reader would give them: by path, or "no such file". */
+static char *
+fake_read(void *arg, const char *path, size_t *len, const char **why)
+{
+	const char *const *files = arg;
+	char *copy;
+
+	for (; files[0] != NULL; files += 2)
+		if (strcmp(files[0], path) == 0) {
+			*len = strlen(files[1]);
+			if ((copy = strdup(files[1])) == NULL)
+				*why = "out of memory";
+			return copy;
+		}
+	*why = "No such file or directory";
+	return NULL;
+}
+
+static void
+test_certlist(void)
+{
+	static const char *const files[] = {
+		"/l/board.txt", "# board\n" FP_A " alice\n",
+		"/l/ops.txt", HEX_B "\nbad line\n\n" FP_A "\n",
+		NULL, NULL,
+	};
+	const char *text =
+	    "site a { capsule c\n"
+	    " titan on\n"
+	    " titan-operator \"/l/ops.txt\"\n"
+	    " location \"/b/*\" { allow-certificates \"/l/board.txt\" }\n"
+	    " location \"/n/*\" { allow-certificates \"/l/nope.txt\" }\n"
+	    "}\n";
+	struct msgs m;
+	struct conf_diag diag = { collect, &m, 0 };
+	struct conf_site *s;
+	struct conf *c;
+
+	if ((c = parse_ok("a.conf", text)) == NULL)
+		return;
+	s = &c->sites[0];
+	memset(&m, 0, sizeof(m));
+	CHECK_INT(certlist_load_site(s, fake_read, (void *)files, &diag), -1);
+	CHECK_STR(m.buf,
+	    "5: allow-certificates: /l/nope.txt: No such file or directory\n"
+	    "3: titan-operator: /l/ops.txt:2: not a SHA-256 fingerprint "
+	    "(sha256: and 64 hex digits)\n");
+	CHECK_INT(diag.errors, 2);
+	CHECK_INT(s->locations[0].allow.nfp, 1);
+	CHECK_INT(s->locations[0].allow.fp[0][0], 0x01);
+	CHECK_INT(s->locations[1].allow.nfp, 0);
+	CHECK_INT(s->operators.nfp, 2);
+	CHECK_INT(s->operators.fp[0][0], 0xff);
+	CHECK_INT(s->operators.fp[1][0], 0x01);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -381,5 +439,6 @@ main(void)
 	test_values();
 	test_bad();
 	test_zones();
+	test_certlist();
 	return unit_done("conf_access");
 }
