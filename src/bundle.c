@@ -68,6 +68,26 @@ bundle_find(const struct bundle *b, const char *path)
 	return NULL;
 }
 
+char *
+bundle_reader(void *arg, const char *path, size_t *len, const char **why)
+{
+	const struct bundle_file *f = bundle_find(arg, path);
+	char *copy;
+
+	if (f == NULL) {
+		*why = "not read by the privileged process";
+		return NULL;
+	}
+	if ((copy = malloc(f->len + 1)) == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	memcpy(copy, f->data, f->len);
+	copy[f->len] = '\0';
+	*len = f->len;
+	return copy;
+}
+
 static int
 send_file(int sock, const struct bundle_file *f)
 {

@@ -52,6 +52,13 @@ const struct bundle_file *bundle_find(const struct bundle *b,
 	    const char *path);
 
 /*
+ * A certlist reader (certlist.h) over the bundle arg: a copy of the file
+ * the privileged process read, or NULL with why.
+ */
+char	*bundle_reader(void *arg, const char *path, size_t *len,
+	    const char **why);
+
+/*
  * Sends b (its files, from_argv, id and nworkers), the sockets of t and
  * the log (fd -1: none) as one configuration, ending with IPC_COMMIT.
  * Returns 0, or -1 with errno set.

@@ -219,6 +219,12 @@ open_beneath(int rootfd, const char *rel, int flags)
 	return (int)r;
 }
 
+int
+capsule_open_beneath(const struct capsule *c, const char *rel, int flags)
+{
+	return open_beneath(c->rootfd, rel, flags);
+}
+
 static enum capsule_result
 not_found(struct capsule_object *o, int err)
 {

@@ -78,6 +78,14 @@ char	*capsule_read_file(int fd, size_t max, size_t *len, const char **why);
  */
 int	capsule_walk_hidden(int rootfd, const char *rel);
 
+/*
+ * Opens rel (relative to the root, no leading '/') with flags by the rules
+ * of capsule_resolve: nothing that leaves the root, no symlink that ends on
+ * a dotfile (ENOLINK).  Returns the fd, or -1 with errno set.
+ */
+int	capsule_open_beneath(const struct capsule *c, const char *rel,
+	    int flags);
+
 /* 1 when some segment of path starts with '.'. */
 int	capsule_path_hidden(const char *path, size_t len);
 

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "gophermap.h"
 #include "gemtext.h"
+#include "gemtext_lint.h"
 #include "link.h"
 #include "mime.h"
 #include "utf8.h"
@@ -36,33 +37,6 @@ static void
 display_path(const struct walk *w, const char *path, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%.*s%s", (int)w->prefixlen, w->prefix, path);
-}
-
-static unsigned long
-line_of(const char *buf, size_t off)
-{
-	unsigned long line = 1;
-	size_t i;
-
-	for (i = 0; i < off; i++)
-		if (buf[i] == '\n')
-			line++;
-	return line;
-}
-
-/* Offset of the first byte that is not well-formed UTF-8, or len. */
-static size_t
-utf8_error_at(const char *s, size_t len)
-{
-	size_t i = 0, n;
-	uint32_t cp;
-
-	while (i < len) {
-		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
-			return i;
-		i += n;
-	}
-	return len;
 }
 
 static void
@@ -113,55 +87,37 @@ check_link(struct walk *w, const char *file, unsigned long line,
 	}
 }
 
+/* The page being checked, for the lint's callbacks. */
+struct page {
+	struct walk	*w;
+	const char	*file;
+	const char	*path;
+};
+
+static void
+page_problem(void *arg, int is_error, unsigned long line, const char *msg)
+{
+	struct page *p = arg;
+
+	check_problem(p->w->r, is_error, p->file, line, "%s", msg);
+}
+
+static void
+page_link(void *arg, unsigned long line, const struct gemtext_line *l)
+{
+	struct page *p = arg;
+
+	check_link(p->w, p->file, line, p->path, l);
+}
+
 static void
 check_gemtext(struct walk *w, const char *file, const char *page,
     const char *buf, size_t len)
 {
-	struct gemtext_iter it;
-	struct gemtext_line l;
-	unsigned long pre_start = 0;
-	const char *cr;
-	size_t cols;
-	int has_h1 = 0;
+	struct page p = { w, file, page };
+	struct gemtext_lint_sink sink = { page_problem, page_link, &p };
 
-	/* A CR not followed by LF: classic Mac line ends, one long line. */
-	for (cr = memchr(buf, '\r', len); cr != NULL;
-	    cr = memchr(cr + 1, '\r', len - (size_t)(cr + 1 - buf))) {
-		if ((size_t)(cr + 1 - buf) == len || cr[1] != '\n') {
-			check_problem(w->r, 1, file, line_of(buf, (size_t)(cr -
-			    buf)), "CR-only line ends: use LF or CRLF");
-			break;
-		}
-	}
-	gemtext_iter_init(&it, buf, len);
-	while (gemtext_iter_next(&it, &l)) {
-		switch (l.kind) {
-		case GT_H1:
-			has_h1 = 1;
-			break;
-		case GT_PRE_TOGGLE:
-			pre_start = it.in_pre ? it.lineno : 0;
-			break;
-		case GT_PRE_TEXT:
-			cols = gophermap_pre_columns(l.text, l.textlen);
-			if (cols > (size_t)w->site->gopher_width)
-				check_problem(w->r, 0, file, it.lineno,
-				    "preformatted line of %zu columns, wider "
-				    "than %d: Gopher clients will cut it", cols,
-				    w->site->gopher_width);
-			break;
-		case GT_LINK:
-			check_link(w, file, it.lineno, page, &l);
-			break;
-		default:
-			break;
-		}
-	}
-	if (it.in_pre)
-		check_problem(w->r, 1, file, pre_start,
-		    "preformatted block never closed");
-	if (!has_h1)
-		check_problem(w->r, 0, file, 1, "no level-1 heading (# ...)");
+	gemtext_lint(buf, len, (unsigned)w->site->gopher_width, &sink);
 }
 
 static void
@@ -191,7 +147,7 @@ check_file(struct walk *w, int dirfd, const char *name, const char *path)
 		return;
 	}
 	if ((bad = utf8_error_at(buf, len)) < len)
-		check_problem(w->r, 1, file, line_of(buf, bad),
+		check_problem(w->r, 1, file, gemtext_line_at(buf, bad),
 		    "not valid UTF-8 (byte 0x%02x)", (unsigned char)buf[bad]);
 	if (mime_is_gemtext(name, strlen(name)))
 		check_gemtext(w, file, path, buf, len);

@@ -86,8 +86,42 @@ conf_add_site(struct conf *c)
 	s->gopher_width = 67;
 	s->listing = 1;
 	s->access_log = 1;
+	s->titan_max_size = CONF_TITAN_MAX_SIZE;
+	s->titan_history = CONF_TITAN_HISTORY;
 	c->nsites++;
 	return s;
+}
+
+int
+conf_certs_add(struct conf_certs *set,
+    const unsigned char fp[CONF_FINGERPRINT_LEN])
+{
+	unsigned char (*grown)[CONF_FINGERPRINT_LEN];
+	size_t n = set->nfp;
+
+	/* A power of two of them: full when n is one (or 0). */
+	if (n == 0 || (n & (n - 1)) == 0) {
+		if (n > SIZE_MAX / 2 / CONF_FINGERPRINT_LEN ||
+		    (grown = realloc(set->fp, (n == 0 ? 1 : n * 2) *
+		    CONF_FINGERPRINT_LEN)) == NULL)
+			return -1;
+		set->fp = grown;
+	}
+	memcpy(set->fp[n], fp, CONF_FINGERPRINT_LEN);
+	set->nfp++;
+	return 0;
+}
+
+void
+conf_certs_free(struct conf_certs *set)
+{
+	size_t i;
+
+	free(set->fp);
+	for (i = 0; i < set->nfiles; i++)
+		free(set->files[i].path);
+	free(set->files);
+	memset(set, 0, sizeof(*set));
 }
 
 void
@@ -117,8 +151,10 @@ conf_free(struct conf *c)
 			free(s->locations[j].pattern);
 			free(s->locations[j].target);
 			free(s->locations[j].lang);
+			conf_certs_free(&s->locations[j].allow);
 		}
 		free(s->locations);
+		conf_certs_free(&s->operators);
 	}
 	free(c->sites);
 	free(c);
@@ -144,6 +180,19 @@ conf_lang(const struct conf_site *s, const struct conf_location *loc)
 	if (loc != NULL && loc->has_lang)
 		return loc->lang;
 	return s->lang;
+}
+
+int
+conf_location_protected(const struct conf_location *loc)
+{
+	return loc != NULL && (loc->require_cert || loc->allow.nfp > 0 ||
+	    loc->allow.nfiles > 0);
+}
+
+int
+conf_capsule_writable(const struct conf_site *s)
+{
+	return s->titan;
 }
 
 int

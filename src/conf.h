@@ -17,12 +17,35 @@
 /* The ranges of the numeric values, shared by the file and the options. */
 #define CONF_GOPHER_WIDTH_MIN	20
 #define CONF_GOPHER_WIDTH_MAX	1000
+#define CONF_TITAN_MAX_SIZE	(10LL * 1024 * 1024)	/* titan-max-size default */
+#define CONF_TITAN_SIZE_LIMIT	(16LL * 1024 * 1024 * 1024) /* its largest value */
+#define CONF_TITAN_HISTORY	5			/* titan-history default */
+#define CONF_TITAN_HISTORY_MAX	1000
+#define CONF_FINGERPRINT_LEN	32			/* SHA-256 */
 
 enum conf_action {
 	CONF_ACTION_NONE,		/* only settings (lang) */
 	CONF_ACTION_REDIRECT,		/* 31 target */
 	CONF_ACTION_REDIRECT_TEMPORARY,	/* 30 target */
 	CONF_ACTION_GONE		/* 52 */
+};
+
+/* A file of fingerprints, one per line, read when a generation is built. */
+struct conf_certfile {
+	char			*path;
+	unsigned		 line;		/* of its directive */
+};
+
+/*
+ * A set of client certificates: the fingerprints written in the file, and
+ * the files whose fingerprints are appended to them when a generation is
+ * built (so that a reload reads them again).
+ */
+struct conf_certs {
+	unsigned char		(*fp)[CONF_FINGERPRINT_LEN];
+	size_t			 nfp;
+	struct conf_certfile	*files;
+	size_t			 nfiles;
 };
 
 /* location "GLOB" { ... }: settings for the paths the glob matches. */
@@ -33,6 +56,9 @@ struct conf_location {
 	int			 has_lang;	/* lang given in the block */
 	char			*lang;		/* has_lang: the tag, or NULL
 						 * for "none" */
+	int			 require_cert;	/* require-certificate */
+	struct conf_certs	 allow;		/* allow-certificate(s): only
+						 * these, when any is given */
 	unsigned		 line;		/* of "location" */
 };
 
@@ -63,6 +89,12 @@ struct conf_site {
 	int			 access_log;	/* an access line per request */
 	struct conf_location	*locations;	/* in file order: first match wins */
 	size_t			 nlocations;
+	int			 titan;		/* Titan uploads accepted */
+	struct conf_certs	 operators;	/* titan-operator: who may */
+	long long		 titan_max_size; /* bytes of one upload */
+	int			 titan_delete;	/* size=0 deletes */
+	int			 titan_history;	/* previous versions kept */
+	unsigned		 titan_line;
 	/*
 	 * Where things were said, for messages: 0 for the command line, and
 	 * for a default; an inherited global setting gives its own line.
@@ -131,6 +163,22 @@ const struct conf_location *conf_location_match(const struct conf_site *s,
 /* The lang= for a text/gemini response at a path matched by loc (or NULL). */
 const char	*conf_lang(const struct conf_site *s,
 		    const struct conf_location *loc);
+
+/* 1 when a location protects its paths with client certificates. */
+int		 conf_location_protected(const struct conf_location *loc);
+
+/*
+ * 1 when the server writes into the site's capsule (Titan uploads and
+ * their history): the sandbox grants write access to these only.
+ */
+int		 conf_capsule_writable(const struct conf_site *s);
+
+/* Appends a fingerprint to a set; -1 when out of memory. */
+int		 conf_certs_add(struct conf_certs *set,
+		    const unsigned char fp[CONF_FINGERPRINT_LEN]);
+
+/* Frees the fingerprints and files of a set. */
+void		 conf_certs_free(struct conf_certs *set);
 
 /* The Gopher port shown in a site's menus. */
 int		 conf_gopher_public_port(const struct conf_site *s);

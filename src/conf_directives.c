@@ -441,6 +441,21 @@ static const struct directive directives[] = {
 	    NULL },
 	{ "access-log", SC_SITE, K_VALUE, SLOT_ACCESS_LOG, conf_d_access_log,
 	    0, NULL },
+	{ "require-certificate", SC_LOC, K_FLAG, SLOT_REQUIRE_CERT,
+	    conf_d_require_cert, 0, NULL },
+	{ "allow-certificate", SC_LOC, K_VALUE, SLOT_NONE, conf_d_allow_cert,
+	    0, NULL },
+	{ "allow-certificates", SC_LOC, K_VALUE, SLOT_NONE,
+	    conf_d_allow_certs, 0, NULL },
+	{ "titan", SC_SITE, K_VALUE, SLOT_TITAN, conf_d_titan, 0, NULL },
+	{ "titan-operator", SC_SITE, K_VALUE, SLOT_NONE, conf_d_titan_operator,
+	    0, NULL },
+	{ "titan-max-size", SC_SITE, K_VALUE, SLOT_TITAN_MAX_SIZE,
+	    conf_d_titan_max_size, 0, NULL },
+	{ "titan-delete", SC_SITE, K_VALUE, SLOT_TITAN_DELETE,
+	    conf_d_titan_delete, 0, NULL },
+	{ "titan-history", SC_SITE, K_VALUE, SLOT_TITAN_HISTORY,
+	    conf_d_titan_history, 0, NULL },
 };
 
 const struct directive *

@@ -371,6 +371,7 @@ end_of_file(struct parser *p)
 	for (i = 0; i < c->nsites && !p->oom; i++) {
 		s = &c->sites[i];
 		inherit(p, s, p->ps[i].seen);
+		conf_access_check_site(p, s);
 		if (s->gopher_port == 0)
 			continue;
 		gopher = 1;

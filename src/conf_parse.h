@@ -41,6 +41,11 @@ enum {
 	SLOT_LOG,
 	SLOT_LOG_STYLE,
 	SLOT_ACCESS_LOG,
+	SLOT_REQUIRE_CERT,
+	SLOT_TITAN,
+	SLOT_TITAN_MAX_SIZE,
+	SLOT_TITAN_DELETE,
+	SLOT_TITAN_HISTORY,
 	NSLOTS
 };
 
@@ -128,5 +133,25 @@ void	*conf_room(struct parser *p, void *arr, size_t n, size_t size);
 /* v relative to the file's directory unless absolute; NULL: reported. */
 char	*conf_path(struct parser *p, const char *name, const char *v,
 	    unsigned line);
+
+/* The client certificate and Titan directives (conf_access.c). */
+void	conf_d_require_cert(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_allow_cert(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_allow_certs(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_titan(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_titan_operator(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_titan_max_size(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_titan_delete(struct parser *, const struct directive *,
+	    const char *, unsigned);
+void	conf_d_titan_history(struct parser *, const struct directive *,
+	    const char *, unsigned);
+/* At the end of the file: what a site's Titan settings lack. */
+void	conf_access_check_site(struct parser *p, const struct conf_site *s);
 
 #endif

@@ -147,10 +147,10 @@ bundle_conf(struct control *ctl, const struct bundle *b,
 static int
 confine(struct control *ctl, const struct conf *conf, struct conf_diag *d)
 {
-	const char **ro;
+	const char **ro, **rw;
 	char err[4096 + 64];
 	SSL_CTX *warm;
-	size_t i;
+	size_t i, nro = 0, nrw = 0;
 	int r;
 
 	if (conf->user != NULL && geteuid() == 0 &&
@@ -162,15 +162,24 @@ confine(struct control *ctl, const struct conf *conf, struct conf_diag *d)
 	/* OpenSSL reads its configuration once, and before the walls. */
 	if ((warm = SSL_CTX_new(TLS_server_method())) != NULL)
 		SSL_CTX_free(warm);
-	if ((ro = calloc(conf->nsites + 1, sizeof(*ro))) == NULL) {
+	ro = calloc(conf->nsites + 1, sizeof(*ro));
+	rw = calloc(conf->nsites + 1, sizeof(*rw));
+	if (ro == NULL || rw == NULL) {
+		free(ro);
+		free(rw);
 		d->errors++;
 		d->report(d->arg, 0, "out of memory");
 		return -1;
 	}
+	/* Titan's sites may write their capsule; the others only read. */
 	for (i = 0; i < conf->nsites; i++)
-		ro[i] = conf->sites[i].capsule;
-	r = sandbox_enter(ro, conf->nsites, NULL, 0, err, sizeof(err));
+		if (conf_capsule_writable(&conf->sites[i]))
+			rw[nrw++] = conf->sites[i].capsule;
+		else
+			ro[nro++] = conf->sites[i].capsule;
+	r = sandbox_enter(ro, nro, rw, nrw, err, sizeof(err));
 	free(ro);
+	free(rw);
 	if (r == -1) {
 		d->errors++;
 		d->report(d->arg, 0, err);

@@ -14,7 +14,10 @@
 #include "log.h"
 #include "mime.h"
 #include "server.h"
+#include "titan.h"
+#include "titan_request.h"
 #include "uri.h"
+#include "zone.h"
 
 #define META_MAX	1024
 
@@ -105,6 +108,27 @@ gemini_location(struct conn *c, const struct conf_location *loc)
 	return 0;
 }
 
+/* A protected zone without the certificate it needs: 1 when it answered. */
+static int
+gemini_zone(struct conn *c, const struct conf_location *loc)
+{
+	switch (zone_admit(loc, &c->cert)) {
+	case 60:
+		gemini_header_only(c, 60, "Certificate required",
+		    "no certificate");
+		return 1;
+	case 61:
+		gemini_header_only(c, 61, "Not authorised",
+		    "certificate not allowed here");
+		return 1;
+	case 62:
+		gemini_header_only(c, 62, "Certificate not valid",
+		    "certificate out of date");
+		return 1;
+	}
+	return 0;
+}
+
 static void
 gemini_request(struct conn *c, const char *line, size_t len)
 {
@@ -126,6 +150,10 @@ gemini_request(struct conn *c, const char *line, size_t len)
 	/* Only Gemini asks: a host given as the address we were reached on. */
 	conn_local_addr(c, local, sizeof(local));
 	t.local_addr = local[0] != '\0' ? local : NULL;
+	if (titan_request_is(line, len)) {
+		titan_request(c, line, len, &t);
+		return;
+	}
 	status = gemini_request_parse(line, len, &t, &req);
 	if (status == 59) {
 		gemini_header_only(c, 59, "Bad request", req.reason);
@@ -137,7 +165,7 @@ gemini_request(struct conn *c, const char *line, size_t len)
 		return;
 	}
 	loc = conf_location_match(site, req.path);
-	if (gemini_location(c, loc))
+	if (gemini_zone(c, loc) || gemini_location(c, loc))
 		return;
 	lang = conf_lang(site, loc);
 	switch (r = capsule_resolve(&c->site->capsule, req.path, req.pathlen,

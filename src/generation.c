@@ -9,6 +9,7 @@
 
 #include "generation.h"
 #include "bundle.h"
+#include "certlist.h"
 #include "check.h"
 #include "listen_plan.h"
 #include "server.h"
@@ -227,6 +228,9 @@ generation_new(struct conf *conf, const struct bundle *files,
 	/* Every site is tried, so that every problem is reported at once. */
 	for (i = 0; i < conf->nsites; i++) {
 		g->nsites++;
+		/* Read now, so that each reload reads the lists again. */
+		(void)certlist_load_site(&conf->sites[i], bundle_reader,
+		    (void *)files, diag);
 		(void)site_open(g, &g->sites[i], &conf->sites[i], files, diag);
 	}
 	if (diag->errors > before || plan_listeners(g, diag) == -1) {

@@ -17,8 +17,16 @@
 #include "mime.h"
 #include "server.h"
 #include "uri.h"
+#include "zone.h"
 
 #define MENU_SOURCE_MAX	(8 * 1024 * 1024)	/* biggest page shown as a menu */
+
+/* Gopher has no certificates: protected zones are not shown at all. */
+static int
+gopher_visible(const void *arg, const char *path)
+{
+	return zone_public(arg, path);
+}
 
 static void
 gopher_options(const struct conn *c, const char *page_path,
@@ -37,6 +45,8 @@ gopher_options(const struct conn *c, const char *page_path,
 	    GEMINI_DEFAULT_PORT;
 	o->gemini_aliases = (const char *const *)site->aliases;
 	o->ngemini_aliases = site->naliases;
+	o->visible = gopher_visible;
+	o->visible_arg = site;
 }
 
 /* Sends what body holds, recording the item type for the log. */
@@ -135,6 +145,25 @@ listing_menu(struct evbuffer *out, const char *dirpath,
 	return gophermap_end(out);
 }
 
+/* Leaves the entries in protected zones out (freed); returns how many stay. */
+static size_t
+gopher_public_entries(const struct conf_site *site, const char *dirpath,
+    struct capsule_dirent *ents, size_t n)
+{
+	char path[PATH_MAX + NAME_MAX + 2];
+	size_t i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s%s%s", dirpath, ents[i].name,
+		    ents[i].is_dir ? "/" : "");
+		if (zone_public(site, path))
+			ents[kept++] = ents[i];
+		else
+			free(ents[i].name);
+	}
+	return kept;
+}
+
 static void
 gopher_listing(struct conn *c, const char *path, int dirfd)
 {
@@ -152,6 +181,7 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 		    "cannot list directory");
 		return;
 	}
+	n = gopher_public_entries(c->site->conf, path, ents, n);
 	gopher_options(c, path, &o);
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_menu(body, path, ents, n, &o) == -1)
@@ -195,6 +225,10 @@ gopher_location(struct conn *c, const char *path)
 {
 	const struct conf_location *loc;
 
+	if (!zone_public(c->site->conf, path)) {
+		gopher_error(c, "Not available over Gopher", "protected zone");
+		return 1;
+	}
 	loc = conf_location_match(c->site->conf, path);
 	switch (loc != NULL ? loc->action : CONF_ACTION_NONE) {
 	case CONF_ACTION_REDIRECT:

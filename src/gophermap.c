@@ -414,6 +414,9 @@ link_line(struct ctx *c, const struct gemtext_line *l)
 	case LINK_LOCAL:
 		if (t.pathlen > REQUEST_MAX)
 			break;
+		if (c->o->visible != NULL &&
+		    !c->o->visible(c->o->visible_arg, t.path))
+			return;
 		put_item(&c->w, mime_gopher_type(t.path, t.pathlen), display,
 		    displen, t.path, t.pathlen, c->host, c->hostlen, c->port);
 		return;

@@ -23,6 +23,12 @@ struct gophermap_opts {
 	unsigned	 gemini_port;	/* 0: GEMINI_DEFAULT_PORT */
 	const char *const *gemini_aliases; /* other names of the host */
 	size_t		 ngemini_aliases;
+	/*
+	 * Whether a local path (decoded, absolute) may be shown; a link to
+	 * one that may not (a protected zone) is left out.  NULL: all may.
+	 */
+	int		(*visible)(const void *arg, const char *path);
+	const void	*visible_arg;
 };
 
 /*

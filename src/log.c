@@ -181,7 +181,8 @@ size_t
 log_format_access(char *out, size_t outsz, enum conf_log_style style,
     const struct log_access_entry *e, const struct timespec *when)
 {
-	char t[64], req[4 * 1024 + 8], why[512], type;
+	char t[64], req[4 * 1024 + 8], why[512], cert[64], type;
+	const char *user;
 	int n;
 
 	if (outsz < 2)
@@ -190,21 +191,25 @@ log_format_access(char *out, size_t outsz, enum conf_log_style style,
 	log_escape(e->req, e->reqlen, req, sizeof(req));
 	log_escape(e->why != NULL ? e->why : "", e->why != NULL ?
 	    strlen(e->why) : 0, why, sizeof(why));
+	log_escape(e->cert != NULL ? e->cert : "", e->cert != NULL ?
+	    strlen(e->cert) : 0, cert, sizeof(cert));
+	user = e->cert != NULL ? cert : "-";
 	if (style == CONF_LOG_STYLE_ATTACHE)
-		n = snprintf(out, outsz, "%s %s %s %s \"%s\" %s %zu %ldms%s%s%s\n",
-		    t, e->client, e->proto, e->site, req, e->status, e->bytes,
-		    e->ms, e->why ? " (" : "", why, e->why ? ")" : "");
+		n = snprintf(out, outsz, "%s %s %s %s \"%s\" %s %zu %ldms%s%s%s"
+		    "%s%s\n", t, e->client, e->proto, e->site, req, e->status,
+		    e->bytes, e->ms, e->cert ? " cert=" : "", e->cert ? cert :
+		    "", e->why ? " (" : "", why, e->why ? ")" : "");
 	else if (strcmp(e->proto, "gopher") == 0) {
 		/* The URL: gopher://host:port/<type><selector>. */
 		type = strlen(e->status) == 1 && e->status[0] != '3' ?
 		    e->status[0] : '1';
-		n = snprintf(out, outsz, "%s - - %s \"gopher://%s:%d/%c%s\" %s "
-		    "%zu%s\n", e->client, t, e->site, e->port, type,
+		n = snprintf(out, outsz, "%s - %s %s \"gopher://%s:%d/%c%s\" "
+		    "%s %zu%s\n", e->client, user, t, e->site, e->port, type,
 		    req, web_status(e), e->bytes,
 		    style == CONF_LOG_STYLE_COMBINED ? " \"-\" \"-\"" : "");
 	} else
-		n = snprintf(out, outsz, "%s - - %s \"%s\" %s %zu%s\n",
-		    e->client, t, req, web_status(e), e->bytes,
+		n = snprintf(out, outsz, "%s - %s %s \"%s\" %s %zu%s\n",
+		    e->client, user, t, req, web_status(e), e->bytes,
 		    style == CONF_LOG_STYLE_COMBINED ? " \"-\" \"-\"" : "");
 	if (n < 0) {
 		out[0] = '\n';

@@ -27,6 +27,9 @@ struct log_access_entry {
 	const char	*status;	/* Gemini code, or Gopher item type */
 	size_t		 bytes;		/* sent */
 	long		 ms;		/* duration */
+	const char	*cert;		/* the first 16 hex digits of the
+					 * client certificate's fingerprint,
+					 * or NULL */
 	const char	*why;		/* why it failed, or NULL */
 };
 
@@ -51,7 +54,8 @@ void	log_forget(void);
 
 /*
  * Formats one access line in style at time when, with a final newline
- * (pure).  Control characters, quotes and backslashes of the request and
+ * (pure).  A client certificate is "cert=HEX" before why in attache's
+ * style, and the user field (the third) in the web servers' styles.  Control characters, quotes and backslashes of the request and
  * of why are escaped as \xNN in every style, so that no client can forge a
  * line or a field.  Returns the length (always < outsz; a line that does
  * not fit is cut, still ending in a newline).

@@ -10,6 +10,7 @@
 #include <event2/thread.h>
 #include <openssl/ssl.h>
 
+#include "certlist.h"
 #include "check.h"
 #include "control.h"
 #include "priv.h"
@@ -69,6 +70,8 @@ run_check(const struct options *o, struct conf *conf)
 			continue;
 		if (check_site(conf, s, &n) == 0)
 			check_capsule(conf, s, &n);
+		(void)certlist_load_site(&conf->sites[i], certlist_read_file,
+		    NULL, &diag);
 		/* A missing pair is no problem: the first start makes it. */
 		if (conf->gemini_port == 0 || cert_pair_absent(s))
 			continue;

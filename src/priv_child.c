@@ -27,11 +27,15 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The sandbox conf asks for: its user and capsules (real paths, sorted). */
+/*
+ * The sandbox conf asks for: its user and capsules, "r" or "w" (Titan)
+ * then the real path, sorted.
+ */
 static int
 sandbox_of(const struct conf *conf, char ***out, size_t *n, char **user)
 {
 	char **caps, *real;
+	const char *path;
 	size_t i;
 
 	*out = NULL;
@@ -43,7 +47,12 @@ sandbox_of(const struct conf *conf, char ***out, size_t *n, char **user)
 		return -1;
 	for (i = 0; i < conf->nsites; i++) {
 		real = realpath(conf->sites[i].capsule, NULL);
-		caps[i] = real != NULL ? real : strdup(conf->sites[i].capsule);
+		path = real != NULL ? real : conf->sites[i].capsule;
+		if (asprintf(&caps[i], "%c%s",
+		    conf_capsule_writable(&conf->sites[i]) ? 'w' : 'r',
+		    path) == -1)
+			caps[i] = NULL;
+		free(real);
 		if (caps[i] == NULL) {
 			while (i > 0)
 				free(caps[--i]);
@@ -57,11 +66,24 @@ sandbox_of(const struct conf *conf, char ***out, size_t *n, char **user)
 	return 0;
 }
 
+/* 1 when the old sandbox allows entry ("r" is also allowed by "w"). */
+static int
+allowed(const struct child *c, const char *entry)
+{
+	size_t j;
+
+	for (j = 0; j < c->ncapsules; j++)
+		if (strcmp(c->capsules[j] + 1, entry + 1) == 0 &&
+		    (c->capsules[j][0] == entry[0] || entry[0] == 'r'))
+			return 1;
+	return 0;
+}
+
 int
 priv_covers(const struct child *c, const struct conf *conf)
 {
 	char **caps, *user;
-	size_t n, i, j = 0;
+	size_t n, i;
 	int covered = 1;
 
 	if (sandbox_of(conf, &caps, &n, &user) == -1)
@@ -69,13 +91,8 @@ priv_covers(const struct child *c, const struct conf *conf)
 	if ((user == NULL) != (c->user == NULL) ||
 	    (user != NULL && strcmp(user, c->user) != 0))
 		covered = 0;
-	/* Both sorted: every new capsule among the old ones. */
-	for (i = 0; covered && i < n; i++) {
-		while (j < c->ncapsules && strcmp(c->capsules[j], caps[i]) < 0)
-			j++;
-		if (j == c->ncapsules || strcmp(c->capsules[j], caps[i]) != 0)
-			covered = 0;
-	}
+	for (i = 0; covered && i < n; i++)
+		covered = allowed(c, caps[i]);
 	for (i = 0; i < n; i++)
 		free(caps[i]);
 	free(caps);

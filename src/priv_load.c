@@ -8,6 +8,7 @@
 
 #include <openssl/ssl.h>
 
+#include "certlist.h"
 #include "check.h"
 #include "log.h"
 #include "priv.h"
@@ -93,6 +94,31 @@ check_paths(const struct conf_site *s, struct conf_diag *d)
 	}
 }
 
+/*
+ * Reads a fingerprint list from disk for the server process: the text goes
+ * into the bundle (arg) too, once.
+ */
+static char *
+read_into_bundle(void *arg, const char *path, size_t *len, const char **why)
+{
+	struct bundle *b = arg;
+	char *text, *copy;
+
+	if ((text = certlist_read_file(NULL, path, len, why)) == NULL)
+		return NULL;
+	if (bundle_find(b, path) == NULL) {
+		if ((copy = malloc(*len + 1)) == NULL ||
+		    bundle_add_file(b, path, copy, *len) == -1) {
+			free(text);
+			*why = "out of memory";
+			return NULL;
+		}
+		memcpy(copy, text, *len);
+		copy[*len] = '\0';
+	}
+	return text;
+}
+
 int
 priv_load(struct priv *p, struct conf *conf, char *text, size_t len,
     struct bundle *b, struct conf_diag *diag)
@@ -121,6 +147,13 @@ priv_load(struct priv *p, struct conf *conf, char *text, size_t len,
 		}
 	} else
 		free(text);
+	/* The lists of allowed certificates and operators, read again. */
+	for (i = 0; i < conf->nsites; i++)
+		(void)certlist_load_site(&conf->sites[i], read_into_bundle, b,
+		    diag);
+	/* No certificate is made for a configuration that cannot serve. */
+	if (diag->errors > before)
+		return -1;
 	for (i = 0; conf->gemini_port != 0 && i < conf->nsites; i++)
 		(void)load_pair(&conf->sites[i], b, diag);
 	return diag->errors > before ? -1 : 0;

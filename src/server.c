@@ -18,8 +18,11 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 
+#include "fingerprint.h"
+#include "jobs.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 
 #define FILE_CHUNK	(64 * 1024)	/* bytes of a streamed file read at once */
 #define FILE_LOWMARK	(16 * 1024)	/* refill the output below this */
@@ -48,9 +51,15 @@ conn_log(struct conn *c, size_t unsent)
 {
 	const struct conf_site *site = c->site->conf;
 	struct log_access_entry e;
+	char hex[FINGERPRINT_HEX_SIZE];
 
 	if (!site->access_log)
 		return;
+	/* The first 16 hex digits name a certificate well enough here. */
+	if (c->cert.present) {
+		fingerprint_hex(c->cert.sha256, hex);
+		hex[16] = '\0';
+	}
 	e.client = c->peer;
 	e.proto = c->listener->proto->name;
 	e.site = site->name;
@@ -61,6 +70,7 @@ conn_log(struct conn *c, size_t unsent)
 	e.status = c->status;
 	e.bytes = c->bytes_out - unsent;
 	e.ms = elapsed_ms(&c->started);
+	e.cert = c->cert.present ? hex : NULL;
 	e.why = c->why;
 	log_access(&e);
 }
@@ -181,6 +191,8 @@ conn_free(struct conn *c)
 	struct server *s = c->srv;
 
 	TAILQ_REMOVE(&s->conns, c, entry);
+	if (c->body != NULL)
+		c->body->release(c);
 	if (s->draining && TAILQ_EMPTY(&s->conns))
 		event_base_loopexit(s->base, NULL);
 	if (c->timer != NULL)
@@ -311,6 +323,85 @@ conn_begin_response(struct conn *c)
 	conn_write_cb(c->bev, c);
 }
 
+/* The client's certificate, for the protocol and the log. */
+static void
+conn_peer_cert(struct conn *c)
+{
+	memset(&c->cert, 0, sizeof(c->cert));
+	if (c->listener->proto->tls)
+		c->cert.present = tls_peer_cert(bufferevent_openssl_get_ssl(
+		    c->bev), c->cert.sha256, &c->cert.time_valid);
+}
+
+void
+conn_wait(struct conn *c)
+{
+	c->state = CONN_WAITING;
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+conn_respond(struct conn *c)
+{
+	if (c->peer_gone)
+		conn_abort(c, "client went away");
+	else
+		conn_begin_response(c);
+}
+
+int
+conn_read_body(struct conn *c, off_t size, const struct conn_body_ops *ops,
+    void *arg)
+{
+	struct timeval deadline = { REQUEST_TIMEOUT_SEC, 0 };
+
+	/* A slow body may not pin the connection: a floor on its rate. */
+	deadline.tv_sec += (time_t)(size / BODY_MIN_RATE);
+	evtimer_del(c->timer);
+	if (evtimer_add(c->timer, &deadline) == -1)
+		return -1;
+	c->state = CONN_BODY;
+	c->body = ops;
+	c->body_arg = arg;
+	c->body_left = c->body_size = size;
+	bufferevent_setwatermark(c->bev, EV_READ, 0, BODY_WINDOW);
+	return 0;
+}
+
+/* Hands the body's bytes over as they come, then its end. */
+static void
+conn_body_pump(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v[8];
+	size_t want, fed;
+	int i, n;
+
+	while (c->body_left > 0 && evbuffer_get_length(in) > 0) {
+		want = evbuffer_get_length(in);
+		if ((off_t)want > c->body_left)
+			want = (size_t)c->body_left;
+		n = evbuffer_peek(in, (ev_ssize_t)want, NULL, v, 8);
+		for (i = 0, fed = 0; i < n && i < 8 && fed < want; i++) {
+			if (v[i].iov_len > want - fed)
+				v[i].iov_len = want - fed;
+			if (c->body->data(c, v[i].iov_base, v[i].iov_len) ==
+			    -1) {
+				conn_begin_response(c);
+				return;
+			}
+			fed += v[i].iov_len;
+		}
+		evbuffer_drain(in, fed);
+		c->body_left -= (off_t)fed;
+	}
+	if (c->body_left == 0) {
+		conn_wait(c);
+		c->body->complete(c);
+	}
+}
+
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -328,6 +419,10 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			conn_free(c);
 		return;
 	}
+	if (c->state == CONN_BODY) {
+		conn_body_pump(c);
+		return;
+	}
 	if (c->state != CONN_READING)
 		return;
 	eol = evbuffer_search(in, "\n", 1, NULL);
@@ -340,8 +435,12 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		conn_abort(c, "cannot read request");
 		return;
 	}
+	/* The LF too: what follows it is the body, if any. */
+	if (eol.pos != -1 && (size_t)eol.pos == len)
+		evbuffer_drain(in, 1);
 	if (len > 0 && c->req[len - 1] == '\r')
 		len--;
+	conn_peer_cert(c);
 	if (len > REQUEST_MAX) {
 		c->reqlen = REQUEST_MAX;
 		c->listener->proto->too_long(c);
@@ -349,7 +448,11 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		c->reqlen = len;
 		c->listener->proto->request(c, c->req, len);
 	}
-	conn_begin_response(c);
+	/* A handler may read a body first, or answer later. */
+	if (c->state == CONN_BODY)
+		conn_body_pump(c);
+	else if (c->state == CONN_READING)
+		conn_begin_response(c);
 }
 
 static void
@@ -475,6 +578,18 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			    c->peer, c->listener->proto->name);
 		conn_free(c);
 		break;
+	case CONN_BODY:
+		log_warn("%s %s: closed after %lld of %lld body bytes",
+		    c->peer, c->listener->proto->name,
+		    (long long)(c->body_size - c->body_left),
+		    (long long)c->body_size);
+		conn_abort(c, "body cut off");
+		break;
+	case CONN_WAITING:
+		/* The answer's maker still holds c: it is freed after. */
+		c->peer_gone = 1;
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
+		break;
 	case CONN_WRITING:
 	case CONN_SHUTTING:
 		conn_abort(c, what & BEV_EVENT_TIMEOUT ?
@@ -494,6 +609,15 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->state == CONN_BODY) {
+		log_warn("%s %s: %lld of %lld body bytes came in time", c->peer,
+		    c->listener->proto->name,
+		    (long long)(c->body_size - c->body_left),
+		    (long long)c->body_size);
+		c->body->expired(c);
+		conn_begin_response(c);
+		return;
+	}
 	if (c->state == CONN_READING)
 		log_warn("%s %s: no complete request within %d s", c->peer,
 		    c->listener->proto->name, REQUEST_TIMEOUT_SEC);
@@ -561,6 +685,15 @@ listener_new(struct server *s, const struct gen_listener *spec, int fd)
 	}
 	evconnlistener_set_error_cb(l->evl, accept_error_cb);
 	return l;
+}
+
+struct jobs *
+server_jobs(struct server *s)
+{
+	if (s->jobs == NULL && (s->jobs = jobs_start()) == NULL)
+		log_warn("worker %d: cannot start a background thread",
+		    s->index);
+	return s->jobs;
 }
 
 void
@@ -638,8 +771,11 @@ server_free(struct server *s)
 {
 	size_t i;
 
+	/* A connection with a job in flight waits for it here. */
 	while (!TAILQ_EMPTY(&s->conns))
 		conn_free(TAILQ_FIRST(&s->conns));
+	jobs_stop(s->jobs);
+	s->jobs = NULL;
 	for (i = 0; i < s->nlisteners; i++)
 		listener_free(s->listeners[i]);
 	free(s->listeners);

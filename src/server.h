@@ -12,6 +12,7 @@
 
 #include "bounds.h"
 #include "generation.h"
+#include "zone.h"
 
 struct event_base;
 struct evconnlistener;
@@ -19,10 +20,13 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 struct conn;
+struct jobs;
 
 #define REQUEST_TIMEOUT_SEC	10	/* whole request, TLS handshake included */
 #define WRITE_TIMEOUT_SEC	30	/* no write progress for this long: drop */
 #define LINGER_TIMEOUT_SEC	2	/* after the response, wait for the client's close */
+#define BODY_MIN_RATE		(64 * 1024) /* bytes/s a body may come at, slowest */
+#define BODY_WINDOW		(64 * 1024) /* body bytes buffered at most */
 
 /* What a protocol does with a connection's request. */
 struct protocol {
@@ -57,13 +61,32 @@ struct server {
 	struct listener		**listeners;
 	size_t			 nlisteners;
 	struct conn_list	 conns;
+	struct jobs		*jobs;		/* background work; NULL until
+						 * first needed */
 };
 
 enum conn_state {
 	CONN_READING,		/* TLS handshake and request line */
+	CONN_BODY,		/* the request's body (Titan) */
+	CONN_WAITING,		/* the answer is being made off the loop */
 	CONN_WRITING,		/* response queued, file streaming */
 	CONN_SHUTTING,		/* waiting to send TLS close_notify */
 	CONN_CLOSING		/* response sent; waiting for the client's close */
+};
+
+/*
+ * Where a request's body goes (Titan), on the worker's loop.  The protocol
+ * owns what body_arg points to; release frees it.
+ */
+struct conn_body_ops {
+	/* Bytes of the body; -1: stop reading (an answer is queued). */
+	int	(*data)(struct conn *, const char *, size_t);
+	/* All of it is in: answer now, or later through conn_respond. */
+	void	(*complete)(struct conn *);
+	/* Not all of it came in time: queue the answer. */
+	void	(*expired)(struct conn *);
+	/* From conn_free, always: drop what was not committed. */
+	void	(*release)(struct conn *);
 };
 
 /* One client connection; everything it needs lives here. */
@@ -85,6 +108,12 @@ struct conn {
 	struct timespec		 started;
 	char			 peer[INET6_ADDRSTRLEN];
 	char			 status[8];	/* for the access log */
+	struct client_cert	 cert;		/* Gemini: the client's, if any */
+	const struct conn_body_ops *body;	/* after the line: its body */
+	void			*body_arg;
+	off_t			 body_left;	/* bytes still to come */
+	off_t			 body_size;
+	int			 peer_gone;	/* went away while WAITING */
 	const char		*why;		/* for the access log */
 	size_t			 reqlen;
 	char			 req[REQUEST_MAX + 2];
@@ -121,5 +150,19 @@ void	conn_send_file(struct conn *c, int fd, off_t size);
 void	conn_local_addr(const struct conn *c, char *out, size_t outsz);
 /* Records the status (and why, when it failed) for the access log. */
 void	conn_set_status(struct conn *c, const char *status, const char *why);
+
+/*
+ * From a request handler: size bytes of body follow the line; they go to
+ * ops, within REQUEST_TIMEOUT_SEC plus a second per BODY_MIN_RATE bytes.
+ * Returns 0, or -1 (nothing changed: answer the request as usual).
+ */
+int	conn_read_body(struct conn *c, off_t size,
+	    const struct conn_body_ops *ops, void *arg);
+/* From a request handler: the answer comes later, through conn_respond. */
+void	conn_wait(struct conn *c);
+/* The answer of a waiting connection is queued: send it. */
+void	conn_respond(struct conn *c);
+/* The worker's background thread, started on first use; NULL: cannot. */
+struct jobs *server_jobs(struct server *s);
 
 #endif

@@ -420,6 +420,20 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+/*
+ * Client certificates are asked for and any is taken, self-signed ones
+ * above all (Gemini identities are): there is no chain to check.  Who may
+ * enter where, and whether a certificate is in date, is decided per
+ * request (zone.c), so a client without one is served as before.
+ */
+static int
+accept_any_client(int preverify_ok, X509_STORE_CTX *store)
+{
+	(void)preverify_ok;
+	(void)store;
+	return 1;
+}
+
 static int
 configure(SSL_CTX *ctx)
 {
@@ -448,6 +462,8 @@ configure(SSL_CTX *ctx)
 	 */
 	if (SSL_CTX_set_num_tickets(ctx, 1) != 1)
 		return -1;
+	/* Never FAIL_IF_NO_PEER_CERT: a certificate is the client's choice. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_client);
 	/*
 	 * No servername callback: any SNI, or none (IP literals), gets this
 	 * certificate; the Gemini layer checks the requested host.
@@ -777,4 +793,26 @@ tls_fingerprint(X509 *crt, char *out, size_t outsz)
 		out[3 * i + 2] = i + 1 < len ? ':' : '\0';
 	}
 	return 0;
+}
+
+int
+tls_peer_cert(SSL *ssl, unsigned char sha256[TLS_SHA256_LEN], int *time_valid)
+{
+	unsigned int len = 0;
+	X509 *x;
+	int rv = 0;
+
+	*time_valid = 0;
+	/* A resumed session carries the certificate of its handshake. */
+	if (ssl == NULL || (x = SSL_get0_peer_certificate(ssl)) == NULL)
+		return 0;
+	if (X509_digest(x, EVP_sha256(), sha256, &len) == 1 &&
+	    len == TLS_SHA256_LEN) {
+		rv = 1;
+		/* Not before its start, not after its end: now. */
+		*time_valid = X509_cmp_current_time(X509_get0_notBefore(x)) < 0 &&
+		    X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
+	}
+	ERR_clear_error();
+	return rv;
 }

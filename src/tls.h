@@ -89,4 +89,14 @@ SSL_CTX	*tls_site_context_new(const char *certdir, const char *hostname,
  */
 int	tls_fingerprint(X509 *crt, char *out, size_t outsz);
 
+#define TLS_SHA256_LEN	32
+
+/*
+ * The client's certificate on ssl, if it sent one (or the session it
+ * resumed had one): its SHA-256 over the DER form, and whether it is in
+ * date now (time_valid).  Returns 1, or 0 when there is none.
+ */
+int	tls_peer_cert(SSL *ssl, unsigned char sha256[TLS_SHA256_LEN],
+	    int *time_valid);
+
 #endif

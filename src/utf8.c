@@ -55,3 +55,17 @@ utf8_valid(const char *s, size_t len)
 	}
 	return 1;
 }
+
+size_t
+utf8_error_at(const char *s, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}

@@ -15,4 +15,7 @@ size_t	utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* 1 when all of s is well-formed UTF-8, else 0. */
 int	utf8_valid(const char *s, size_t len);
 
+/* The offset of the first byte of s that is not well-formed UTF-8, or len. */
+size_t	utf8_error_at(const char *s, size_t len);
+
 #endif

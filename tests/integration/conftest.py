@@ -20,7 +20,7 @@ DOTSECRET = b"DOTFILE-SECRET-BYTES"
 
 def serving_pid(pid, timeout=10.0):
     """The server process (the one that serves clients) under attache's
-    privileged process pid."""
+    privileged process pid: the newest, when an old one still drains."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -29,7 +29,7 @@ def serving_pid(pid, timeout=10.0):
         except OSError:
             kids = []
         if kids or time.monotonic() > deadline:
-            return int(kids[0]) if kids else None
+            return int(kids[-1]) if kids else None
         time.sleep(0.02)
 
 

@@ -614,11 +614,48 @@ test_pre_columns(void)
 	}
 }
 
+/* Only paths outside /staff/ may be shown. */
+static int
+not_staff(const void *arg, const char *path)
+{
+	CHECK(arg == &base_opts);
+	return strncmp(path, "/staff", 6) != 0;
+}
+
+/* Links into a protected zone are left out, whole. */
+static void
+test_visible(void)
+{
+	const char *src = "# Home\n=> /staff/ Staff\n=> ../staff/rota.txt\n"
+	    "=> gemini://example.org/staff/x.gmi X\n=> a.gmi A\n"
+	    "=> gemini://other.org/staff/ Other\n";
+	struct gophermap_opts o = base_opts;
+	struct evbuffer *b;
+	const char *want;
+	char *got;
+	size_t len;
+
+	o.visible = not_staff;
+	o.visible_arg = &base_opts;
+	if ((b = evbuffer_new()) == NULL)
+		abort();
+	CHECK_INT(gophermap_render(b, src, strlen(src), &o), 0);
+	got = drain(b, &len);
+	want = I("# Home")
+	    "1A\t/dir/a.gmi" T
+	    "hOther\tURL:gemini://other.org/staff/" T
+	    END;
+	CHECK_MEM(got, len, want, strlen(want));
+	free(got);
+	evbuffer_free(b);
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_opts();
+	test_visible();
 	test_blocks();
 	test_properties();
 	test_pre_columns();

@@ -1,0 +1,353 @@
+/*
+ * Titan uploads on the worker's loop: the request is checked (operator,
+ * size, path, type), the body goes to a temporary file as it arrives, and
+ * the commit (titan_store.c) runs on the worker's background thread; its
+ * report comes back here and is answered.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "fingerprint.h"
+#include "jobs.h"
+#include "log.h"
+#include "mime.h"
+#include "server.h"
+#include "titan.h"
+#include "titan_request.h"
+#include "titan_store.h"
+#include "uri.h"
+#include "zone.h"
+
+#define META_MAX	1024
+
+struct upload {
+	struct conn		*c;
+	struct titan_place	 place;
+	int			 tmpfd;
+	char			 tmpname[TITAN_TMP_NAME_SIZE];
+	struct titan_commit	 commit;
+	struct job		 job;		/* the commit, off the loop */
+	struct jobs		*jobs;		/* where it runs, until done */
+	long long		 size;		/* 0: delete */
+	char			 path[REQUEST_MAX + NAME_MAX + 2];
+	char			 target[META_MAX + 1];	/* the 30's */
+	char			 operator[FINGERPRINT_HEX_SIZE];
+};
+
+static void
+answer(struct conn *c, int status, const char *meta, const char *why)
+{
+	char code[4];
+
+	snprintf(code, sizeof(code), "%02d", status);
+	conn_set_status(c, code, why);
+	if (conn_printf(c, "%02d %s\r\n", status, meta) == -1)
+		log_warn("%s: cannot queue a response", c->peer);
+}
+
+/* The certificate answers: 60, 61, 62. */
+static void
+answer_cert(struct conn *c, int status, const char *why)
+{
+	switch (status) {
+	case 60:
+		answer(c, 60, "Certificate required", why);
+		break;
+	case 61:
+		answer(c, 61, "Not authorised", why);
+		break;
+	default:
+		answer(c, 62, "Certificate not valid", "certificate out of date");
+		break;
+	}
+}
+
+/* "text/plain; charset=utf-8" is "text/plain" here, in any case. */
+static int
+mime_base_equal(const char *a, const char *b)
+{
+	size_t alen = strcspn(a, "; "), blen = strcspn(b, "; ");
+
+	return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
+/*
+ * The type the file will be served as is the one of its name: an upload
+ * saying otherwise is refused.  Lagrange sends text/plain for gemtext.
+ */
+static int
+mime_matches(const char *name, const char *mime)
+{
+	size_t len = strlen(name);
+
+	if (mime_is_gemtext(name, len) && mime_base_equal(mime, "text/plain"))
+		return 1;
+	return mime_base_equal(mime, mime_type(name, len));
+}
+
+/* "gemini://HOST[:PORT]/path" of what was written, or its directory. */
+static void
+redirect_target(struct upload *u, const struct titan_request *req, int port)
+{
+	char enc[3 * REQUEST_MAX + 1], portstr[8] = "";
+	const char *shown = req->path;
+	size_t len = req->pathlen;
+	int n;
+
+	if (u->size == 0)	/* deleted: the directory that held it */
+		len = (size_t)(strrchr(req->path, '/') - req->path) + 1;
+	if (port != GEMINI_DEFAULT_PORT)
+		snprintf(portstr, sizeof(portstr), ":%d", port);
+	n = uri_percent_encode_path(shown, len, enc, sizeof(enc), 0);
+	if (n == -1 || (n = snprintf(u->target, sizeof(u->target),
+	    "gemini://%s%s%s", req->host, portstr, enc)) < 0 ||
+	    (size_t)n >= sizeof(u->target))
+		snprintf(u->target, sizeof(u->target), "/");
+}
+
+/* Cut off, refused or failed: nothing of it stays. */
+static void
+upload_discard(struct upload *u)
+{
+	if (u->tmpfd != -1)
+		close(u->tmpfd);
+	u->tmpfd = -1;
+	if (u->tmpname[0] != '\0' && !u->commit.renamed)
+		(void)unlinkat(u->place.basefd, u->tmpname, 0);
+	u->tmpname[0] = '\0';
+}
+
+static void
+upload_free(struct upload *u)
+{
+	/* Stopping with the commit in flight: it finishes first. */
+	if (u->jobs != NULL)
+		jobs_wait(u->jobs, &u->job);
+	upload_discard(u);
+	titan_place_close(&u->place);
+	if (u->job.done != NULL)
+		event_free(u->job.done);
+	free(u);
+}
+
+static void
+body_release(struct conn *c)
+{
+	upload_free(c->body_arg);
+	c->body_arg = NULL;
+}
+
+static void
+commit_run(struct job *j)
+{
+	struct upload *u = (struct upload *)((char *)j -
+	    offsetof(struct upload, job));
+
+	titan_store_commit(&u->commit);
+}
+
+/* On the loop again: the commit's report. */
+static void
+commit_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct upload *u = arg;
+	struct conn *c = u->c;
+	const struct titan_commit *tc = &u->commit;
+
+	(void)fd;
+	(void)what;
+	/* At once: the thread lets go of the job just after activating us. */
+	jobs_wait(u->jobs, &u->job);
+	u->jobs = NULL;
+	if (tc->status != 0) {
+		log_warn("titan: %s %s: %s by sha256:%s refused: %s",
+		    c->site->conf->name, u->path, u->size ? "upload" : "delete",
+		    u->operator, tc->why);
+		answer(c, tc->status, tc->meta, tc->why);
+	} else {
+		if (u->size > 0)
+			log_info("titan: %s %s: written, %lld bytes, by "
+			    "sha256:%s%s", c->site->conf->name, u->path,
+			    u->size, u->operator, tc->existed ? "; the "
+			    "previous version kept" : "");
+		else
+			log_info("titan: %s %s: deleted, %lld bytes, by "
+			    "sha256:%s", c->site->conf->name, u->path,
+			    tc->old_size, u->operator);
+		answer(c, 30, u->target, NULL);
+	}
+	conn_respond(c);
+}
+
+/* Hands the commit to the worker's background thread. */
+static void
+commit_start(struct upload *u)
+{
+	struct conn *c = u->c;
+	struct jobs *q;
+
+	u->commit.place = &u->place;
+	u->commit.tmpname = u->size > 0 ? u->tmpname : NULL;
+	u->commit.tmpfd = u->tmpfd;
+	u->commit.site = c->site->conf->name;
+	u->commit.path = u->path;
+	u->commit.gemtext = mime_is_gemtext(u->place.name,
+	    strlen(u->place.name));
+	u->commit.width = (unsigned)c->site->conf->gopher_width;
+	u->commit.history = c->site->conf->titan_history;
+	u->job.run = commit_run;
+	if ((q = server_jobs(c->srv)) == NULL ||
+	    (u->job.done = event_new(c->srv->base, -1, 0, commit_done,
+	    u)) == NULL || jobs_submit(q, &u->job) == -1) {
+		answer(c, 40, "Cannot store the file", "no background thread");
+		conn_respond(c);
+		return;
+	}
+	u->jobs = q;
+}
+
+static int
+body_data(struct conn *c, const char *p, size_t len)
+{
+	struct upload *u = c->body_arg;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(u->tmpfd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("titan: %s %s: %s", c->site->conf->name,
+			    u->path, strerror(errno));
+			answer(c, 40, "Cannot store the file", "write failed");
+			upload_discard(u);
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+body_complete(struct conn *c)
+{
+	commit_start(c->body_arg);
+}
+
+static void
+body_expired(struct conn *c)
+{
+	answer(c, 40, "Upload timed out", "body too slow");
+	upload_discard(c->body_arg);
+}
+
+static const struct conn_body_ops upload_body = {
+	.data = body_data,
+	.complete = body_complete,
+	.expired = body_expired,
+	.release = body_release,
+};
+
+/* Whether this client may upload this much here; 0, or answered. */
+static int
+titan_allowed(struct conn *c, const struct titan_request *req)
+{
+	const struct conf_site *site = c->site->conf;
+	char meta[64];
+	int status;
+
+	if ((status = zone_operator(site, &c->cert)) != 0) {
+		answer_cert(c, status, status == 60 ? "no certificate" :
+		    "not an operator");
+		return -1;
+	}
+	if (req->size > site->titan_max_size) {
+		snprintf(meta, sizeof(meta), "File too large (at most %lld "
+		    "bytes)", site->titan_max_size);
+		answer(c, 59, meta, "over titan-max-size");
+		return -1;
+	}
+	if (req->size == 0 && !site->titan_delete) {
+		answer(c, 59, "Deleting is off", "size=0 with titan-delete "
+		    "off");
+		return -1;
+	}
+	return 0;
+}
+
+void
+titan_request(struct conn *c, const char *line, size_t len,
+    const struct gemini_target *t)
+{
+	const struct conf_site *site = c->site->conf;
+	struct titan_request req;
+	struct upload *u;
+	const char *why;
+	int status;
+
+	if (!site->titan) {
+		answer(c, 53, "Proxy request refused", "titan off");
+		return;
+	}
+	if ((status = titan_request_parse(line, len, t, &req)) != 20) {
+		answer(c, status, status == 53 ? "Proxy request refused" :
+		    "Bad request", req.reason);
+		return;
+	}
+	if (titan_allowed(c, &req) == -1)
+		return;
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		answer(c, 40, "Temporary failure", "out of memory");
+		return;
+	}
+	u->c = c;
+	u->tmpfd = -1;
+	u->size = req.size;
+	fingerprint_hex(c->cert.sha256, u->operator);
+	if ((status = titan_place_open(&c->site->capsule, req.path,
+	    req.pathlen, &u->place, &why)) != 0) {
+		u->place.basefd = -1;
+		answer(c, status, status == 59 ? "Path not allowed" :
+		    "Cannot store the file", why);
+		upload_free(u);
+		return;
+	}
+	snprintf(u->path, sizeof(u->path), "/%s%s", u->place.dirpath,
+	    u->place.name);
+	if (req.has_mime && req.size > 0 &&
+	    !mime_matches(u->place.name, req.mime)) {
+		answer(c, 59, "MIME type does not match the file name",
+		    "mime mismatch");
+		upload_free(u);
+		return;
+	}
+	redirect_target(u, &req, c->listener->port);
+	if (req.size == 0) {
+		/* A delete: no body, straight to the commit. */
+		c->body = &upload_body;
+		c->body_arg = u;
+		conn_wait(c);
+		commit_start(u);
+		return;
+	}
+	if ((u->tmpfd = titan_tmp_create(&u->place, u->tmpname)) == -1) {
+		log_warn("titan: %s %s: temporary file: %s", site->name,
+		    u->path, strerror(errno));
+		u->tmpname[0] = '\0';
+		answer(c, 40, "Cannot store the file", "temporary file");
+		upload_free(u);
+		return;
+	}
+	if (conn_read_body(c, (off_t)req.size, &upload_body, u) == -1) {
+		answer(c, 40, "Temporary failure", "cannot arm the timer");
+		upload_free(u);
+	}
+}

@@ -1,0 +1,25 @@
+/*
+ * The previous versions of uploaded files, in the capsule's hidden
+ * TITAN_HISTORY_DIR: "dir/page.gmi" replaced at 18:04:41.5 UTC is kept as
+ * ".titan-history/dir/page.gmi.20261126T180441.500000Z".  Blocking: for
+ * the background thread only.
+ */
+#ifndef ATTACHE_TITAN_HISTORY_H
+#define ATTACHE_TITAN_HISTORY_H
+
+/*
+ * Keeps the file name of the directory dirfd, whose capsule directory is
+ * dirpath ("" or "a/b/"), as its newest version (a hard link, or a copy
+ * where links cannot be made), flushed to disk, then removes the versions
+ * beyond the newest keep.  Returns 0, or -1 with errno set (nothing kept).
+ */
+int	titan_history_keep(int rootfd, const char *dirpath, int dirfd,
+	    const char *name, int keep);
+
+/*
+ * 1 when version (a name in a history directory) is a version of name:
+ * name, '.', then a UTC time as written above, maybe "-N" (pure).
+ */
+int	titan_history_is_version(const char *version, const char *name);
+
+#endif

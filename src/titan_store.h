@@ -1,0 +1,80 @@
+/*
+ * Where a Titan upload lands and how it is made durable.  The place is
+ * decided on the worker's loop (opening directories only); the commit is
+ * blocking disk work (fsync, rename, history) and runs on the worker's
+ * background thread (jobs.c), never on its loop.
+ */
+#ifndef ATTACHE_TITAN_STORE_H
+#define ATTACHE_TITAN_STORE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "bounds.h"
+#include "capsule.h"
+
+/* The hidden directory of a capsule holding the previous versions. */
+#define TITAN_HISTORY_DIR	".titan-history"
+/* Room a history name needs after the file's: "." and a UTC time. */
+#define TITAN_NAME_MAX		(NAME_MAX - 32)
+#define TITAN_TMP_NAME_SIZE	32
+
+/* The target of an upload, beneath a capsule. */
+struct titan_place {
+	int	 rootfd;			/* the capsule's; not owned */
+	int	 basefd;			/* its deepest existing directory */
+	char	 missing[REQUEST_MAX + 1];	/* directories to create beneath
+						 * basefd ("a/b"), or "" */
+	char	 dirpath[REQUEST_MAX + 1];	/* its directory, "" or "a/b/" */
+	char	 name[NAME_MAX + 1];		/* the file's name */
+};
+
+/*
+ * The place of path (decoded, absolute, no dot segment: a Titan request's)
+ * in capsule c: a path ending in '/' names its index.gmi.  Returns 0, or a
+ * Gemini status with why set: 59 for a path no upload may take (a dotfile,
+ * a way out of the capsule, a file where a directory is needed, a
+ * directory or symlink where the file would go, a name too long), 40 when
+ * the system failed.  On 0, the caller closes p with titan_place_close.
+ */
+int	titan_place_open(const struct capsule *c, const char *path,
+	    size_t len, struct titan_place *p, const char **why);
+void	titan_place_close(struct titan_place *p);
+
+/*
+ * A new hidden temporary file in the place's base directory, for the body
+ * as it arrives.  Returns its fd and name, or -1 with errno set.
+ */
+int	titan_tmp_create(const struct titan_place *p,
+	    char name[TITAN_TMP_NAME_SIZE]);
+
+/* One commit: what to do, and what came of it. */
+struct titan_commit {
+	const struct titan_place *place;
+	const char	*tmpname;	/* in place->basefd; NULL: delete */
+	int		 tmpfd;
+	int		 gemtext;	/* must be UTF-8; lint it */
+	unsigned	 width;		/* the site's Gopher width, for lint */
+	int		 history;	/* previous versions kept */
+	const char	*site;		/* for log lines */
+	const char	*path;
+	/* Out. */
+	int		 status;	/* 0, or the Gemini status */
+	const char	*meta;		/* its META */
+	char		 why[128];	/* for the log */
+	int		 existed;	/* there was a previous version */
+	long long	 old_size;
+	int		 renamed;	/* the temporary file is gone */
+};
+
+/*
+ * Blocking: an upload (tmpname set) is checked (a gemtext page must be
+ * UTF-8; lint warnings are logged), flushed to disk, the previous version
+ * linked into the history, the missing directories made, and the file
+ * renamed over the old one, directories flushed after; a delete moves the
+ * file into the history.  Readers see the old file or the new one, whole.
+ * The history keeps the newest `history` versions of each file.
+ */
+void	titan_store_commit(struct titan_commit *tc);
+
+#endif
