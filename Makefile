@@ -128,10 +128,11 @@ clean:
 # make install [PREFIX=/usr/local] [DESTDIR=]: what README's "Installing as a
 # service" starts from.  Needs no root with DESTDIR.  The unit goes where
 # systemd looks: $(PREFIX)/lib/systemd/system, or /lib/systemd/system (where
-# Debian's packages put theirs) when PREFIX is /usr.  The logrotate snippet
-# goes in /etc whatever PREFIX is.  `make uninstall` with the same PREFIX and
-# DESTDIR removes exactly these files (and examples/attache once empty);
-# /etc/attache, the certificates and the logs are the administrator's.
+# Debian's packages put theirs) when PREFIX is /usr; UNITDIR=... puts it
+# elsewhere.  The logrotate snippet goes in /etc whatever PREFIX is.
+# `make uninstall` with the same PREFIX and DESTDIR removes exactly these
+# files (and examples/attache once empty); /etc/attache, the certificates
+# and the logs are the administrator's.
 PREFIX       ?= /usr/local
 SBINDIR      ?= $(PREFIX)/sbin
 MANDIR       ?= $(PREFIX)/share/man
