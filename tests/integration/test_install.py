@@ -4,6 +4,7 @@ option and directive), the systemd unit (systemd-analyze verify and
 security) and the logrotate snippet."""
 import os
 import pathlib
+import random
 import re
 import shutil
 import signal
@@ -160,8 +161,12 @@ def test_uninstall_removes_exactly_what_was_installed(tmp_path):
     assert tree(tmp_path) == set(others)
 
 
-def test_the_installed_binary_serves_the_installed_example(dest, tmp_path):
-    gemini, gopher = free_port(), free_port()
+def serve_installed_example(dest, tmp_path, gopher, wrap=(),
+                            preexec_fn=None):
+    """Starts the installed binary on a copy of the installed example, its
+    ports rewritten (Gemini on a free one); checks a Gemini and a Gopher
+    answer, stops it, and returns its log and its /proc status."""
+    gemini = free_port()
     text = (dest / EXAMPLE).read_text()
     for old, new in [("\ngemini-port 1965\n", f"\ngemini-port {gemini}\n"),
                      ("\tgopher-port 7070\n", f"\tgopher-port {gopher}\n"),
@@ -173,11 +178,12 @@ def test_the_installed_binary_serves_the_installed_example(dest, tmp_path):
     shutil.copytree(ROOT / "capsule", tmp_path / "capsule")
     logpath = tmp_path / "attache.log"
     with open(logpath, "wb") as log:
-        proc = subprocess.Popen([str(dest / "usr/local/sbin/attache"),
-                                 "-f", str(conf)],
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([*wrap, str(dest / "usr/local/sbin/attache"),
+                                 "-f", str(conf)], stdout=log,
+                                stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
     try:
         assert wait_port(gemini) and wait_port(gopher), logpath.read_text()
+        status = pathlib.Path(f"/proc/{proc.pid}/status").read_text()
         data, notify = gemini_raw(gemini, f"gemini://localhost:{gemini}/\r\n"
                                   .encode())
         assert notify
@@ -196,6 +202,49 @@ def test_the_installed_binary_serves_the_installed_example(dest, tmp_path):
     assert rc == 0, out
     assert "generated certificate" in out
     assert "ERROR: AddressSanitizer" not in out and "runtime error:" not in out
+    return out, status
+
+
+def test_the_installed_binary_serves_the_installed_example(dest, tmp_path):
+    serve_installed_example(dest, tmp_path, free_port())
+
+
+def free_low_port():
+    """A free loopback port below 1024, tried from a random start."""
+    start = random.randrange(600, 1024)
+    for port in [*range(start, 1024), *range(600, start)]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    pytest.skip("no free port below 1024")
+
+
+CAPS = {"CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_NET_BIND_SERVICE": 10}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="starts as root, as the unit")
+def test_the_units_capabilities_are_enough_to_start(dest, tmp_path):
+    """What the unit leaves attache (its capability bounding set, no new
+    privileges, its umask) is enough to bind a port below 1024 and make and
+    read a root-only key."""
+    unit = (dest / UNIT).read_text()
+    caps = re.search(r"^CapabilityBoundingSet=(.*)$", unit, re.M)[1].split()
+    assert sorted(caps) == sorted(CAPS)
+    assert re.search(r"^NoNewPrivileges=yes$", unit, re.M)
+    umask = int(re.search(r"^UMask=([0-7]+)$", unit, re.M)[1], 8)
+    bounding = ",".join(["-all"] + [f"+{c[4:].lower()}" for c in caps])
+    wrap = ["setpriv", f"--bounding-set={bounding}", "--inh-caps=-all",
+            "--no-new-privs"]
+    _, status = serve_installed_example(dest, tmp_path, free_low_port(),
+                                        wrap, lambda: os.umask(umask))
+    fields = dict(l.split(":\t", 1) for l in status.splitlines() if ":\t" in l)
+    assert int(fields["CapBnd"], 16) == sum(1 << n for n in CAPS.values())
+    assert fields["NoNewPrivs"] == "1"
+    key = tmp_path / "certs/localhost.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
 
 def test_man_pages_are_mandoc_lint_clean(dest):
