@@ -161,11 +161,31 @@ def test_uninstall_removes_exactly_what_was_installed(tmp_path):
     assert tree(tmp_path) == set(others)
 
 
-def serve_installed_example(dest, tmp_path, gopher, wrap=(),
-                            preexec_fn=None):
-    """Starts the installed binary on a copy of the installed example, its
-    ports rewritten (Gemini on a free one); checks a Gemini and a Gopher
-    answer, stops it, and returns its log and its /proc status."""
+def proc_status(pid):
+    text = pathlib.Path(f"/proc/{pid}/status").read_text()
+    return dict(l.split(":\t", 1) for l in text.splitlines() if ":\t" in l)
+
+
+def children(pid):
+    """The /proc status of each child process of pid."""
+    out = []
+    for d in pathlib.Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                st = proc_status(d.name)
+            except OSError:
+                continue
+            if st.get("PPid") == str(pid):
+                out.append(st)
+    return out
+
+
+def serve_installed_example(dest, base, gopher, wrap=(), preexec_fn=None,
+                            user=None):
+    """Starts the installed binary on a copy of the installed example in
+    base, its ports rewritten (Gemini on a free one), as user if given;
+    checks a Gemini and a Gopher answer and stops it.  Returns its log and
+    the /proc status of its process and of its children while serving."""
     gemini = free_port()
     text = (dest / EXAMPLE).read_text()
     for old, new in [("\ngemini-port 1965\n", f"\ngemini-port {gemini}\n"),
@@ -173,17 +193,18 @@ def serve_installed_example(dest, tmp_path, gopher, wrap=(),
                      ('\n#listen "127.0.0.1"\n', '\nlisten "127.0.0.1"\n')]:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
-    conf = tmp_path / "attache.conf"
+    if user is not None:
+        text = f'user "{user}"\n' + text
+    conf = base / "attache.conf"
     conf.write_text(text)
-    shutil.copytree(ROOT / "capsule", tmp_path / "capsule")
-    logpath = tmp_path / "attache.log"
+    shutil.copytree(ROOT / "capsule", base / "capsule")
+    logpath = base / "attache.log"
     with open(logpath, "wb") as log:
         proc = subprocess.Popen([*wrap, str(dest / "usr/local/sbin/attache"),
                                  "-f", str(conf)], stdout=log,
                                 stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
     try:
         assert wait_port(gemini) and wait_port(gopher), logpath.read_text()
-        status = pathlib.Path(f"/proc/{proc.pid}/status").read_text()
         data, notify = gemini_raw(gemini, f"gemini://localhost:{gemini}/\r\n"
                                   .encode())
         assert notify
@@ -195,6 +216,7 @@ def serve_installed_example(dest, tmp_path, gopher, wrap=(),
         assert (f"1The Homeland Security Attach\u00e9\t/attache.gmi\t"
                 f"localhost\t{gopher}\r\n".encode() in menu), menu
         assert menu.endswith(b".\r\n")
+        status = proc_status(proc.pid), children(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=30)
@@ -222,14 +244,15 @@ def free_low_port():
     pytest.skip("no free port below 1024")
 
 
-CAPS = {"CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_NET_BIND_SERVICE": 10}
+CAPS = {"CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7,
+        "CAP_NET_BIND_SERVICE": 10}
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="starts as root, as the unit")
-def test_the_units_capabilities_are_enough_to_start(dest, tmp_path):
+def test_the_units_capabilities_are_enough_to_start(dest):
     """What the unit leaves attache (its capability bounding set, no new
-    privileges, its umask) is enough to bind a port below 1024 and make and
-    read a root-only key."""
+    privileges, its umask) is enough to bind a port below 1024, make and
+    read a root-only key and, once `user` exists, serve as nobody."""
     unit = (dest / UNIT).read_text()
     caps = re.search(r"^CapabilityBoundingSet=(.*)$", unit, re.M)[1].split()
     assert sorted(caps) == sorted(CAPS)
@@ -238,13 +261,22 @@ def test_the_units_capabilities_are_enough_to_start(dest, tmp_path):
     bounding = ",".join(["-all"] + [f"+{c[4:].lower()}" for c in caps])
     wrap = ["setpriv", f"--bounding-set={bounding}", "--inh-caps=-all",
             "--no-new-privs"]
-    _, status = serve_installed_example(dest, tmp_path, free_low_port(),
-                                        wrap, lambda: os.umask(umask))
-    fields = dict(l.split(":\t", 1) for l in status.splitlines() if ":\t" in l)
-    assert int(fields["CapBnd"], 16) == sum(1 << n for n in CAPS.values())
-    assert fields["NoNewPrivs"] == "1"
-    key = tmp_path / "certs/localhost.key"
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    user = "nobody" if "user" in code_directives() else None
+    # Where nobody may read the capsule (pytest's directories are root's).
+    base = pathlib.Path(tempfile.mkdtemp(prefix="attache-unit-"))
+    try:
+        base.chmod(0o755)
+        _, (main, kids) = serve_installed_example(
+            dest, base, free_low_port(), wrap, lambda: os.umask(umask), user)
+        assert int(main["CapBnd"], 16) == sum(1 << n for n in CAPS.values())
+        assert main["NoNewPrivs"] == "1"
+        key = base / "certs/localhost.key"
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        if user is not None:
+            assert [(k["Uid"].split(), k["CapEff"]) for k in kids] == \
+                [(["65534"] * 4, "0000000000000000")], kids
+    finally:
+        shutil.rmtree(base)
 
 
 def test_man_pages_are_mandoc_lint_clean(dest):
