@@ -1,4 +1,5 @@
-# attache: build, run and test.  `make`, `make run`, `make test`, `make bench`.
+# attache: build, run and test.  `make`, `make run`, `make test`, `make bench`,
+# `make install`.
 
 CC      ?= cc
 PKGS    := libevent libevent_openssl libevent_pthreads openssl
@@ -7,7 +8,8 @@ VERSION := 0.1.0
 # Debian packages each target needs; scripts/need-packages installs the missing
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
-TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl
+TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
+              mandoc man-db systemd logrotate
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -41,7 +43,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-one unit integration bench deps deps-test clean clang-check fuzz
+.PHONY: all run test test-one unit integration bench deps deps-test clean clang-check fuzz \
+        install uninstall
 # The packages first: on a fresh machine a missing header would otherwise be
 # the first thing said, instead of the apt-get line.
 all: deps
@@ -121,5 +124,46 @@ build/loadgen: tests/bench/loadgen.c
 
 clean:
 	rm -rf build build-san attache
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: what README's "Installing as a
+# service" starts from.  Needs no root with DESTDIR.  The unit goes where
+# systemd looks: $(PREFIX)/lib/systemd/system, or /lib/systemd/system (where
+# Debian's packages put theirs) when PREFIX is /usr; UNITDIR=... puts it
+# elsewhere.  The logrotate snippet goes in /etc whatever PREFIX is.
+# `make uninstall` with the same PREFIX and DESTDIR removes exactly these
+# files (and examples/attache once empty); /etc/attache, the certificates
+# and the logs are the administrator's.
+PREFIX       ?= /usr/local
+SBINDIR      ?= $(PREFIX)/sbin
+MANDIR       ?= $(PREFIX)/share/man
+EXAMPLESDIR  ?= $(PREFIX)/share/examples/attache
+ifeq ($(PREFIX),/usr)
+UNITDIR      ?= /lib/systemd/system
+else
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+endif
+LOGROTATEDIR ?= /etc/logrotate.d
+INSTALL      ?= install
+
+INSTALLED := $(SBINDIR)/attache $(MANDIR)/man8/attache.8 \
+             $(MANDIR)/man5/attache.conf.5 $(EXAMPLESDIR)/attache.conf.example \
+             $(UNITDIR)/attache.service $(LOGROTATEDIR)/attache
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EXAMPLESDIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LOGROTATEDIR)
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/attache
+	$(INSTALL) -m 0644 man/attache.8 $(DESTDIR)$(MANDIR)/man8/attache.8
+	$(INSTALL) -m 0644 man/attache.conf.5 $(DESTDIR)$(MANDIR)/man5/attache.conf.5
+	$(INSTALL) -m 0644 attache.conf.example $(DESTDIR)$(EXAMPLESDIR)/attache.conf.example
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/attache.service.in \
+	    > $(DESTDIR)$(UNITDIR)/attache.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/attache.service
+	$(INSTALL) -m 0644 contrib/attache.logrotate $(DESTDIR)$(LOGROTATEDIR)/attache
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null || true
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
