@@ -339,24 +339,107 @@ d_lang(struct parser *p, const struct directive *d, const char *v,
 	}
 }
 
+/* on or off: 1, 0, or -1 (reported). */
+static int
+on_off(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	if (strcmp(v, "on") == 0)
+		return 1;
+	if (strcmp(v, "off") == 0)
+		return 0;
+	invalid(p, d, v, line);
+	return -1;
+}
+
 static void
 d_listing(struct parser *p, const struct directive *d, const char *v,
     unsigned line)
 {
 	int on;
 
-	if (strcmp(v, "on") == 0)
-		on = 1;
-	else if (strcmp(v, "off") == 0)
-		on = 0;
-	else {
-		invalid(p, d, v, line);
+	if ((on = on_off(p, d, v, line)) == -1)
 		return;
-	}
 	if (p->scope == SC_TOP)
 		p->listing = on;
 	else
 		conf_cur_site(p)->listing = on;
+}
+
+static void
+d_search(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	int on;
+
+	if ((on = on_off(p, d, v, line)) != -1)
+		conf_cur_site(p)->search = on;
+}
+
+static void
+d_changes(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	int on;
+
+	if ((on = on_off(p, d, v, line)) != -1)
+		conf_cur_site(p)->changes = on;
+}
+
+/* search-path, changes-path, atom-path: d->slot says which. */
+static void
+d_page_path(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	struct conf_site *s = conf_cur_site(p);
+	char **slot, *path;
+	unsigned *at;
+
+	if (!conf_page_path_valid(v)) {
+		invalid(p, d, v, line);
+		return;
+	}
+	if ((path = strdup(v)) == NULL) {
+		conf_nomem(p);
+		return;
+	}
+	switch (d->slot) {
+	case SLOT_SEARCH_PATH:
+		slot = &s->search_path;
+		at = &s->search_path_line;
+		break;
+	case SLOT_CHANGES_PATH:
+		slot = &s->changes_path;
+		at = &s->changes_path_line;
+		break;
+	default:
+		slot = &s->atom_path;
+		at = &s->atom_path_line;
+		break;
+	}
+	free(*slot);
+	*slot = path;
+	*at = line;
+}
+
+void
+conf_check_pages(struct parser *p, const struct conf_site *s)
+{
+	const char *page, *by, *path;
+	char q[CONF_QUOTE_SIZE];
+	unsigned line;
+
+	if (!conf_page_clash(s, &page, &by, &path))
+		return;
+	if (strcmp(page, "atom-path") == 0)
+		line = s->atom_path_line;
+	else
+		line = s->changes_path_line;
+	if (line == 0)
+		line = strcmp(by, "search-path") == 0 ? s->search_path_line :
+		    s->changes_path_line;
+	conf_report(p->diag, line != 0 ? line : s->line, "%s %s: taken by %s",
+	    page, conf_quote(q, path, strlen(path)), by);
 }
 
 static void
@@ -421,6 +504,14 @@ static const struct directive directives[] = {
 	{ "redirect-temporary", SC_LOC, K_VALUE, SLOT_ACTION, d_action,
 	    CONF_ACTION_REDIRECT_TEMPORARY, NULL },
 	{ "gone", SC_LOC, K_FLAG, SLOT_ACTION, d_action, CONF_ACTION_GONE,
+	    NULL },
+	{ "search", SC_SITE, K_VALUE, SLOT_SEARCH, d_search, 0, NULL },
+	{ "search-path", SC_SITE, K_VALUE, SLOT_SEARCH_PATH, d_page_path, 0,
+	    NULL },
+	{ "changes", SC_SITE, K_VALUE, SLOT_CHANGES, d_changes, 0, NULL },
+	{ "changes-path", SC_SITE, K_VALUE, SLOT_CHANGES_PATH, d_page_path, 0,
+	    NULL },
+	{ "atom-path", SC_SITE, K_VALUE, SLOT_ATOM_PATH, d_page_path, 0,
 	    NULL },
 };
 
