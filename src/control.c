@@ -10,6 +10,7 @@
 
 #include "bounds.h"
 #include "capsule.h"
+#include "capsule_service.h"
 #include "control.h"
 #include "log.h"
 #include "server.h"
@@ -94,7 +95,7 @@ prepare(struct control *ctl, struct conf *conf, struct listen_table *next,
 	struct generation *gen;
 
 	if ((gen = generation_new(conf, ctl->last_id + 1, &ctl->live,
-	    diag)) == NULL)
+	    ctl->services, diag)) == NULL)
 		return NULL;
 	if (listen_table_bind(&ctl->table, gen, ctl->nworkers, next,
 	    diag) == -1) {
@@ -157,8 +158,16 @@ control_start(struct control *ctl, struct conf *conf)
 
 	atomic_init(&ctl->live, 0);
 	ctl->nworkers = workers_count(conf);
-	if ((ctl->gen = prepare(ctl, conf, &next, &diag)) == NULL)
+	if ((ctl->services = service_registry_new()) == NULL) {
+		fprintf(stderr, "attache: out of memory\n");
+		conf_free(conf);
 		return -1;
+	}
+	if ((ctl->gen = prepare(ctl, conf, &next, &diag)) == NULL) {
+		service_registry_free(ctl->services);
+		ctl->services = NULL;
+		return -1;
+	}
 	ctl->table = next;
 	if ((ctl->workers = workers_start(ctl->gen, ctl->nworkers)) == NULL) {
 		control_stop(ctl);
@@ -214,4 +223,7 @@ control_stop(struct control *ctl)
 	listen_table_free(&ctl->table);
 	generation_unref(ctl->gen);
 	ctl->gen = NULL;
+	/* Every service is unreferenced now: wait for their threads. */
+	service_registry_free(ctl->services);
+	ctl->services = NULL;
 }

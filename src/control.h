@@ -13,6 +13,7 @@
 #include "options.h"
 
 struct workers;
+struct service_registry;
 
 struct control {
 	int			 argc;		/* to read the options again */
@@ -24,6 +25,8 @@ struct control {
 	int			 nworkers;
 	unsigned long		 last_id;	/* of the newest generation */
 	atomic_uint		 live;		/* generations not yet freed */
+	struct service_registry	*services;	/* capsule services, kept
+						 * across reloads */
 };
 
 /*

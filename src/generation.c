@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include "generation.h"
+#include "capsule_service.h"
 #include "check.h"
 #include "server.h"
 #include "sni.h"
@@ -102,7 +103,7 @@ site_tls(struct generation *g, struct site *s, struct conf_diag *d)
 
 static int
 site_open(struct generation *g, struct site *s, const struct conf_site *cs,
-    struct conf_diag *d)
+    struct service_registry *services, struct conf_diag *d)
 {
 	const char **names;
 	char err[8192];
@@ -131,6 +132,13 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 	}
 	if (g->conf->gemini_port != 0 && site_tls(g, s, d) == -1)
 		return -1;
+	/* Kept across reloads: the same capsule gets the same service. */
+	if (services != NULL && (cs->search || cs->changes) &&
+	    (s->service = capsule_service_get(services, cs->capsule,
+	    cs->search, err, sizeof(err))) == NULL) {
+		gen_report(d, cs->capsule_line, "%s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -190,6 +198,7 @@ generation_free(struct generation *g)
 
 	for (i = 0; i < g->nsites; i++) {
 		capsule_close(&g->sites[i].capsule);
+		capsule_service_unref(g->sites[i].service);
 		SSL_CTX_free(g->sites[i].tls);
 		free((void *)g->sites[i].names);
 	}
@@ -205,7 +214,7 @@ generation_free(struct generation *g)
 
 struct generation *
 generation_new(struct conf *conf, unsigned long id, atomic_uint *live,
-    struct conf_diag *diag)
+    struct service_registry *services, struct conf_diag *diag)
 {
 	struct generation *g;
 	unsigned before = diag->errors;
@@ -230,7 +239,8 @@ generation_new(struct conf *conf, unsigned long id, atomic_uint *live,
 	/* Every site is tried, so that every problem is reported at once. */
 	for (i = 0; i < conf->nsites; i++) {
 		g->nsites++;
-		(void)site_open(g, &g->sites[i], &conf->sites[i], diag);
+		(void)site_open(g, &g->sites[i], &conf->sites[i], services,
+		    diag);
 	}
 	if (diag->errors > before || plan_listeners(g, diag) == -1) {
 		generation_free(g);

@@ -52,6 +52,7 @@ struct index_builder {
 	size_t		 ntokens, captokens;
 	struct buf	 scratch;
 	uint64_t	 total_length;
+	int		 with_words;	/* index words, not only files */
 	int		 failed;
 };
 
@@ -132,12 +133,13 @@ grow(void *arrp, size_t n, size_t *cap, size_t size)
 }
 
 struct index_builder *
-index_builder_new(void)
+index_builder_new(int words)
 {
 	struct index_builder *b;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
+	b->with_words = words;
 	b->tablecap = 1024;
 	if ((b->table = calloc(b->tablecap, sizeof(*b->table))) == NULL) {
 		free(b);
@@ -224,6 +226,8 @@ add_words(struct index_builder *b, const char *s, size_t len, uint32_t *pos,
 	struct word w;
 	long term;
 
+	if (!b->with_words)
+		return 0;
 	words_init(&it, s, len);
 	while (*pos < INDEX_DOC_WORDS_MAX && words_next(&it, &w)) {
 		if ((term = term_of(b, w.text, w.len)) == -1 ||

@@ -80,7 +80,8 @@ struct index_postings {
 
 struct index_builder;
 
-struct index_builder *index_builder_new(void);
+/* A builder; without words, it keeps the files alone (no search). */
+struct index_builder *index_builder_new(int words);
 void	index_builder_free(struct index_builder *b);
 
 /*

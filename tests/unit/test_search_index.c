@@ -32,7 +32,7 @@ build(const struct file *f, size_t n)
 	struct index_builder *b;
 	size_t i;
 
-	if ((b = index_builder_new()) == NULL)
+	if ((b = index_builder_new(1)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
 		if (index_builder_add(b, f[i].path, f[i].mtime, f[i].text,
@@ -312,6 +312,31 @@ test_bm25(void)
 	CHECK(search_bm25(1, 1, 10, 10, 10) > search_bm25(1, 5, 10, 10, 10));
 }
 
+/* Without words: the files, their titles and dates, for the changes. */
+static void
+test_no_words(void)
+{
+	struct index_builder *b = index_builder_new(0);
+	struct index_segment *s;
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < 7; i++)
+		index_builder_add(b, office[i].path, office[i].mtime,
+		    office[i].text, office[i].text ? strlen(office[i].text) :
+		    0);
+	if ((s = index_builder_finish(b)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(s->ndocs, 7);
+	CHECK_INT(s->nterms, 0);
+	CHECK_INT(s->npages, 5);
+	CHECK_STR(s->docs[2].title, "S\xc3\xa9" "curit\xc3\xa9 int\xc3\xa9rieure");
+	index_segment_unref(s);
+}
+
 static void
 test_empty(void)
 {
@@ -339,6 +364,7 @@ main(void)
 	test_changes();
 	test_title_weight();
 	test_bm25();
+	test_no_words();
 	test_empty();
 	return unit_done("search_index");
 }
