@@ -39,6 +39,7 @@ struct capsule_service {
 	struct capsule_snapshot	*retired;	/* the indexer's */
 	/* Under the registry's lock. */
 	unsigned		 refs;
+	int			 started;	/* its thread runs */
 	struct capsule_service	*next;
 };
 
@@ -134,9 +135,7 @@ service_new(struct service_registry *r, const char *dir,
     const struct stat *st, int search, char *err, size_t errlen)
 {
 	struct capsule_service *s;
-	pthread_attr_t attr;
-	pthread_t t;
-	int e;
+	int i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -149,11 +148,11 @@ service_new(struct service_registry *r, const char *dir,
 	s->cap.rootfd = -1;
 	atomic_init(&s->stop, 0);
 	atomic_init(&s->current, NULL);
-	for (e = 0; e < CONF_WORKERS_MAX; e++)
-		atomic_init(&s->hazard[e], NULL);
+	for (i = 0; i < CONF_WORKERS_MAX; i++)
+		atomic_init(&s->hazard[i], NULL);
 	if ((s->dir = strdup(dir)) == NULL ||
 	    (s->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
-		snprintf(err, errlen, "capsule %s: cannot start its service: "
+		snprintf(err, errlen, "capsule %s: cannot make its service: "
 		    "%s", dir, strerror(errno));
 		s->wakefd = -1;
 		service_free(s);
@@ -163,32 +162,41 @@ service_new(struct service_registry *r, const char *dir,
 		service_free(s);
 		return NULL;
 	}
-	/* Detached: its end is counted in the registry, not joined. */
-	if ((e = pthread_attr_init(&attr)) != 0 ||
-	    (e = pthread_attr_setdetachstate(&attr,
-	    PTHREAD_CREATE_DETACHED)) != 0) {
-		snprintf(err, errlen, "capsule %s: cannot start its service: "
-		    "%s", dir, strerror(e));
-		service_free(s);
-		return NULL;
-	}
 	pthread_mutex_lock(&r->lock);
 	s->refs = 1;
-	r->running++;
-	if ((e = pthread_create(&t, &attr, service_main, s)) != 0) {
-		r->running--;
-		pthread_mutex_unlock(&r->lock);
-		pthread_attr_destroy(&attr);
-		snprintf(err, errlen, "capsule %s: cannot start its service: "
-		    "%s", dir, strerror(e));
-		service_free(s);
-		return NULL;
-	}
 	s->next = r->live;
 	r->live = s;
 	pthread_mutex_unlock(&r->lock);
-	pthread_attr_destroy(&attr);
 	return s;
+}
+
+void
+capsule_service_start(struct capsule_service *s)
+{
+	struct service_registry *r = s->reg;
+	pthread_attr_t attr;
+	pthread_t t;
+	int e;
+
+	pthread_mutex_lock(&r->lock);
+	if (s->started) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	/* Detached: its end is counted in the registry, not joined. */
+	if ((e = pthread_attr_init(&attr)) == 0) {
+		if ((e = pthread_attr_setdetachstate(&attr,
+		    PTHREAD_CREATE_DETACHED)) == 0 &&
+		    (e = pthread_create(&t, &attr, service_main, s)) == 0) {
+			s->started = 1;
+			r->running++;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (e != 0)
+		log_warn("capsule %s: cannot start its service: %s; search "
+		    "and changes answer 40", s->dir, strerror(e));
 }
 
 struct capsule_service *
@@ -222,12 +230,13 @@ capsule_service_unref(struct capsule_service *s)
 	struct service_registry *r;
 	struct capsule_service **pp;
 	uint64_t one = 1;
+	int last, started;
 
 	if (s == NULL)
 		return;
 	r = s->reg;
 	pthread_mutex_lock(&r->lock);
-	if (--s->refs == 0) {
+	if ((last = --s->refs == 0)) {
 		for (pp = &r->live; *pp != NULL; pp = &(*pp)->next)
 			if (*pp == s) {
 				*pp = s->next;
@@ -235,12 +244,16 @@ capsule_service_unref(struct capsule_service *s)
 			}
 		/* Under the lock: the thread frees s only after it. */
 		atomic_store(&s->stop, 1);
-		if (write(s->wakefd, &one, sizeof(one)) == -1 &&
+		if (s->started && write(s->wakefd, &one, sizeof(one)) == -1 &&
 		    errno != EAGAIN)
 			log_warn("capsule %s: cannot wake its service: %s",
 			    s->dir, strerror(errno));
 	}
+	started = s->started;
 	pthread_mutex_unlock(&r->lock);
+	/* Never started (a reload that failed): nothing else holds it. */
+	if (last && !started)
+		service_free(s);
 }
 
 /*

@@ -29,12 +29,18 @@ void	service_registry_free(struct service_registry *r);
 
 /*
  * The service of the capsule at dir with these settings (search: words
- * indexed), with one more reference: the one running, or a new one whose
- * first walk starts in the background.  NULL with err set on failure.
- * Main thread only.
+ * indexed), with one more reference: the one running, or a new one, not
+ * started yet.  NULL with err set on failure.  Main thread only.
  */
 struct capsule_service *capsule_service_get(struct service_registry *r,
 	    const char *dir, int search, char *err, size_t errlen);
+
+/*
+ * Starts the service's thread, whose first walk runs in the background,
+ * unless it runs already (once its generation serves: a reload that fails
+ * walks nothing).  A failure is logged: its pages then answer 40.
+ */
+void	capsule_service_start(struct capsule_service *s);
 
 /* Drops a reference (any thread); the last stops the service. */
 void	capsule_service_unref(struct capsule_service *s);

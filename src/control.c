@@ -173,6 +173,7 @@ control_start(struct control *ctl, struct conf *conf)
 		control_stop(ctl);
 		return -1;
 	}
+	generation_start(ctl->gen);
 	log_sites(ctl->gen);
 	log_urls(ctl->gen);
 	return 0;
@@ -199,6 +200,7 @@ control_reload(struct control *ctl)
 		goto failed;
 	/* Commit: from here on nothing fails. */
 	workers_switch(ctl->workers, gen);
+	generation_start(gen);
 	listen_table_close_unused(&ctl->table, &next);
 	listen_table_free(&ctl->table);
 	ctl->table = next;

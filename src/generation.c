@@ -249,6 +249,16 @@ generation_new(struct conf *conf, unsigned long id, atomic_uint *live,
 	return g;
 }
 
+void
+generation_start(struct generation *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nsites; i++)
+		if (g->sites[i].service != NULL)
+			capsule_service_start(g->sites[i].service);
+}
+
 struct generation *
 generation_ref(struct generation *g)
 {

@@ -71,6 +71,9 @@ struct generation *generation_new(struct conf *conf, unsigned long id,
 		    atomic_uint *live, struct service_registry *services,
 		    struct conf_diag *diag);
 
+/* Starts the capsule services of a generation that serves from now on. */
+void		 generation_start(struct generation *g);
+
 struct generation *generation_ref(struct generation *g);
 /* Drops a reference; the last frees it (from any thread). */
 void		 generation_unref(struct generation *g);

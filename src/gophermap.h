@@ -23,6 +23,13 @@ struct gophermap_opts {
 	unsigned	 gemini_port;	/* 0: GEMINI_DEFAULT_PORT */
 	const char *const *gemini_aliases; /* other names of the host */
 	size_t		 ngemini_aliases;
+	/*
+	 * The item type of a local path the server makes up (its search:
+	 * 7), or 0 to go by the path's name; NULL: always by the name.
+	 */
+	char		(*local_type)(const void *arg, const char *path,
+			    size_t len);
+	const void	*local_arg;
 };
 
 /*

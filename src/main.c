@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,7 @@ main(int argc, char *argv[])
 	struct check_report problems = { stderr, 0, 0 };
 	struct file_problems where = { &problems, NULL };
 	struct conf_diag diag = { file_problem, &where, 0 };
+	sigset_t stops, before;
 	rlim_t from, to;
 	int status = 1, started = 0;
 	size_t i;
@@ -191,6 +193,14 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	/* A reload asked for before there is anything to reload is no kill. */
 	signal(SIGHUP, SIG_IGN);
+	/*
+	 * Nor is a stop asked for while starting: it waits for its handler
+	 * (the threads started meanwhile keep it blocked: it is ours).
+	 */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	(void)pthread_sigmask(SIG_BLOCK, &stops, &before);
 	raise_open_files(&from, &to);
 
 	/* Worker loops are told things from this thread: they need locks. */
@@ -208,6 +218,7 @@ main(int argc, char *argv[])
 		log_warn("cannot handle signals");
 		goto out;
 	}
+	(void)pthread_sigmask(SIG_SETMASK, &before, NULL);
 	if (from == to)
 		log_info("open files: limit %llu", (unsigned long long)to);
 	else

@@ -15,6 +15,33 @@
 #define LINK_MAX	(3 * REQUEST_MAX + 1)
 #define SAY_MAX		128
 
+/*
+ * The query for a link: all but letters, digits, '-', '_' and '~'
+ * encoded, so that no '/' or '.' of it is a path's segment in a Gopher
+ * selector ("/search/2?a%2F..%2Fb").
+ */
+static void
+encode_query(const struct query *q, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	size_t i, o = 0;
+
+	for (i = 0; i < q->textlen; i++) {
+		c = (unsigned char)q->text[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '~')
+			out[o++] = (char)c;
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
 int
 search_page_link(const char *search_path, unsigned page,
     const struct query *q, char *out, size_t outsz)
@@ -23,10 +50,9 @@ search_page_link(const char *search_path, unsigned page,
 	int n;
 
 	if (uri_percent_encode_path(search_path, strlen(search_path), path,
-	    sizeof(path), 0) == -1 ||
-	    uri_percent_encode_path(q->text, q->textlen, query,
-	    sizeof(query), 0) == -1)
+	    sizeof(path), 0) == -1)
 		return -1;
+	encode_query(q, query);
 	if (page > 1)
 		n = snprintf(out, outsz, "%s/%u?%s", path, page, query);
 	else

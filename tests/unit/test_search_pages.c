@@ -85,15 +85,15 @@ test_gemtext(void)
 	    "23 pages match; results 11 to 11:\n"
 	    "\n=> /extradition.gmi Extradition\n"
 	    "> Requests go through Interpol.\n\n"
-	    "=> /find%20it?caf%C3%A9%20&%20%22x%20y%22 Previous results 1 "
+	    "=> /find%20it?caf%C3%A9%20%26%20%22x%20y%22 Previous results 1 "
 	    "to 10 of 23\n"
-	    "=> /find%20it/3?caf%C3%A9%20&%20%22x%20y%22 Next results 21 to "
+	    "=> /find%20it/3?caf%C3%A9%20%26%20%22x%20y%22 Next results 21 to "
 	    "23 of 23\n"
 	    "=> /find%20it New search\n");
 	CHECK_STR(gemtext("/s", 3, 4, NULL, 0),
 	    "# Search: caf\xc3\xa9 & \"x y\"\n\n"
 	    "3 pages match; none on page 4.\n\n"
-	    "=> /s?caf%C3%A9%20&%20%22x%20y%22 Previous results 1 to 3 "
+	    "=> /s?caf%C3%A9%20%26%20%22x%20y%22 Previous results 1 to 3 "
 	    "of 3\n=> /s New search\n");
 }
 
@@ -165,6 +165,10 @@ test_link(void)
 	CHECK_INT(search_page_link("/search", 12, &q, out, sizeof(out)), 16);
 	CHECK_STR(out, "/search/12?a%20b");
 	CHECK_INT(search_page_link("/search", 12, &q, out, 16), -1);
+	/* Nothing of the query reads as a path's segment. */
+	query_parse("a/../b.c", 8, 0, &q);
+	CHECK_INT(search_page_link("/s", 1, &q, out, sizeof(out)), 21);
+	CHECK_STR(out, "/s?a%2F%2E%2E%2Fb%2Ec");
 }
 
 int
