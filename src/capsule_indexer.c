@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -254,6 +255,11 @@ full_build(struct indexer *ix)
 	dirty_clear(ix);
 	ix->full = 0;
 	publish(ix, NULL, NULL);
+	/*
+	 * The build's scratch (per-word buffers, file texts) is freed now:
+	 * give it back to the system rather than keep it for the next build.
+	 */
+	(void)malloc_trim(0);
 	log_info("capsule %s: indexed %zu files (%zu pages) in %ld ms; the "
 	    "index takes %zu KB", ix->env->name, seg->ndocs, seg->npages,
 	    now_ms() - t0, (seg->bytes + 1023) / 1024);

@@ -98,6 +98,9 @@ pick(const char *text, size_t len, int gemtext, const struct query *q,
 		}
 		if (better(&l, best))
 			*best = l;
+		/* Every word, not in a heading: nothing can do better. */
+		if (best->found == q->nterms && !best->heading)
+			return;
 	}
 }
 

@@ -21,10 +21,12 @@ struct list {
 	size_t		 at;		/* cursor of the intersection */
 };
 
+/* The best k hits so far: a heap whose root is the worst of them. */
 struct hits {
 	struct search_hit	*h;
 	size_t			 n;
-	size_t			 cap;
+	size_t			 k;
+	size_t			 total;		/* every hit, kept or not */
 };
 
 int
@@ -33,14 +35,18 @@ search_dead(const unsigned char *dead, uint32_t doc)
 	return dead != NULL && (dead[doc / 8] >> (doc % 8) & 1);
 }
 
+static double
+idf_of(double df, double n)
+{
+	return log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
 double
 search_bm25(double tf, double df, double n, double dl, double avgdl)
 {
-	double idf = log(1.0 + (n - df + 0.5) / (df + 0.5));
-
 	if (avgdl <= 0)
 		avgdl = 1;
-	return idf * tf * (SEARCH_K1 + 1) /
+	return idf_of(df, n) * tf * (SEARCH_K1 + 1) /
 	    (tf + SEARCH_K1 * (1 - SEARCH_B + SEARCH_B * dl / avgdl));
 }
 
@@ -83,14 +89,6 @@ add_term(struct list *l, const struct index_segment *s,
 }
 
 static int
-by_doc(const void *a, const void *b)
-{
-	const struct match *x = a, *y = b;
-
-	return x->doc < y->doc ? -1 : x->doc > y->doc;
-}
-
-static int
 by_df(const void *a, const void *b)
 {
 	const struct index_term *const *x = a, *const *y = b;
@@ -98,42 +96,57 @@ by_df(const void *a, const void *b)
 	return (*x)->df > (*y)->df ? -1 : (*x)->df < (*y)->df;
 }
 
-/* The files of every word a prefix stands for, one match per file. */
+/*
+ * The files of every word a prefix stands for, one match per file: their
+ * counts add up in an array over the segment's files, read in order.
+ */
 static int
 add_prefix(struct list *l, const struct index_segment *s,
     const struct query_term *q, const unsigned char *dead)
 {
 	const struct index_term **terms;
-	size_t first, last, n, i, o;
+	struct index_postings it;
+	struct index_posting p;
+	uint32_t (*acc)[2];
+	size_t first, last, n, i;
+	int r = 0;
 
 	index_term_prefix(s, q->word, q->len, &first, &last);
 	if ((n = last - first) == 0)
 		return 0;
+	if (n == 1)		/* one word: its files, in order */
+		return add_term(l, s, &s->terms[first], dead, 0);
 	if ((terms = calloc(n, sizeof(*terms))) == NULL)
 		return -1;
+	if ((acc = calloc(s->ndocs + 1, sizeof(*acc))) == NULL) {
+		free(terms);
+		return -1;
+	}
 	for (i = 0; i < n; i++)
 		terms[i] = &s->terms[first + i];
 	if (n > SEARCH_PREFIX_TERMS_MAX) {
 		qsort(terms, n, sizeof(*terms), by_df);
 		n = SEARCH_PREFIX_TERMS_MAX;
 	}
-	for (i = 0; i < n; i++)
-		if (add_term(l, s, terms[i], dead, 0) == -1) {
-			free(terms);
-			return -1;
-		}
-	free(terms);
-	/* Several words of one file: their counts add up. */
-	qsort(l->m, l->n, sizeof(*l->m), by_doc);
-	for (i = o = 0; i < l->n; i++) {
-		if (o > 0 && l->m[o - 1].doc == l->m[i].doc) {
-			l->m[o - 1].tf += l->m[i].tf;
-			l->m[o - 1].tf_title += l->m[i].tf_title;
-		} else
-			l->m[o++] = l->m[i];
+	for (i = 0; i < n; i++) {
+		index_postings_init(&it, s, terms[i]);
+		while (index_postings_next(&it, &p))
+			if (p.doc < s->ndocs && !search_dead(dead, p.doc)) {
+				acc[p.doc][0] += p.tf;
+				acc[p.doc][1] += p.tf_title;
+			}
 	}
-	l->n = o;
-	return 0;
+	for (i = 0; i < s->ndocs && r == 0; i++) {
+		if (acc[i][0] == 0)
+			continue;
+		p.doc = (uint32_t)i;
+		p.tf = acc[i][0];
+		p.tf_title = acc[i][1];
+		r = push(l, &p, 0);
+	}
+	free(acc);
+	free(terms);
+	return r;
 }
 
 static int
@@ -210,22 +223,60 @@ phrase_holds(const struct match *const *m, size_t n)
 	return na > 0;
 }
 
+/* 1 when a ranks before b: a higher score, then the path. */
 static int
+before(const struct search_hit *a, const struct search_hit *b)
+{
+	if (a->score != b->score)
+		return a->score > b->score;
+	return strcmp(a->doc->path, b->doc->path) < 0;
+}
+
+static void
+sift_down(struct hits *h, size_t i)
+{
+	struct search_hit t;
+	size_t c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= h->n)
+			return;
+		if (c + 1 < h->n && before(&h->h[c], &h->h[c + 1]))
+			c++;
+		if (!before(&h->h[i], &h->h[c]))
+			return;
+		t = h->h[i];
+		h->h[i] = h->h[c];
+		h->h[c] = t;
+		i = c;
+	}
+}
+
+/* Counts a hit; keeps it while it is among the best k. */
+static void
 add_hit(struct hits *h, const struct index_doc *doc, double score)
 {
-	struct search_hit *p;
-	size_t cap;
+	struct search_hit hit = { doc, score }, t;
+	size_t i;
 
-	if (h->n == h->cap) {
-		cap = h->cap ? h->cap * 2 : 64;
-		if ((p = reallocarray(h->h, cap, sizeof(*p))) == NULL)
-			return -1;
-		h->h = p;
-		h->cap = cap;
+	h->total++;
+	if (h->k == 0)
+		return;
+	if (h->n == h->k) {
+		if (!before(&hit, &h->h[0]))
+			return;
+		h->h[0] = hit;
+		sift_down(h, 0);
+		return;
 	}
-	h->h[h->n].doc = doc;
-	h->h[h->n++].score = score;
-	return 0;
+	/* Up from the end: the worst rises to the root. */
+	for (i = h->n++; i > 0 && before(&h->h[(i - 1) / 2], &hit); ) {
+		t = h->h[(i - 1) / 2];
+		h->h[i] = t;
+		i = (i - 1) / 2;
+	}
+	h->h[i] = hit;
 }
 
 /*
@@ -234,13 +285,13 @@ add_hit(struct hits *h, const struct index_doc *doc, double score)
  */
 static int
 match_segment(const struct search_view *v, const struct index_segment *s,
-    const struct query *q, struct list *lists, const double *df,
+    const struct query *q, struct list *lists, const double *idf,
     search_admit_fn admit, void *arg, struct hits *out)
 {
 	const struct match *m[QUERY_TERMS_MAX];
 	const struct index_doc *doc;
 	size_t i, j, k, drive = 0;
-	double score, tf;
+	double score, tf, norm;
 	int r;
 
 	for (i = 0; i < q->nterms; i++) {
@@ -268,14 +319,15 @@ match_segment(const struct search_view *v, const struct index_segment *s,
 		doc = &s->docs[m[0]->doc];
 		if (admit != NULL && !admit(arg, doc->path))
 			continue;
+		/* BM25, its idf computed once per word. */
+		norm = SEARCH_K1 * (1 - SEARCH_B + SEARCH_B * doc->length /
+		    (v->avgdl > 0 ? v->avgdl : 1));
 		for (i = 0, score = 0; i < q->nterms; i++) {
 			tf = m[i]->tf + (SEARCH_TITLE_WEIGHT - 1) *
 			    (double)m[i]->tf_title;
-			score += search_bm25(tf, df[i], (double)v->ndocs,
-			    doc->length, v->avgdl);
+			score += idf[i] * tf * (SEARCH_K1 + 1) / (tf + norm);
 		}
-		if (add_hit(out, doc, score) == -1)
-			return -1;
+		add_hit(out, doc, score);
 	}
 	return 0;
 }
@@ -283,11 +335,7 @@ match_segment(const struct search_view *v, const struct index_segment *s,
 static int
 hit_cmp(const void *a, const void *b)
 {
-	const struct search_hit *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return strcmp(x->doc->path, y->doc->path);
+	return before(a, b) ? -1 : before(b, a);
 }
 
 long
@@ -296,32 +344,39 @@ search_run(const struct search_view *v, const struct query *q,
     size_t nhits, size_t *total)
 {
 	struct list lists[2][QUERY_TERMS_MAX];
-	double df[QUERY_TERMS_MAX];
-	struct hits found = { NULL, 0, 0 };
+	double idf[QUERY_TERMS_MAX], df;
+	struct hits found;
 	size_t i, g, n = 0;
 	long r = -1;
 
 	*total = 0;
 	memset(lists, 0, sizeof(lists));
+	memset(&found, 0, sizeof(found));
+	/* Only the best offset + nhits are kept, in a heap. */
+	found.k = offset + nhits;
+	if (found.k > 0 && (found.h = calloc(found.k, sizeof(*found.h))) ==
+	    NULL)
+		return -1;
 	for (i = 0; i < q->nterms; i++) {
-		df[i] = 0;
+		df = 0;
 		for (g = 0; g < 2; g++) {
 			if (v->seg[g] == NULL)
 				continue;
 			if (term_list(&lists[g][i], v->seg[g], &q->terms[i],
 			    g == 0 ? v->dead : NULL) == -1)
 				goto out;
-			df[i] += (double)lists[g][i].n;
+			df += (double)lists[g][i].n;
 		}
+		idf[i] = idf_of(df, (double)v->ndocs);
 	}
 	for (g = 0; g < 2; g++)
 		if (v->seg[g] != NULL && q->nterms > 0 &&
-		    match_segment(v, v->seg[g], q, lists[g], df, admit, arg,
+		    match_segment(v, v->seg[g], q, lists[g], idf, admit, arg,
 		    &found) == -1)
 			goto out;
 	if (found.n > 0)
 		qsort(found.h, found.n, sizeof(*found.h), hit_cmp);
-	*total = found.n;
+	*total = found.total;
 	for (i = offset; i < found.n && n < nhits; i++)
 		hits[n++] = found.h[i];
 	r = (long)n;

@@ -156,10 +156,22 @@ words_init(struct words_iter *it, const char *s, size_t len)
 	it->pos = 0;
 }
 
+/* An ASCII letter or digit, folded; 0 for any other byte below 0x80. */
+static char
+ascii_word(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c + 'a' - 'A');
+	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return (char)c;
+	return 0;
+}
+
 int
 words_next(struct words_iter *it, struct word *w)
 {
-	char f[4];
+	const unsigned char *s = (const unsigned char *)it->s;
+	char f[4], a;
 	uint32_t cp;
 	size_t n, k;
 	int full;
@@ -169,6 +181,12 @@ words_next(struct words_iter *it, struct word *w)
 		for (;;) {
 			if (it->pos >= it->len)
 				return 0;
+			if (s[it->pos] < 0x80) {
+				if (ascii_word(s[it->pos]))
+					break;
+				it->pos++;
+				continue;
+			}
 			n = utf8_decode(it->s + it->pos, it->len - it->pos,
 			    &cp);
 			if (n > 0 && words_is_word_cp(cp))
@@ -179,6 +197,17 @@ words_next(struct words_iter *it, struct word *w)
 		w->len = 0;
 		full = 0;
 		while (it->pos < it->len) {
+			/* Most text is ASCII: no decoding for it. */
+			if (s[it->pos] < 0x80) {
+				if ((a = ascii_word(s[it->pos])) == 0)
+					break;
+				it->pos++;
+				if (!full && w->len < WORD_MAX)
+					w->text[w->len++] = a;
+				else
+					full = 1;
+				continue;
+			}
 			n = utf8_decode(it->s + it->pos, it->len - it->pos,
 			    &cp);
 			if (n == 0 || !words_is_word_cp(cp))
