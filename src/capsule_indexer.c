@@ -32,10 +32,9 @@
 #define RECLAIM_MS	200	/* the next try to free old snapshots */
 #define DIRTY_MAX	2000	/* files changed since the full index */
 #define RETRY_MS	5000	/* after running out of memory */
-/* Directories are watched through /proc/self/fd: the link is followed. */
 #define WATCH_MASK	(IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | \
 			IN_DELETE | IN_CREATE | IN_ATTRIB | IN_ONLYDIR | \
-			IN_EXCL_UNLINK)
+			IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define TEST_DELAY_ENV	"ATTACHE_TEST_INDEX_DELAY_MS"
 
 struct watch {
@@ -128,19 +127,22 @@ watch_remove(struct indexer *ix, int wd)
 	ix->nwatches--;
 }
 
-/* Watches the directory open at fd, whose path is dir. */
+/*
+ * Watches the directory whose capsule path is dir, by its full name: no
+ * /proc needed, and nothing the confinement to the capsules forbids.
+ */
 static void
-watch_add(struct indexer *ix, int fd, const char *dir)
+watch_add(struct indexer *ix, const char *dir)
 {
-	char proc[64], *copy;
+	char full[PATH_MAX], *copy;
 	struct watch *w;
 	size_t i;
 	int wd;
 
-	if (ix->ifd == -1)
+	if (ix->ifd == -1 || snprintf(full, sizeof(full), "%s%s",
+	    ix->env->name, dir) >= (int)sizeof(full))
 		return;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if ((wd = inotify_add_watch(ix->ifd, proc, WATCH_MASK)) == -1) {
+	if ((wd = inotify_add_watch(ix->ifd, full, WATCH_MASK)) == -1) {
 		if (!ix->watch_said)
 			log_warn("capsule %s: cannot watch %s for changes: %s%s",
 			    ix->env->name, dir, strerror(errno), errno ==
@@ -176,9 +178,10 @@ walk_dir(void *arg, int fd, const char *path)
 {
 	struct indexer *ix = arg;
 
+	(void)fd;
 	if (stopped(ix))
 		return -1;
-	watch_add(ix, fd, path);
+	watch_add(ix, path);
 	return 0;
 }
 

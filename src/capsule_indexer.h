@@ -15,7 +15,7 @@ struct capsule_service;
 struct indexer_env {
 	struct capsule_service	*service;	/* to publish to */
 	const struct capsule	*cap;		/* its own root fd */
-	const char		*name;		/* the capsule, for the log */
+	const char		*name;		/* the capsule's real path */
 	int			 words;		/* search on: index words */
 	int			 wakefd;	/* readable: look at stop */
 	atomic_int		*stop;

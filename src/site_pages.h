@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "changes_feed.h"
+#include "conf.h"
 #include "search_query.h"
 
 struct evbuffer;
@@ -70,10 +71,12 @@ enum site_answer site_changes(const struct site *s, int slot,
 	    const struct gophermap_opts *o, struct evbuffer *out);
 
 /* Where a site's feed links lead: Gemini when it is on, else Gopher. */
+#define SITE_FEED_URL_MAX	(512 + 3 * CONF_PAGE_PATH_MAX + 2)
+
 struct site_feed {
 	char			pages[512];
-	char			self[1024];
-	char			alternate[1024];
+	char			self[SITE_FEED_URL_MAX];
+	char			alternate[SITE_FEED_URL_MAX];
 	struct feed_links	l;
 };
 
