@@ -240,3 +240,46 @@ def test_not_ready_says_so(tmp_path, conf_server, monkeypatch):
     assert s.gemini(s.url("/securite.gmi"))[0] == "20 text/gemini"
     wait_indexed(s)
     assert s.gemini(s.url("/search?visa"))[0] == "20 text/gemini"
+
+
+def test_searches_while_pages_change(office):
+    """Readers never see half an update: every answer is whole, while
+    files are written, replaced and removed (under ASan in make test)."""
+    import threading
+    cap = office.capsule
+    stop = threading.Event()
+    bad = []
+    counts = [0, 0]
+
+    def reader(k):
+        while not stop.is_set():
+            if k == 0:
+                h, body, notify = office.gemini(office.url("/search?visa"))
+                ok = h == "20 text/gemini" and notify and \
+                    body.startswith(b"# Search: visa\n\n") and \
+                    body.endswith(b"=> /search New search\n")
+            else:
+                body = office.gopher_raw(b"/changes.gmi\r\n")
+                ok = body.startswith(b"iRecent changes on localhost\t") \
+                    and body.endswith(b".\r\n")
+            counts[k] += 1
+            if not ok:
+                bad.append(body)
+
+    threads = [threading.Thread(target=reader, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(30):
+            tmp = cap / "churn.tmp"
+            tmp.write_text(f"# Churn {i}\n\nvisa {i}\n")
+            os.replace(tmp, cap / f"churn{i % 3}.gmi")
+            if i % 5 == 4:
+                (cap / f"churn{i % 3}.gmi").unlink()
+            time.sleep(0.04)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert bad == []
+    assert counts[0] > 5 and counts[1] > 5, counts
