@@ -179,6 +179,11 @@ def run(args, tmp, certs, Server, run_load, free_port, say):
                    ("two words", "visa%20s%C3%A9curit%C3%A9",
                     "visa sécurité")]
         n = max(50, int(2000 * args.scale))
+        # The floor: a request that does no work, on the same machine.
+        loads.append(run_load(
+            args, tmp, srv, "Gopher caps.txt (no search: the floor)",
+            "gopher", srv.gop, "caps.txt\\r\\n", 16, n, 10,
+            expect="CAPS"))
         for label, _, text in queries:
             loads.append(run_load(
                 args, tmp, srv, f"Gopher search: {label}", "gopher",
