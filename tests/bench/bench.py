@@ -364,7 +364,8 @@ def request_rows(results):
     return rows
 
 
-ACCESS = re.compile(r'^\S+Z (\S+) (gemini|gopher) "(.*)" (\S+) (\d+) (\d+)ms(?: \((.*)\))?$')
+# time, client, protocol, site, "request", status, bytes, duration, (why)
+ACCESS = re.compile(r'^\S+Z (\S+) (gemini|gopher) (\S+) "(.*)" (\S+) (\d+) (\d+)ms(?: \((.*)\))?$')
 
 
 def check_log(text, expected_requests):
@@ -377,7 +378,7 @@ def check_log(text, expected_requests):
         m = ACCESS.match(line)
         if m:
             access += 1
-            proto, status, reason = m.group(2), m.group(4), m.group(7)
+            proto, status, reason = m.group(2), m.group(5), m.group(8)
             bad = (proto == "gemini" and status != "20") or \
                   (proto == "gopher" and status == "3") or reason
             if bad:
