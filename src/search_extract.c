@@ -104,36 +104,6 @@ pick(const char *text, size_t len, int gemtext, const struct query *q,
 	}
 }
 
-/* s[0..len) into out as one line: UTF-8, spaces collapsed. */
-static size_t
-put_clean(const char *s, size_t len, char *out, size_t o, size_t max)
-{
-	uint32_t cp;
-	size_t i = 0, n;
-
-	while (i < len) {
-		if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
-			cp = '?';
-			n = 1;
-		}
-		if (cp <= 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
-			if (o > 0 && out[o - 1] != ' ' && o < max)
-				out[o++] = ' ';
-		} else if (cp == '?' && n == 1) {
-			if (o + 1 > max)
-				break;
-			out[o++] = '?';
-		} else {
-			if (o + n > max)
-				break;
-			memcpy(out + o, s + i, n);
-			o += n;
-		}
-		i += n;
-	}
-	return o;
-}
-
 /* Back to the start of a character. */
 static size_t
 char_start(const char *s, size_t i)
@@ -178,9 +148,7 @@ search_extract(const char *text, size_t len, int gemtext,
 		memcpy(out, dots, 3);
 		o = 3;
 	}
-	o = put_clean(l.s + start, end - start, out, o, o + EXTRACT_MAX);
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
+	utf8_one_line(l.s + start, end - start, out, &o, o + EXTRACT_MAX);
 	if (end < l.len) {
 		memcpy(out + o, dots, 3);
 		o += 3;

@@ -245,35 +245,9 @@ add_words(struct index_builder *b, const char *s, size_t len, uint32_t *pos,
 static size_t
 clean_title(const char *s, size_t len, char *out)
 {
-	uint32_t cp;
-	size_t i = 0, n, o = 0;
-	int space = 0;
+	size_t o = 0;
 
-	while (i < len && o < INDEX_TITLE_MAX) {
-		if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
-			cp = '?';
-			n = 1;
-		}
-		if (cp <= 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
-			space = o > 0;
-			i += n;
-			continue;
-		}
-		if (o + (space ? 1 : 0) + (cp == '?' ? 1 : n) >
-		    INDEX_TITLE_MAX)
-			break;
-		if (space)
-			out[o++] = ' ';
-		space = 0;
-		if (cp == '?')
-			out[o++] = '?';
-		else {
-			memcpy(out + o, s + i, n);
-			o += n;
-		}
-		i += n;
-	}
-	return o;
+	return utf8_one_line(s, len, out, &o, INDEX_TITLE_MAX);
 }
 
 /* The first heading of a page with something in it, or 0. */

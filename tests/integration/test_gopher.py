@@ -246,6 +246,8 @@ def parse_menu(data):
 
 def test_crawl_finds_no_broken_item(server):
     s = server(capsule=ROOT / "capsule")
+    # The root menu links to the change list: crawl once it is there.
+    assert ": indexed " in s.wait_log(": indexed ")
     seen, queue, fetched = set(), [("1", b"")], 0
     while queue:
         t, sel = queue.pop()

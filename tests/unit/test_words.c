@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "unit.h"
+#include "utf8.h"
 #include "words.h"
 
 /* The folded words of a text, joined by '|'. */
@@ -150,6 +151,29 @@ test_is_word(void)
 	CHECK_INT(words_is_word_cp(0x10ffff), 0);
 }
 
+/* Text made one line, for titles and extracts. */
+static void
+test_one_line(void)
+{
+	char out[16];
+	size_t o = 0;
+
+	CHECK_INT(utf8_one_line("  a\t\x01b \r\n c  ", 16, out, &o, 15), 5);
+	out[o] = '\0';
+	CHECK_STR(out, "a b c");
+	o = 2;
+	memcpy(out, "..", 2);
+	utf8_one_line("x\xffy", 3, out, &o, 15);
+	out[o] = '\0';
+	CHECK_STR(out, "..x?y");
+	/* Never a character cut: "é" does not fit in the last byte. */
+	o = 0;
+	utf8_one_line("abcdefgh\xc3\xa9", 10, out, &o, 9);
+	CHECK_INT(o, 8);
+	o = 0;
+	CHECK_INT(utf8_one_line(" \x7f\xc2\x85 ", 5, out, &o, 15), 0);
+}
+
 int
 main(void)
 {
@@ -157,5 +181,6 @@ main(void)
 	test_spans();
 	test_long();
 	test_is_word();
+	test_one_line();
 	return unit_done("words");
 }
