@@ -158,7 +158,7 @@ test_one_line(void)
 	char out[16];
 	size_t o = 0;
 
-	CHECK_INT(utf8_one_line("  a\t\x01b \r\n c  ", 16, out, &o, 15), 5);
+	CHECK_INT(utf8_one_line("  a\t\x01" "b \r\n c  ", 14, out, &o, 15), 5);
 	out[o] = '\0';
 	CHECK_STR(out, "a b c");
 	o = 2;
