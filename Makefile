@@ -32,7 +32,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 CPPFLAGS += -D_GNU_SOURCE -DATTACHE_VERSION='"$(VERSION)"' -Isrc
 CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
-LDLIBS   += $(PKG_LIBS) -lpthread
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
 
 SRCS     := $(sort $(wildcard src/*.c))
 OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
@@ -93,9 +93,10 @@ FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
 build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
 	clang $(CPPFLAGS) -std=c17 $(WARN) -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
-fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan
+fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
+    build/fuzz_search_query build/fuzz_gophermap_file
 	@set -e; for f in $^; do mkdir -p build/corpus-$${f##*/}; \
 	    ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    build/corpus-$${f##*/} 2>&1 | tail -1; done

@@ -44,6 +44,12 @@ capsule_path_hidden(const char *path, size_t len)
 	return 0;
 }
 
+int
+capsule_name_reserved(const char *name, size_t len)
+{
+	return len == 9 && memcmp(name, "gophermap", 9) == 0;
+}
+
 /* The path an open fd names now, as the kernel sees it; -1 if unknown. */
 static ssize_t
 fd_path(int fd, char *buf, size_t size)
@@ -225,6 +231,39 @@ capsule_open_beneath(const struct capsule *c, const char *rel, int flags)
 	return open_beneath(c->rootfd, rel, flags);
 }
 
+int
+capsule_open_plain(const struct capsule *c, const char *path, int flags)
+{
+	if (path[0] != '/' || capsule_path_hidden(path, strlen(path))) {
+		errno = ENOENT;
+		return -1;
+	}
+	return open_walk(c->rootfd, path[1] != '\0' ? path + 1 : ".", flags);
+}
+
+int
+capsule_open_in_dir(const struct capsule *c, const char *dirpath,
+    const char *name)
+{
+	char rel[PATH_MAX];
+	struct stat st;
+	int fd, n;
+
+	n = snprintf(rel, sizeof(rel), "%s%s", dirpath + 1, name);
+	if (n < 0 || (size_t)n >= sizeof(rel)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open_beneath(c->rootfd, rel, O_RDONLY | O_NONBLOCK)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ENOENT;
+		return -1;
+	}
+	return fd;
+}
+
 static enum capsule_result
 not_found(struct capsule_object *o, int err)
 {
@@ -256,6 +295,7 @@ capsule_resolve(const struct capsule *c, const char *path, size_t len,
     struct capsule_object *o)
 {
 	char rel[PATH_MAX];
+	const char *name;
 	struct stat st;
 	int fd, ifd, n;
 
@@ -288,6 +328,12 @@ capsule_resolve(const struct capsule *c, const char *path, size_t len,
 		if (path[len - 1] == '/') {	/* "file.gmi/" */
 			close(fd);
 			o->why = "not a directory";
+			return CAPSULE_NOT_FOUND;
+		}
+		name = (const char *)memrchr(path, '/', len) + 1;
+		if (capsule_name_reserved(name, len - (size_t)(name - path))) {
+			close(fd);
+			o->why = "a hand-written Gopher menu";
 			return CAPSULE_NOT_FOUND;
 		}
 		o->fd = fd;
@@ -405,7 +451,7 @@ entry_kind(const struct capsule *c, const char *dirpath, int dirfd,
 	if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 		return 0;
 	*is_dir = S_ISDIR(st.st_mode);
-	return 1;
+	return *is_dir || !capsule_name_reserved(name, strlen(name));
 }
 
 static int

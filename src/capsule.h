@@ -86,6 +86,28 @@ int	capsule_walk_hidden(int rootfd, const char *rel);
 int	capsule_open_beneath(const struct capsule *c, const char *rel,
 	    int flags);
 
+/*
+ * 1 for the name of a file that is never served nor listed: "gophermap",
+ * a directory's hand-written Gopher menu.
+ */
+int	capsule_name_reserved(const char *name, size_t len);
+
+/*
+ * Opens the regular file name of the directory dirpath ("/", "/a/b/")
+ * beneath the root, as a request would, reserved names included (the
+ * menu of the directory).  Returns the fd, or -1 with errno set.
+ */
+int	capsule_open_in_dir(const struct capsule *c, const char *dirpath,
+	    const char *name);
+
+/*
+ * Opens path (absolute, no dot segments) beneath the root following no
+ * symlink at all, as the walk of capsule_walk.c sees the capsule.  Returns
+ * the fd, or -1 with errno set.
+ */
+int	capsule_open_plain(const struct capsule *c, const char *path,
+	    int flags);
+
 /* 1 when some segment of path starts with '.'. */
 int	capsule_path_hidden(const char *path, size_t len);
 

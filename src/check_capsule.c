@@ -11,16 +11,17 @@
 #include <unistd.h>
 
 #include "capsule.h"
+#include "capsule_walk.h"
 #include "check.h"
 #include "conf.h"
 #include "gophermap.h"
+#include "gophermap_file.h"
 #include "gemtext.h"
 #include "gemtext_lint.h"
 #include "link.h"
 #include "mime.h"
 #include "utf8.h"
 
-#define CHECK_DEPTH_MAX	64			/* directory nesting */
 #define CHECK_FILE_MAX	(64 * 1024 * 1024)	/* text read to check */
 
 struct walk {
@@ -120,6 +121,21 @@ check_gemtext(struct walk *w, const char *file, const char *page,
 	gemtext_lint(buf, len, (unsigned)w->site->gopher_width, &sink);
 }
 
+/* A hand-written Gopher menu: each malformed line. */
+static void
+check_gophermap(struct walk *w, const char *file, const char *buf,
+    size_t len)
+{
+	struct gmf_iter it;
+	struct gmf_line l;
+
+	gmf_init(&it, buf, len);
+	while (gmf_next(&it, &l))
+		if (l.kind == GMF_BAD)
+			check_problem(w->r, 1, file, l.lineno, "gophermap: %s",
+			    l.why);
+}
+
 static void
 check_file(struct walk *w, int dirfd, const char *name, const char *path)
 {
@@ -127,10 +143,11 @@ check_file(struct walk *w, int dirfd, const char *name, const char *path)
 	const char *mime, *why;
 	size_t len, bad;
 	char *buf;
-	int fd;
+	int fd, map;
 
 	mime = mime_type(name, strlen(name));
-	if (strncmp(mime, "text/", 5) != 0)
+	map = capsule_name_reserved(name, strlen(name));
+	if (!map && strncmp(mime, "text/", 5) != 0)
 		return;		/* binary: nothing a reader trips on */
 	display_path(w, path, file, sizeof(file));
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
@@ -146,7 +163,9 @@ check_file(struct walk *w, int dirfd, const char *name, const char *path)
 		check_problem(w->r, 0, file, 0, "not checked: %s", why);
 		return;
 	}
-	if ((bad = utf8_error_at(buf, len)) < len)
+	if (map)
+		check_gophermap(w, file, buf, len);
+	else if ((bad = utf8_error_at(buf, len)) < len)
 		check_problem(w->r, 1, file, gemtext_line_at(buf, bad),
 		    "not valid UTF-8 (byte 0x%02x)", (unsigned char)buf[bad]);
 	if (mime_is_gemtext(name, strlen(name)))
@@ -154,63 +173,101 @@ check_file(struct walk *w, int dirfd, const char *name, const char *path)
 	free(buf);
 }
 
-static void
-walk_dir(struct walk *w, int dirfd, const char *dirpath, int depth)
+static int
+walk_file(void *arg, int dirfd, const char *name, const char *path,
+    const struct stat *st)
 {
-	char path[PATH_MAX], file[PATH_MAX + 64], **names;
-	struct capsule_object o;
-	struct stat st;
-	size_t i, n = 0;
-	int fd;
+	(void)st;
+	check_file(arg, dirfd, name, path);
+	return 0;
+}
 
-	display_path(w, dirpath, file, sizeof(file));
-	if (depth > CHECK_DEPTH_MAX) {
+/* Its target is checked where it lives, if inside. */
+static int
+walk_symlink(void *arg, const char *path)
+{
+	struct walk *w = arg;
+	struct capsule_object o;
+	char file[PATH_MAX + 64];
+
+	if (capsule_resolve(&w->cap, path, strlen(path), &o) ==
+	    CAPSULE_REFUSED) {
+		display_path(w, path, file, sizeof(file));
+		check_problem(w->r, 0, file, 0, "symlink %s: never served",
+		    o.why);
+	}
+	if (o.fd != -1)
+		close(o.fd);
+	return 0;
+}
+
+static void
+walk_problem(void *arg, const char *path, int err)
+{
+	struct walk *w = arg;
+	char file[PATH_MAX + 64];
+
+	display_path(w, path, file, sizeof(file));
+	if (err == 0)
 		check_problem(w->r, 0, file, 0, "nested too deep; not checked");
-		return;
-	}
-	if (capsule_names(dirfd, &names, &n) == -1) {
+	else
 		check_problem(w->r, 1, file, 0, "cannot list: %s",
-		    strerror(errno));
+		    strerror(err));
+}
+
+/* A page the server makes up, hidden by a file of the capsule. */
+static void
+check_page(struct walk *w, const struct conf *conf, const char *directive,
+    const char *path, unsigned line, const char *what)
+{
+	struct capsule_object o;
+	enum capsule_result r;
+	char file[PATH_MAX + 64];
+
+	r = capsule_resolve(&w->cap, path, strlen(path), &o);
+	if (o.fd != -1)
+		close(o.fd);
+	if (r != CAPSULE_FILE && r != CAPSULE_DIR_INDEX &&
+	    r != CAPSULE_DIR_LISTING && r != CAPSULE_NEED_SLASH)
 		return;
+	if (conf->file != NULL)
+		check_problem(w->r, 0, conf->file, line != 0 ? line :
+		    w->site->line, "%s %s: the capsule has a file there, "
+		    "served instead of %s", directive, path, what);
+	else {
+		display_path(w, path, file, sizeof(file));
+		check_problem(w->r, 0, file, 0, "served instead of %s (%s)",
+		    what, directive);
 	}
-	for (i = 0; i < n; i++) {
-		if (snprintf(path, sizeof(path), "%s%s", dirpath, names[i]) >=
-		    (int)sizeof(path) - 1 ||
-		    fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
-			continue;
-		if (S_ISLNK(st.st_mode)) {
-			/* Its target is checked where it lives, if inside. */
-			if (capsule_resolve(&w->cap, path, strlen(path), &o) ==
-			    CAPSULE_REFUSED) {
-				display_path(w, path, file, sizeof(file));
-				check_problem(w->r, 0, file, 0, "symlink %s: "
-				    "never served", o.why);
-			}
-			if (o.fd != -1)
-				close(o.fd);
-		} else if (S_ISDIR(st.st_mode)) {
-			fd = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
-			if (fd == -1)
-				continue;
-			strcat(path, "/");
-			walk_dir(w, fd, path, depth + 1);
-			close(fd);
-		} else if (S_ISREG(st.st_mode))
-			check_file(w, dirfd, names[i], path);
+}
+
+static void
+check_pages(struct walk *w, const struct conf *conf)
+{
+	const struct conf_site *s = w->site;
+
+	if (s->search)
+		check_page(w, conf, "search-path", conf_search_path(s),
+		    s->search_path_line, "the search");
+	if (s->changes) {
+		check_page(w, conf, "changes-path", conf_changes_path(s),
+		    s->changes_path_line, "the change list");
+		check_page(w, conf, "atom-path", conf_atom_path(s),
+		    s->atom_path_line, "the Atom feed");
 	}
-	capsule_names_free(names, n);
 }
 
 void
 check_capsule(const struct conf *conf, const struct conf_site *site,
     struct check_report *r)
 {
+	struct capsule_walker walker;
 	struct walk w;
 	struct stat st;
 	char err[PATH_MAX + 64];
 
 	memset(&w, 0, sizeof(w));
+	memset(&walker, 0, sizeof(walker));
 	w.site = site;
 	w.self.hostname = site->name;
 	w.self.port = (unsigned)conf->gemini_port;
@@ -227,6 +284,11 @@ check_capsule(const struct conf *conf, const struct conf_site *site,
 	    !S_ISREG(st.st_mode))
 		check_problem(r, 1, site->capsule, 0, "no index.gmi at the "
 		    "root: the home page of both protocols would be a listing");
-	walk_dir(&w, w.cap.rootfd, "/", 0);
+	check_pages(&w, conf);
+	walker.arg = &w;
+	walker.file = walk_file;
+	walker.symlink = walk_symlink;
+	walker.problem = walk_problem;
+	(void)capsule_walk(&walker, w.cap.rootfd, "/");
 	capsule_close(&w.cap);
 }

@@ -88,6 +88,8 @@ conf_add_site(struct conf *c)
 	s->access_log = 1;
 	s->titan_max_size = CONF_TITAN_MAX_SIZE;
 	s->titan_history = CONF_TITAN_HISTORY;
+	s->search = 1;
+	s->changes = 1;
 	c->nsites++;
 	return s;
 }
@@ -147,6 +149,9 @@ conf_free(struct conf *c)
 		free(s->capsule);
 		free(s->certs);
 		free(s->lang);
+		free(s->search_path);
+		free(s->changes_path);
+		free(s->atom_path);
 		for (j = 0; j < s->nlocations; j++) {
 			free(s->locations[j].pattern);
 			free(s->locations[j].target);
@@ -180,6 +185,81 @@ conf_lang(const struct conf_site *s, const struct conf_location *loc)
 	if (loc != NULL && loc->has_lang)
 		return loc->lang;
 	return s->lang;
+}
+
+const char *
+conf_search_path(const struct conf_site *s)
+{
+	return s->search_path != NULL ? s->search_path : CONF_SEARCH_PATH;
+}
+
+const char *
+conf_changes_path(const struct conf_site *s)
+{
+	return s->changes_path != NULL ? s->changes_path : CONF_CHANGES_PATH;
+}
+
+const char *
+conf_atom_path(const struct conf_site *s)
+{
+	return s->atom_path != NULL ? s->atom_path : CONF_ATOM_PATH;
+}
+
+int
+conf_page_path_valid(const char *s)
+{
+	uint32_t cp;
+	size_t i, k, len = strlen(s);
+
+	if (len < 2 || len > CONF_PAGE_PATH_MAX || s[0] != '/' ||
+	    s[len - 1] == '/' || !utf8_valid(s, len))
+		return 0;
+	for (i = 0; i < len; i += k) {
+		if ((k = utf8_decode(s + i, len - i, &cp)) == 0)
+			return 0;
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == '?' ||
+		    cp == '#')
+			return 0;
+		/* A segment may not be empty, nor start with '.'. */
+		if (cp == '/' && (s[i + 1] == '/' || s[i + 1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 when a page at path would be answered by the search at search. */
+static int
+under_search(const char *path, const char *search)
+{
+	size_t n = strlen(search);
+
+	return strncmp(path, search, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
+int
+conf_page_clash(const struct conf_site *s, const char **page,
+    const char **by, const char **path)
+{
+	const char *search = conf_search_path(s);
+	const char *changes = conf_changes_path(s);
+	const char *atom = conf_atom_path(s);
+
+	if (!s->changes)
+		return 0;
+	/* "/search/2" is the second page of results. */
+	*by = "search-path";
+	if (s->search && under_search(changes, search)) {
+		*page = "changes-path";
+		*path = changes;
+		return 1;
+	}
+	*page = "atom-path";
+	*path = atom;
+	if (s->search && under_search(atom, search))
+		return 1;
+	*by = "changes-path";
+	return strcmp(changes, atom) == 0;
 }
 
 int

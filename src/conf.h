@@ -23,6 +23,12 @@
 #define CONF_TITAN_HISTORY_MAX	1000
 #define CONF_FINGERPRINT_LEN	32			/* SHA-256 */
 
+/* Where the generated pages are, unless a site says otherwise. */
+#define CONF_SEARCH_PATH	"/search"
+#define CONF_CHANGES_PATH	"/changes.gmi"
+#define CONF_ATOM_PATH		"/atom.xml"
+#define CONF_PAGE_PATH_MAX	256	/* bytes of such a path */
+
 enum conf_action {
 	CONF_ACTION_NONE,		/* only settings (lang) */
 	CONF_ACTION_REDIRECT,		/* 31 target */
@@ -87,6 +93,11 @@ struct conf_site {
 	int			 gopher_width;	/* menu wrap width, columns */
 	int			 listing;	/* generated directory listings */
 	int			 access_log;	/* an access line per request */
+	int			 search;	/* search on: the capsule's search */
+	int			 changes;	/* changes on: change list and Atom */
+	char			*search_path;	/* NULL: CONF_SEARCH_PATH */
+	char			*changes_path;	/* NULL: CONF_CHANGES_PATH */
+	char			*atom_path;	/* NULL: CONF_ATOM_PATH */
 	struct conf_location	*locations;	/* in file order: first match wins */
 	size_t			 nlocations;
 	int			 titan;		/* Titan uploads accepted */
@@ -103,6 +114,9 @@ struct conf_site {
 	unsigned		 capsule_line;
 	unsigned		 certs_line;
 	unsigned		 gopher_port_line;
+	unsigned		 search_path_line;
+	unsigned		 changes_path_line;
+	unsigned		 atom_path_line;
 };
 
 struct conf_listen {
@@ -179,6 +193,26 @@ int		 conf_certs_add(struct conf_certs *set,
 
 /* Frees the fingerprints and files of a set. */
 void		 conf_certs_free(struct conf_certs *set);
+/* The paths of a site's generated pages: its own, or the default. */
+const char	*conf_search_path(const struct conf_site *s);
+const char	*conf_changes_path(const struct conf_site *s);
+const char	*conf_atom_path(const struct conf_site *s);
+
+/*
+ * 1 for the path of a generated page: '/' then segments that are not
+ * empty, "." or "..", nor start with '.'; no final '/'; UTF-8 without
+ * control characters, '?' or '#'; at most CONF_PAGE_PATH_MAX bytes.
+ */
+int		 conf_page_path_valid(const char *s);
+
+/*
+ * 1 when one of a site's generated pages would hide another: *page names
+ * the hidden one's directive ("changes-path", "atom-path"), *by the other's,
+ * *path the path.  The search takes its path and what is under it
+ * ("/search/2" is the second page of results).
+ */
+int		 conf_page_clash(const struct conf_site *s, const char **page,
+		    const char **by, const char **path);
 
 /* The Gopher port shown in a site's menus. */
 int		 conf_gopher_public_port(const struct conf_site *s);

@@ -373,6 +373,82 @@ d_listing(struct parser *p, const struct directive *d, const char *v,
 }
 
 static void
+d_search(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	int on;
+
+	if ((on = conf_on_off(p, d, v, line)) != -1)
+		conf_cur_site(p)->search = on;
+}
+
+static void
+d_changes(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	int on;
+
+	if ((on = conf_on_off(p, d, v, line)) != -1)
+		conf_cur_site(p)->changes = on;
+}
+
+/* search-path, changes-path, atom-path: d->slot says which. */
+static void
+d_page_path(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	struct conf_site *s = conf_cur_site(p);
+	char **slot, *path;
+	unsigned *at;
+
+	if (!conf_page_path_valid(v)) {
+		invalid(p, d, v, line);
+		return;
+	}
+	if ((path = strdup(v)) == NULL) {
+		conf_nomem(p);
+		return;
+	}
+	switch (d->slot) {
+	case SLOT_SEARCH_PATH:
+		slot = &s->search_path;
+		at = &s->search_path_line;
+		break;
+	case SLOT_CHANGES_PATH:
+		slot = &s->changes_path;
+		at = &s->changes_path_line;
+		break;
+	default:
+		slot = &s->atom_path;
+		at = &s->atom_path_line;
+		break;
+	}
+	free(*slot);
+	*slot = path;
+	*at = line;
+}
+
+void
+conf_check_pages(struct parser *p, const struct conf_site *s)
+{
+	const char *page, *by, *path;
+	char q[CONF_QUOTE_SIZE];
+	unsigned line;
+
+	if (!conf_page_clash(s, &page, &by, &path))
+		return;
+	if (strcmp(page, "atom-path") == 0)
+		line = s->atom_path_line;
+	else
+		line = s->changes_path_line;
+	if (line == 0)
+		line = strcmp(by, "search-path") == 0 ? s->search_path_line :
+		    s->changes_path_line;
+	conf_report(p->diag, line != 0 ? line : s->line, "%s %s: taken by %s",
+	    page, conf_quote(q, path, strlen(path)), by);
+}
+
+static void
 d_gopher_width(struct parser *p, const struct directive *d, const char *v,
     unsigned line)
 {
@@ -456,6 +532,14 @@ static const struct directive directives[] = {
 	    conf_d_titan_delete, 0, NULL },
 	{ "titan-history", SC_SITE, K_VALUE, SLOT_TITAN_HISTORY,
 	    conf_d_titan_history, 0, NULL },
+	{ "search", SC_SITE, K_VALUE, SLOT_SEARCH, d_search, 0, NULL },
+	{ "search-path", SC_SITE, K_VALUE, SLOT_SEARCH_PATH, d_page_path, 0,
+	    NULL },
+	{ "changes", SC_SITE, K_VALUE, SLOT_CHANGES, d_changes, 0, NULL },
+	{ "changes-path", SC_SITE, K_VALUE, SLOT_CHANGES_PATH, d_page_path, 0,
+	    NULL },
+	{ "atom-path", SC_SITE, K_VALUE, SLOT_ATOM_PATH, d_page_path, 0,
+	    NULL },
 };
 
 const struct directive *

@@ -293,6 +293,7 @@ close_site(struct parser *p)
 	if (s->capsule == NULL && p->ps[p->site].seen[SLOT_CAPSULE] == 0)
 		conf_report(p->diag, s->line, "site %s: no capsule",
 		    conf_quote(q, s->name, strlen(s->name)));
+	conf_check_pages(p, s);
 	p->scope = SC_TOP;
 }
 

@@ -46,6 +46,11 @@ enum {
 	SLOT_TITAN_MAX_SIZE,
 	SLOT_TITAN_DELETE,
 	SLOT_TITAN_HISTORY,
+	SLOT_SEARCH,
+	SLOT_SEARCH_PATH,
+	SLOT_CHANGES,
+	SLOT_CHANGES_PATH,
+	SLOT_ATOM_PATH,
 	NSLOTS
 };
 
@@ -129,6 +134,9 @@ void	conf_nomem(struct parser *p);
 
 /* Room for element n of an array holding a power of two of them. */
 void	*conf_room(struct parser *p, void *arr, size_t n, size_t size);
+
+/* A closed site's generated pages: paths that are not each other's. */
+void	conf_check_pages(struct parser *p, const struct conf_site *s);
 
 /* v relative to the file's directory unless absolute; NULL: reported. */
 char	*conf_path(struct parser *p, const char *name, const char *v,

@@ -14,6 +14,8 @@
 
 #include "bundle.h"
 #include "capsule.h"
+#include "capsule_service.h"
+#include "capsule_service.h"
 #include "control.h"
 #include "generation.h"
 #include "ipc.h"
@@ -41,6 +43,8 @@ struct control {
 	struct workers		*workers;
 	int			 nworkers;
 	atomic_uint		 live;		/* generations not freed */
+	struct service_registry	*services;	/* capsule services, kept
+						 * across reloads */
 	int			 first;		/* no configuration served yet */
 	const char		*file;		/* for FILE:LINE messages */
 };
@@ -246,7 +250,7 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 			return -1;
 		}
 	}
-	if ((gen = generation_new(conf, b, b->id, &ctl->live,
+	if ((gen = generation_new(conf, b, b->id, &ctl->live, ctl->services,
 	    d)) == NULL)
 		return -1;
 	if (listen_table_assign(&b->table, gen, d) == -1) {
@@ -265,6 +269,8 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 		(void)log_configure(b->log_to, b->log_fd, b->log_style);
 		b->log_fd = -1;
 	}
+	/* Its capsule services (search, changes) start once it serves. */
+	generation_start(gen);
 	/* The sockets of removed ports go; those kept are the same. */
 	listen_table_close_unused(&ctl->table, &b->table);
 	listen_table_free(&ctl->table);
@@ -405,8 +411,11 @@ control_serve(int ipc, int argc, char **argv)
 	ctl.first = 1;
 	atomic_init(&ctl.live, 0);
 	bundle_init(&ctl.pending);
-	if ((ctl.base = event_base_new()) == NULL) {
+	if ((ctl.base = event_base_new()) == NULL ||
+	    (ctl.services = service_registry_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
+		if (ctl.base != NULL)
+			event_base_free(ctl.base);
 		return 1;
 	}
 	if (first_bundle(&ctl) == -1)
@@ -427,6 +436,8 @@ out:
 	listen_table_close_unused(&ctl.table, NULL);
 	listen_table_free(&ctl.table);
 	generation_unref(ctl.gen);
+	/* Every service is unreferenced now: wait for their threads. */
+	service_registry_free(ctl.services);
 	bundle_free(&ctl.pending);
 	if (ctl.ipc_ev != NULL)
 		event_free(ctl.ipc_ev);

@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
+#include "gemini.h"
 #include "gemini_request.h"
 #include "listing.h"
 #include "log.h"
@@ -21,8 +22,7 @@
 
 #define META_MAX	1024
 
-/* A response without a body: "NN META\r\n". */
-static void
+void
 gemini_header_only(struct conn *c, int status, const char *meta,
     const char *why)
 {
@@ -34,7 +34,7 @@ gemini_header_only(struct conn *c, int status, const char *meta,
 		log_warn("%s: cannot queue a response", c->peer);
 }
 
-static int
+int
 gemini_success(struct conn *c, const char *mime, const char *lang)
 {
 	conn_set_status(c, "20", NULL);
@@ -168,6 +168,8 @@ gemini_request(struct conn *c, const char *line, size_t len)
 	if (gemini_zone(c, loc) || gemini_location(c, loc))
 		return;
 	lang = conf_lang(site, loc);
+	if (gemini_generated(c, &req, lang))
+		return;
 	switch (r = capsule_resolve(&c->site->capsule, req.path, req.pathlen,
 	    &o)) {
 	case CAPSULE_FILE:

@@ -10,6 +10,7 @@
 #include "generation.h"
 #include "bundle.h"
 #include "certlist.h"
+#include "capsule_service.h"
 #include "check.h"
 #include "listen_plan.h"
 #include "server.h"
@@ -120,7 +121,8 @@ site_tls(struct generation *g, struct site *s, const struct bundle *files,
 
 static int
 site_open(struct generation *g, struct site *s, const struct conf_site *cs,
-    const struct bundle *files, struct conf_diag *d)
+    const struct bundle *files, struct service_registry *services,
+    struct conf_diag *d)
 {
 	const char **names;
 	char err[8192];
@@ -149,6 +151,13 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 	}
 	if (g->conf->gemini_port != 0 && site_tls(g, s, files, d) == -1)
 		return -1;
+	/* Kept across reloads: the same capsule gets the same service. */
+	if (services != NULL && (cs->search || cs->changes) &&
+	    (s->service = capsule_service_get(services, cs->capsule,
+	    cs->search, err, sizeof(err))) == NULL) {
+		gen_report(d, cs->capsule_line, "%s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -188,6 +197,7 @@ generation_free(struct generation *g)
 
 	for (i = 0; i < g->nsites; i++) {
 		capsule_close(&g->sites[i].capsule);
+		capsule_service_unref(g->sites[i].service);
 		SSL_CTX_free(g->sites[i].tls);
 		free((void *)g->sites[i].names);
 	}
@@ -203,7 +213,8 @@ generation_free(struct generation *g)
 
 struct generation *
 generation_new(struct conf *conf, const struct bundle *files,
-    unsigned long id, atomic_uint *live, struct conf_diag *diag)
+    unsigned long id, atomic_uint *live, struct service_registry *services,
+    struct conf_diag *diag)
 {
 	struct generation *g;
 	unsigned before = diag->errors;
@@ -231,13 +242,24 @@ generation_new(struct conf *conf, const struct bundle *files,
 		/* Read now, so that each reload reads the lists again. */
 		(void)certlist_load_site(&conf->sites[i], bundle_reader,
 		    (void *)files, diag);
-		(void)site_open(g, &g->sites[i], &conf->sites[i], files, diag);
+		(void)site_open(g, &g->sites[i], &conf->sites[i], files,
+		    services, diag);
 	}
 	if (diag->errors > before || plan_listeners(g, diag) == -1) {
 		generation_free(g);
 		return NULL;
 	}
 	return g;
+}
+
+void
+generation_start(struct generation *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nsites; i++)
+		if (g->sites[i].service != NULL)
+			capsule_service_start(g->sites[i].service);
 }
 
 struct generation *

@@ -20,6 +20,8 @@
 #include "tls.h"
 
 struct protocol;
+struct capsule_service;
+struct service_registry;
 
 /* One site, ready to serve. */
 struct site {
@@ -29,6 +31,8 @@ struct site {
 	struct tls_cert_info	 cert;		/* what tls loaded, for the log */
 	const char *const	*names;		/* name, then the aliases */
 	size_t			 nnames;
+	struct capsule_service	*service;	/* search and changes; NULL
+						 * when both are off */
 };
 
 /* One listening address and port, and what is served there. */
@@ -58,15 +62,21 @@ struct bundle;
 
 /*
  * Builds a generation from conf (taken, freed with the generation or on
- * failure): opens every site's capsule and makes its TLS context from the
- * certificate and key in files (read by the privileged process).  The
- * listeners are planned, their fds still unset (listen_table_assign).
- * Returns it with one reference, or NULL after reporting every problem
- * through diag.  live counts the generations alive, for the log.
+ * failure): opens every site's capsule, makes its TLS context from the
+ * certificate and key in files (read by the privileged process), and takes
+ * from services (NULL: none) the capsule service of every site with search
+ * or changes on.  The listeners are planned, their fds still unset
+ * (listen_table_assign).  Returns it with one reference, or NULL after
+ * reporting every problem through diag.  live counts the generations
+ * alive, for the log.
  */
 struct generation *generation_new(struct conf *conf,
 		    const struct bundle *files, unsigned long id,
-		    atomic_uint *live, struct conf_diag *diag);
+		    atomic_uint *live, struct service_registry *services,
+		    struct conf_diag *diag);
+
+/* Starts the capsule services of a generation that serves from now on. */
+void		 generation_start(struct generation *g);
 
 struct generation *generation_ref(struct generation *g);
 /* Drops a reference; the last frees it (from any thread). */

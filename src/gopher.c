@@ -9,13 +9,16 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
+#include "gopher.h"
 #include "gopher_pages.h"
 #include "gopher_request.h"
 #include "gophermap.h"
+#include "gophermap_file.h"
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
 #include "server.h"
+#include "site_pages.h"
 #include "uri.h"
 #include "zone.h"
 
@@ -28,7 +31,7 @@ gopher_visible(const void *arg, const char *path)
 	return zone_public(arg, path);
 }
 
-static void
+void
 gopher_options(const struct conn *c, const char *page_path,
     struct gophermap_opts *o)
 {
@@ -47,10 +50,11 @@ gopher_options(const struct conn *c, const char *page_path,
 	o->ngemini_aliases = site->naliases;
 	o->visible = gopher_visible;
 	o->visible_arg = site;
+	o->local_type = site_page_gopher_type;
+	o->local_arg = c->site;
 }
 
-/* Sends what body holds, recording the item type for the log. */
-static void
+void
 gopher_send(struct conn *c, struct evbuffer *body, const char *type,
     const char *why)
 {
@@ -59,7 +63,7 @@ gopher_send(struct conn *c, struct evbuffer *body, const char *type,
 		log_warn("%s: cannot queue a gopher response", c->peer);
 }
 
-static void
+void
 gopher_error(struct conn *c, const char *msg, const char *why)
 {
 	const struct conf_site *site = c->site->conf;
@@ -76,8 +80,9 @@ gopher_error(struct conn *c, const char *msg, const char *why)
 		evbuffer_free(body);
 }
 
+/* A gemtext page as a menu; the root's (root set) with its own items. */
 static void
-gopher_page(struct conn *c, int fd, const char *page_path)
+gopher_page(struct conn *c, int fd, const char *page_path, int root)
 {
 	struct gophermap_opts o;
 	struct evbuffer *body;
@@ -93,7 +98,8 @@ gopher_page(struct conn *c, int fd, const char *page_path)
 	}
 	gopher_options(c, page_path, &o);
 	if ((body = evbuffer_new()) == NULL ||
-	    gophermap_render(body, src, len, &o) == -1)
+	    gophermap_render(body, src, len, &o) == -1 ||
+	    (root && gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
 	else
 		gopher_send(c, body, "1", NULL);
@@ -184,13 +190,50 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 	n = gopher_public_entries(c->site->conf, path, ents, n);
 	gopher_options(c, path, &o);
 	if ((body = evbuffer_new()) == NULL ||
-	    listing_menu(body, path, ents, n, &o) == -1)
+	    listing_menu(body, path, ents, n, &o) == -1 ||
+	    (strcmp(path, "/") == 0 && gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
 	else
 		gopher_send(c, body, "1", NULL);
 	if (body != NULL)
 		evbuffer_free(body);
 	capsule_list_free(ents, n);
+}
+
+/*
+ * The directory's hand-written menu, when it has a gophermap file: 1 when
+ * it answered.
+ */
+static int
+gopher_handwritten(struct conn *c, const char *dirpath)
+{
+	struct gophermap_opts o;
+	struct evbuffer *body;
+	const char *why = NULL;
+	char *src;
+	size_t len;
+	int fd;
+
+	if ((fd = capsule_open_in_dir(&c->site->capsule, dirpath,
+	    GOPHERMAP_FILE_NAME)) == -1)
+		return 0;
+	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
+	close(fd);
+	if (src == NULL) {
+		gopher_error(c, "Cannot show this menu", why);
+		return 1;
+	}
+	gopher_options(c, dirpath, &o);
+	if ((body = evbuffer_new()) == NULL ||
+	    gophermap_file_render(body, src, len, dirpath, &o, 1) == -1 ||
+	    (strcmp(dirpath, "/") == 0 && gopher_root_items(c, body) == -1))
+		gopher_error(c, "Server out of memory", "out of memory");
+	else
+		gopher_send(c, body, "1", NULL);
+	if (body != NULL)
+		evbuffer_free(body);
+	free(src);
+	return 1;
 }
 
 /*
@@ -245,8 +288,10 @@ gopher_location(struct conn *c, const char *path)
 }
 
 static void
-gopher_path(struct conn *c, const char *selector, size_t sellen)
+gopher_path(struct conn *c, const struct gopher_request *req)
 {
+	const char *selector = req->selector;
+	size_t sellen = req->sellen;
 	char path[REQUEST_MAX + sizeof("/index.gmi") + 2];
 	struct capsule_object o;
 	const char *name;
@@ -260,13 +305,13 @@ gopher_path(struct conn *c, const char *selector, size_t sellen)
 	memcpy(path + len, selector, sellen);
 	len = uri_remove_dot_segments(path, len + sellen);
 again:
-	if (gopher_location(c, path))
+	if (gopher_location(c, path) || gopher_generated(c, path, len, req))
 		return;
 	switch (capsule_resolve(&c->site->capsule, path, len, &o)) {
 	case CAPSULE_FILE:
 		name = strrchr(path, '/') + 1;
 		if (mime_is_gemtext(name, strlen(name))) {
-			gopher_page(c, o.fd, path);
+			gopher_page(c, o.fd, path, 0);
 			return;
 		}
 		type[0] = mime_gopher_type(name, strlen(name));
@@ -275,12 +320,17 @@ again:
 		conn_send_file(c, o.fd, o.size);
 		return;
 	case CAPSULE_DIR_INDEX:
+		if (gopher_handwritten(c, path)) {
+			close(o.fd);
+			return;
+		}
 		/* Links in index.gmi resolve against the directory. */
 		strcpy(path + len, "index.gmi");
-		gopher_page(c, o.fd, path);
+		gopher_page(c, o.fd, path, len == 1);
 		return;
 	case CAPSULE_DIR_LISTING:
-		gopher_listing(c, path, o.fd);
+		if (!gopher_handwritten(c, path))
+			gopher_listing(c, path, o.fd);
 		close(o.fd);
 		return;
 	case CAPSULE_NEED_SLASH:
@@ -345,7 +395,7 @@ gopher_request(struct conn *c, const char *line, size_t len)
 		break;
 	case GOPHER_TARGET_PATH:
 	default:
-		gopher_path(c, req.selector, req.sellen);
+		gopher_path(c, &req);
 		return;
 	}
 	evbuffer_free(body);

@@ -408,6 +408,7 @@ link_line(struct ctx *c, const struct gemtext_line *l)
 	struct gemini_target site = { c->o->gemini_host, c->o->gemini_port,
 	    NULL, c->o->gemini_aliases, c->o->ngemini_aliases };
 	struct link_target t;
+	char type;
 
 	link_classify(l->url, l->urllen, base, &site, &t);
 	switch (t.kind) {
@@ -417,8 +418,11 @@ link_line(struct ctx *c, const struct gemtext_line *l)
 		if (c->o->visible != NULL &&
 		    !c->o->visible(c->o->visible_arg, t.path))
 			return;
-		put_item(&c->w, mime_gopher_type(t.path, t.pathlen), display,
-		    displen, t.path, t.pathlen, c->host, c->hostlen, c->port);
+		type = c->o->local_type != NULL ? c->o->local_type(
+		    c->o->local_arg, t.path, t.pathlen) : 0;
+		put_item(&c->w, type != 0 ? type : mime_gopher_type(t.path,
+		    t.pathlen), display, displen, t.path, t.pathlen, c->host,
+		    c->hostlen, c->port);
 		return;
 	case LINK_GOPHER:
 		if (gopher_item(c, display, displen, &t.u, l->url,

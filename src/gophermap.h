@@ -29,6 +29,13 @@ struct gophermap_opts {
 	 */
 	int		(*visible)(const void *arg, const char *path);
 	const void	*visible_arg;
+	/*
+	 * The item type of a local path the server makes up (its search:
+	 * 7), or 0 to go by the path's name; NULL: always by the name.
+	 */
+	char		(*local_type)(const void *arg, const char *path,
+			    size_t len);
+	const void	*local_arg;
 };
 
 /*

@@ -1,5 +1,6 @@
 /* attache: a Gemini and Gopher server for capsule directories. */
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,9 @@ enum {
 	OPT_CAPSULE = 256, OPT_CERTS, OPT_HOSTNAME, OPT_LISTEN,
 	OPT_GEMINI_PORT, OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT,
 	OPT_GOPHER_WIDTH, OPT_LANG, OPT_WORKERS, OPT_CHECK, OPT_HELP,
-	OPT_VERSION, OPT_USER, OPT_LOG, OPT_LOG_STYLE, OPT_CONFIG = 'f'
+	OPT_VERSION, OPT_USER, OPT_LOG, OPT_LOG_STYLE, OPT_SEARCH,
+	OPT_SEARCH_PATH, OPT_CHANGES, OPT_CHANGES_PATH, OPT_ATOM_PATH,
+	OPT_CONFIG = 'f'
 };
 
 static const struct option long_options[] = {
@@ -29,6 +31,11 @@ static const struct option long_options[] = {
 	{ "user",		required_argument, NULL, OPT_USER },
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "log-style",		required_argument, NULL, OPT_LOG_STYLE },
+	{ "search",		required_argument, NULL, OPT_SEARCH },
+	{ "search-path",	required_argument, NULL, OPT_SEARCH_PATH },
+	{ "changes",		required_argument, NULL, OPT_CHANGES },
+	{ "changes-path",	required_argument, NULL, OPT_CHANGES_PATH },
+	{ "atom-path",		required_argument, NULL, OPT_ATOM_PATH },
 	{ "check",		no_argument,	   NULL, OPT_CHECK },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -58,6 +65,11 @@ options_usage(FILE *stream)
 "  --log DEST              stderr (default), syslog, or a file's path\n"
 "  --log-style STYLE       access lines: attache (default), common or\n"
 "                          combined\n"
+"  --search on|off         search of the capsule (default on)\n"
+"  --search-path PATH      where the search is (default /search)\n"
+"  --changes on|off        the change list and its Atom feed (default on)\n"
+"  --changes-path PATH     the change list (default /changes.gmi)\n"
+"  --atom-path PATH        the Atom feed (default /atom.xml)\n"
 "  --check                 check the configuration, certificates and\n"
 "                          capsules, print problems, exit\n"
 "  --help                  this text\n"
@@ -76,6 +88,19 @@ parse_int(const char *s, int min, int max, int *out)
 	if (*end != '\0' || v < min || v > max)
 		return -1;
 	*out = (int)v;
+	return 0;
+}
+
+/* on or off into *out; -1 for anything else. */
+static int
+parse_on_off(const char *s, int *out)
+{
+	if (strcmp(s, "on") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0)
+		*out = 0;
+	else
+		return -1;
 	return 0;
 }
 
@@ -176,16 +201,34 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 		return 0;
 	case OPT_LOG_STYLE:
 		return conf_log_style_from(v, &c->log_style);
+	case OPT_SEARCH:
+		return parse_on_off(v, &s->search);
+	case OPT_CHANGES:
+		return parse_on_off(v, &s->changes);
+	case OPT_SEARCH_PATH:
+	case OPT_CHANGES_PATH:
+	case OPT_ATOM_PATH:
+		if (!conf_page_path_valid(v))
+			return -1;
+		return set_string(ch == OPT_SEARCH_PATH ? &s->search_path :
+		    ch == OPT_CHANGES_PATH ? &s->changes_path : &s->atom_path,
+		    v) == -1 ? -2 : 0;
 	}
 	return -1;
 }
 
 /* What a finished command line cannot mean. */
 static int
-check_ports(const struct conf *c, FILE *errs)
+check_combination(const struct conf *c, FILE *errs)
 {
 	const struct conf_site *s = &c->sites[0];
+	const char *page, *by, *path;
 
+	if (conf_page_clash(s, &page, &by, &path)) {
+		fprintf(errs, "attache: --%s %s: taken by --%s\n", page, path,
+		    by);
+		return 1;
+	}
 	if (c->gemini_port == 0 && s->gopher_port == 0) {
 		fprintf(errs, "attache: --gemini-port and --gopher-port are "
 		    "both 0: nothing to serve\n");
@@ -271,7 +314,7 @@ options_parse(int argc, char **argv, struct options *o, struct conf **conf,
 		errors++;
 	}
 	if (errors == 0 && o->config_file == NULL)
-		errors += check_ports(c, errs);
+		errors += check_combination(c, errs);
 	if (errors > 0 || o->config_file != NULL) {
 		conf_free(c);
 		c = NULL;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "sandbox.h"
 
 /* What Debian 12's headers (Linux 6.1) do not name yet. */
@@ -32,15 +33,6 @@ struct ll_ruleset_attr {
 	uint64_t	handled_access_net;	/* ABI 4 */
 	uint64_t	scoped;			/* ABI 6 */
 };
-
-/* AddressSanitizer, as gcc and clang tell it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_SANITIZED	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_SANITIZED	1
-#endif
-#endif
 
 #define FS_READ	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 
@@ -183,7 +175,7 @@ sandbox_enter(const char *const *ro, size_t nro, const char *const *rw,
 	for (i = 0; i < nrw; i++)
 		if (add_rule(ruleset, rw[i], fs_write(abi), err, errlen) == -1)
 			goto done;
-#ifdef SANDBOX_SANITIZED
+#ifdef ATTACHE_SANITIZED
 	/* The sanitizers read /proc/self (maps) to report; tests only. */
 	if (add_rule(ruleset, "/proc", FS_READ, err, errlen) == -1)
 		goto done;

@@ -1,4 +1,6 @@
-/* UTF-8 decoding and validation (pure). */
+/* UTF-8 decoding, validation, and text made one line (pure). */
+#include <string.h>
+
 #include "utf8.h"
 
 size_t
@@ -68,4 +70,37 @@ utf8_error_at(const char *s, size_t len)
 		i += n;
 	}
 	return len;
+}
+
+size_t
+utf8_one_line(const char *s, size_t len, char *out, size_t *o, size_t max)
+{
+	size_t i = 0, n, start = *o;
+	uint32_t cp;
+	int space = 0;
+
+	while (i < len) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
+			n = 1;			/* a byte of bad UTF-8 */
+			cp = '?';
+		}
+		if (cp <= 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+			space = *o > start;
+			i += n;
+			continue;
+		}
+		if (*o + (space ? 1 : 0) + (cp == '?' ? 1 : n) > max)
+			break;
+		if (space)
+			out[(*o)++] = ' ';
+		space = 0;
+		if (cp == '?')
+			out[(*o)++] = '?';
+		else {
+			memcpy(out + *o, s + i, n);
+			*o += n;
+		}
+		i += n;
+	}
+	return *o - start;
 }

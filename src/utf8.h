@@ -18,4 +18,13 @@ int	utf8_valid(const char *s, size_t len);
 /* The offset of the first byte of s that is not well-formed UTF-8, or len. */
 size_t	utf8_error_at(const char *s, size_t len);
 
+/*
+ * s[0..len) as one line of text, appended to out from *o: controls and
+ * runs of spaces become one space (none first, none last), bytes that are
+ * not UTF-8 '?'.  It stops before a character that would take out past
+ * max bytes (out holds max).  Returns the bytes appended.
+ */
+size_t	utf8_one_line(const char *s, size_t len, char *out, size_t *o,
+	    size_t max);
+
 #endif

@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+import bench_search
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -362,7 +364,8 @@ def request_rows(results):
     return rows
 
 
-ACCESS = re.compile(r'^\S+Z (\S+) (gemini|gopher) "(.*)" (\S+) (\d+) (\d+)ms(?: \((.*)\))?$')
+# time, client, protocol, site, "request", status, bytes, duration, (why)
+ACCESS = re.compile(r'^\S+Z (\S+) (gemini|gopher) (\S+) "(.*)" (\S+) (\d+) (\d+)ms(?: \((.*)\))?$')
 
 
 def check_log(text, expected_requests):
@@ -375,7 +378,7 @@ def check_log(text, expected_requests):
         m = ACCESS.match(line)
         if m:
             access += 1
-            proto, status, reason = m.group(2), m.group(4), m.group(7)
+            proto, status, reason = m.group(2), m.group(5), m.group(8)
             bad = (proto == "gemini" and status != "20") or \
                   (proto == "gopher" and status == "3") or reason
             if bad:
@@ -632,6 +635,9 @@ def main():
                     help="multiply request counts (e.g. 0.2 for a quick run)")
     ap.add_argument("--json", help="also write every raw figure to this file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--search-only", action="store_true",
+                    help="only the search section (10,000 generated pages)")
+    ap.add_argument("--no-search", action="store_true", help="skip the search section")
     args = ap.parse_args()
 
     for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen")):
@@ -654,19 +660,27 @@ def main():
         version = subprocess.run([args.bin, "--version"], capture_output=True,
                                  text=True, timeout=10).stdout.strip()
 
-        speed, mem, p = bench_small(args, tmp, cap, certs)
-        problems += p
-        tput, p = bench_files(args, tmp, cap, certs, mem)
-        problems += p
-        idle, p = bench_idle(args, tmp, cap, certs)
-        problems += p
+        speed, mem, tput, idle = [], {}, [], []
+        if not args.search_only:
+            speed, mem, p = bench_small(args, tmp, cap, certs)
+            problems += p
+            tput, p = bench_files(args, tmp, cap, certs, mem)
+            problems += p
+            idle, p = bench_idle(args, tmp, cap, certs)
+            problems += p
+        search, search_loads = {}, []
+        if not args.no_search:
+            say("attache: search (a generated capsule of 10,000 pages)")
+            search, search_loads, p = bench_search.run(
+                args, tmp, certs, Server, run_load, free_port, say)
+            problems += p
         peers = []
         if args.peers:
             peers, p = bench_peers(args, tmp, certs)
             problems += p
         elapsed = time.monotonic() - t_start
 
-        all_runs = speed + tput + peers
+        all_runs = speed + tput + peers + search_loads
         for r in all_runs:
             if r.get("failures") or r.get("exit") not in (0, 1) or not r.get("server_alive", True):
                 problems.append(f"{r['server']}: {r['label']} c={r['conns']}: "
@@ -682,7 +696,8 @@ def main():
         if args.json:
             pathlib.Path(args.json).write_text(json.dumps(
                 {"speed": speed, "throughput": tput, "memory": mem, "idle": idle,
-                 "peers": peers, "problems": problems}, indent=1, default=str))
+                 "peers": peers, "search": search, "search_loads": search_loads,
+                 "problems": problems}, indent=1, default=str))
 
         # ---- report -------------------------------------------------------------
         out = [""]
@@ -738,6 +753,9 @@ def main():
             if r.get("peak_rss_kb"):
                 out.append(f"  {r['server']} peak RSS (VmHWM) after its loads: {kb(r['peak_rss_kb'])}")
         out.append("")
+        if not args.no_search:
+            out += bench_search.report(search, search_loads, table, fmt)
+            out.append("")
         if problems:
             out.append("PROBLEMS SEEN")
             out += ["  " + x for x in problems]

@@ -50,6 +50,14 @@ def wait_port(port, host="127.0.0.1", timeout=10.0):
     return False
 
 
+def root_items(port, host="localhost", search="/search",
+               changes="/changes.gmi"):
+    """The items every Gopher root menu ends with, search and changes on."""
+    return (f"i\t\t{host}\t{port}\r\n"
+            f"7Search this capsule\t{search}\t{host}\t{port}\r\n"
+            f"1Recent changes\t{changes}\t{host}\t{port}\r\n").encode()
+
+
 def make_capsule(base: pathlib.Path) -> pathlib.Path:
     """A capsule with one of everything the tests need."""
     cap = base / "capsule"

@@ -250,7 +250,8 @@ def test_workers_share_the_ports(server):
     assert "3 workers; Ctrl-C or SIGTERM stops" in s.wait_log("workers")
     with open(f"/proc/{s.server_pid()}/status") as f:
         threads = [l for l in f if l.startswith("Threads:")][0]
-    assert threads.split() == ["Threads:", "4"]     # 3 workers + main
+    # 3 workers + main + the capsule service's indexer.
+    assert threads.split() == ["Threads:", "5"]
     for _ in range(20):
         assert s.gopher_raw(b"/hello.txt\r\n") == b"hello, world\n"
         h, _, _ = s.gemini("gemini://localhost/")

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import (BIN, client_context, free_port, read_all,
-                      serving_pid)
+                      root_items, serving_pid)
 from sitekit import make_cert, peer_der, pem_der, write_tree
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
@@ -134,7 +134,8 @@ site "localhost" {{ capsule "{cap}" certs "{certs}" gopher-port {{}} }}
     new = peer_der(gemini, "localhost")
     assert new != old and new == pem_der(certs / "localhost.crt")
     assert s.gopher_raw(b"/\r\n", port=gopher2) == (
-        f"i# Public\t\tlocalhost\t{gopher2}\r\n.\r\n").encode()
+        f"i# Public\t\tlocalhost\t{gopher2}\r\n".encode()
+        + root_items(gopher2) + b".\r\n")
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", gopher), timeout=5)
     uid, _ = nobody_ids()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import DOTSECRET, ROOT, SECRET
+from conftest import DOTSECRET, ROOT, SECRET, root_items
 
 
 def menu_line(t, display, selector, port, host="localhost"):
@@ -27,7 +27,8 @@ def error_menu(msg, port):
 def test_root_menu_exact(srv):
     p = srv.gopher_port
     want = (info("# Test capsule", p) + info("", p) + info("Hello.", p)
-            + menu_line("1", "A page", "/page.gmi", p) + b".\r\n")
+            + menu_line("1", "A page", "/page.gmi", p) + root_items(p)
+            + b".\r\n")
     assert srv.gopher_raw(b"\r\n") == want
     assert srv.gopher_raw(b"/\r\n") == want
     assert srv.gopher_raw(b"\n") == want           # bare LF (bombadillo)
@@ -87,7 +88,7 @@ def test_root_listing_types(server, tmp_path):
         + menu_line("h", "f.html", "/f.html", p)
         + menu_line("1", "g.gmi", "/g.gmi", p)
         + menu_line("9", "h.bin", "/h.bin", p)
-        + b".\r\n")
+        + root_items(p) + b".\r\n")
 
 
 def test_text_and_binary_files_byte_exact(srv):
@@ -245,6 +246,8 @@ def parse_menu(data):
 
 def test_crawl_finds_no_broken_item(server):
     s = server(capsule=ROOT / "capsule")
+    # The root menu links to the change list: crawl once it is there.
+    assert ": indexed " in s.wait_log(": indexed ")
     seen, queue, fetched = set(), [("1", b"")], 0
     while queue:
         t, sel = queue.pop()

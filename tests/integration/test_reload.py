@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conftest import SANITIZED, client_context, free_port, read_all
+from conftest import (SANITIZED, client_context, free_port, read_all,
+                      root_items)
 from sitekit import TwoSites, make_cert, peer_der, pem_der, write_tree
 
 
@@ -85,7 +86,8 @@ def test_new_port_bound_and_removed_port_closed(two, tmp_path):
              f'certs "{sites.certs}" gopher-port {extra_port} }}\n')
     assert "reloaded: 3 sites" in two.reload(sites.text(lab_extra=third))
     assert two.gopher_raw(b"/\r\n", port=extra_port) == (
-        f"i# Third\t\tthird.test\t{extra_port}\r\n.\r\n").encode()
+        f"i# Third\t\tthird.test\t{extra_port}\r\n".encode()
+        + root_items(extra_port, "third.test") + b".\r\n")
     g = sites.gemini
     assert two.gemini(f"gemini://third.test:{g}/", sni="third.test")[:2] == (
         "20 text/gemini; lang=en", b"# Third\n")
@@ -187,8 +189,9 @@ def test_reload_under_load_loses_nothing(two, tmp_path):
     gopher_office_ok = (f"i# Office\t\toffice.test\t{po}\r\n"
                         f"i\t\toffice.test\t{po}\r\n"
                         f"1A page\t/page.gmi\toffice.test\t{po}\r\n"
-                        ".\r\n").encode()
-    gopher_lab_ok = f"i# Lab\t\tlab.test\t{pl}\r\n.\r\n".encode()
+                        ).encode() + root_items(po, "office.test") + b".\r\n"
+    gopher_lab_ok = (f"i# Lab\t\tlab.test\t{pl}\r\n".encode()
+                     + root_items(pl, "lab.test") + b".\r\n")
     certs = {pem_der(sites.certs / "lab.test.crt")}
     stop = threading.Event()
     errors, counts = [], [0] * 8

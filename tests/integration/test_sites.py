@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, free_port
+from conftest import BIN, free_port, root_items
 from sitekit import (TwoSites, cert_chain_count, make_cert, peer_der,
                      pem_der, write_tree)
 
@@ -155,9 +155,10 @@ def test_each_gopher_port_serves_its_own_site(two):
     assert office == (f"i# Office\t\toffice.test\t{po}\r\n"
                       f"i\t\toffice.test\t{po}\r\n"
                       f"1A page\t/page.gmi\toffice.test\t{po}\r\n"
-                      ".\r\n").encode()
+                      ).encode() + root_items(po, "office.test") + b".\r\n"
     lab = two.gopher_raw(b"/\r\n", port=pl)
-    assert lab == f"i# Lab\t\tlab.test\t{pl}\r\n.\r\n".encode()
+    assert lab == (f"i# Lab\t\tlab.test\t{pl}\r\n".encode()
+                   + root_items(pl, "lab.test") + b".\r\n")
     assert two.gopher_raw(b"/lab-only.gmi\r\n", port=pl) == (
         f"i# Only in the lab\t\tlab.test\t{pl}\r\n.\r\n").encode()
     assert two.gopher_raw(b"/lab-only.gmi\r\n", port=po) == (
@@ -226,8 +227,9 @@ def test_relative_paths_are_the_files_directory(tmp_path):
         assert wait_port(p)
         with socket.create_connection(("127.0.0.1", p), timeout=10) as c:
             c.sendall(b"/\r\n")
-            assert read_all(c) == (f"i# Relative\t\tlocalhost\t{p}\r\n"
-                                   ".\r\n").encode()
+            assert read_all(c) == (
+                f"i# Relative\t\tlocalhost\t{p}\r\n".encode()
+                + root_items(p) + b".\r\n")
     finally:
         proc.terminate()
         assert proc.wait(timeout=20) == 0

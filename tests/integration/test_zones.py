@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, root_items
 from titankit import Office, fingerprint, gemini
 
 
@@ -146,8 +146,8 @@ def test_gopher_menus_and_listings_leave_protected_zones_out(office):
     assert menu == (
         b"i# Office\t\tlocalhost\t%d\r\n"
         b"i\t\tlocalhost\t%d\r\n"
-        b"1A page\t/page.gmi\tlocalhost\t%d\r\n"
-        b".\r\n" % (port, port, port))
+        b"1A page\t/page.gmi\tlocalhost\t%d\r\n" % (port, port, port)
+        + root_items(port) + b".\r\n")
     listing = office.gopher_raw(b"/list/\r\n", port=port)
     assert b"staff" not in listing
     assert b"0page.txt\t/list/page.txt\tlocalhost\t%d\r\n" % port in listing

@@ -1,0 +1,31 @@
+/*
+ * The capsule service's thread (internal to capsule_service.c): the walk,
+ * the index builds, and the following of the capsule's changes.
+ */
+#ifndef ATTACHE_CAPSULE_INDEXER_H
+#define ATTACHE_CAPSULE_INDEXER_H
+
+#include <stdatomic.h>
+
+#include "capsule.h"
+
+struct capsule_service;
+
+/* What the thread works with, set before it starts. */
+struct indexer_env {
+	struct capsule_service	*service;	/* to publish to */
+	const struct capsule	*cap;		/* its own root fd */
+	const char		*name;		/* the capsule's real path */
+	int			 words;		/* search on: index words */
+	int			 wakefd;	/* readable: look at stop */
+	atomic_int		*stop;
+};
+
+/*
+ * Runs until *stop is set: builds the index, publishes it, then follows
+ * the capsule's changes, publishing a new snapshot after each batch.
+ * Frees what it made; the published snapshots are the service's.
+ */
+void	indexer_run(const struct indexer_env *env);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * A segment of the search index (pure: bytes in, structure out): the files
+ * given to a builder, and for every folded word the files that hold it,
+ * how often, whether in the title, and at which positions (for phrases).
+ * A finished segment is immutable; the capsule service shares one between
+ * snapshots (capsule_snapshot.h).
+ */
+#ifndef ATTACHE_SEARCH_INDEX_H
+#define ATTACHE_SEARCH_INDEX_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gemtext.h"
+
+#define INDEX_TITLE_MAX		200	/* bytes of a title */
+#define INDEX_DOC_WORDS_MAX	(1u << 20)	/* words of a file indexed */
+
+enum index_kind {
+	INDEX_GEMTEXT,		/* a page: its text, title from its heading */
+	INDEX_TEXT,		/* text/plain: its text, titled by its name */
+	INDEX_NAME		/* anything else: its name only */
+};
+
+/* One file of the segment. */
+struct index_doc {
+	const char	*path;		/* capsule path: "/dir/page.gmi" */
+	const char	*title;		/* UTF-8 without controls, not empty */
+	int64_t		 mtime;		/* seconds since the epoch */
+	uint32_t	 length;	/* words, for the ranking */
+	uint8_t		 kind;		/* enum index_kind */
+};
+
+/* One word and where its postings are. */
+struct index_term {
+	uint32_t	 word;		/* offset in words */
+	uint32_t	 len;
+	uint32_t	 df;		/* files that hold it */
+	size_t		 off;		/* its postings in postings */
+	size_t		 size;
+};
+
+struct index_segment {
+	atomic_uint		 refs;
+	struct index_doc	*docs;		/* in the order added */
+	size_t			 ndocs;
+	uint32_t		*by_path;	/* doc numbers, paths sorted */
+	uint32_t		*by_mtime;	/* pages, newest first (then by
+						 * path) */
+	size_t			 npages;
+	struct index_term	*terms;		/* sorted by word, bytewise */
+	size_t			 nterms;
+	char			*words;
+	unsigned char		*postings;
+	char			*strings;	/* paths and titles */
+	uint64_t		 total_length;	/* words of all files */
+	size_t			 bytes;		/* memory it holds */
+};
+
+/*
+ * One file holding a word: doc, the word's count in it (tf), in its title
+ * (tf_title), and its positions (delta-coded varints, see
+ * index_positions_next).
+ */
+struct index_posting {
+	uint32_t		 doc;
+	uint32_t		 tf;
+	uint32_t		 tf_title;
+	const unsigned char	*pos;
+	size_t			 poslen;
+};
+
+struct index_postings {
+	const unsigned char	*p;
+	const unsigned char	*end;
+	uint32_t		 doc;
+	int			 first;
+};
+
+struct index_builder;
+
+/* A builder; without words, it keeps the files alone (no search). */
+struct index_builder *index_builder_new(int words);
+void	index_builder_free(struct index_builder *b);
+
+/*
+ * Adds the file at path (the kind follows its name: mime.c), modified at
+ * mtime, whose bytes are text[0..len) (NULL for INDEX_NAME).  A gemtext
+ * page's words are those its lines show (a link's label, or its URL when
+ * it has none); its title is its first heading, else its file name.  The
+ * title's words count as title words; the name of a file titled by it is
+ * indexed as its first words.  Returns 0, or -1 when out of memory (the
+ * builder is then of no further use).
+ */
+int	index_builder_add(struct index_builder *b, const char *path,
+	    int64_t mtime, const char *text, size_t len);
+
+/* The finished segment (one reference), or NULL; frees b either way. */
+struct index_segment *index_builder_finish(struct index_builder *b);
+
+struct index_segment *index_segment_ref(struct index_segment *s);
+void	index_segment_unref(struct index_segment *s);
+
+/* The kind a file is indexed as, by its name. */
+enum index_kind index_kind_of(const char *name, size_t len);
+
+/* The term of word[0..len), or NULL. */
+const struct index_term *index_term_find(const struct index_segment *s,
+	    const char *word, size_t len);
+
+/* The terms that start with prefix[0..len): [*first, *last). */
+void	index_term_prefix(const struct index_segment *s, const char *prefix,
+	    size_t len, size_t *first, size_t *last);
+
+void	index_postings_init(struct index_postings *it,
+	    const struct index_segment *s, const struct index_term *t);
+/* The next posting: 1, or 0 at the end (or on bytes that do not parse). */
+int	index_postings_next(struct index_postings *it, struct index_posting *p);
+
+/*
+ * The next position of a posting into *pos, starting from *pos = 0 and
+ * *first = 1: 1, or 0 at the end.
+ */
+int	index_positions_next(const unsigned char **p, const unsigned char *end,
+	    uint32_t *pos, int *first);
+
+/* The doc with this path, or -1; the docs under a directory "/d/". */
+long	index_doc_by_path(const struct index_segment *s, const char *path);
+void	index_docs_under(const struct index_segment *s, const char *dir,
+	    size_t *first, size_t *last);	/* indexes into by_path */
+
+/*
+ * The text a gemtext line shows, for indexing and extracts: a link's
+ * label (its URL without one), nothing for a preformatted block's fence.
+ */
+void	index_line_text(const struct gemtext_line *l, const char **s,
+	    size_t *len);
+
+#endif

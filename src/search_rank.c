@@ -1,0 +1,389 @@
+/* Running a query on the index: matching and BM25 ranking (pure). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search_rank.h"
+
+/* One file holding a query word, in one segment. */
+struct match {
+	uint32_t		 doc;
+	uint32_t		 tf;
+	uint32_t		 tf_title;
+	uint32_t		 poslen;
+	const unsigned char	*pos;		/* NULL for a prefix */
+};
+
+struct list {
+	struct match	*m;
+	size_t		 n;
+	size_t		 cap;
+	size_t		 at;		/* cursor of the intersection */
+};
+
+/* The best k hits so far: a heap whose root is the worst of them. */
+struct hits {
+	struct search_hit	*h;
+	size_t			 n;
+	size_t			 k;
+	size_t			 total;		/* every hit, kept or not */
+};
+
+int
+search_dead(const unsigned char *dead, uint32_t doc)
+{
+	return dead != NULL && (dead[doc / 8] >> (doc % 8) & 1);
+}
+
+static double
+idf_of(double df, double n)
+{
+	return log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+double
+search_bm25(double tf, double df, double n, double dl, double avgdl)
+{
+	if (avgdl <= 0)
+		avgdl = 1;
+	return idf_of(df, n) * tf * (SEARCH_K1 + 1) /
+	    (tf + SEARCH_K1 * (1 - SEARCH_B + SEARCH_B * dl / avgdl));
+}
+
+static int
+push(struct list *l, const struct index_posting *p, int positions)
+{
+	struct match *m;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 64;
+		if ((m = reallocarray(l->m, cap, sizeof(*m))) == NULL)
+			return -1;
+		l->m = m;
+		l->cap = cap;
+	}
+	m = &l->m[l->n++];
+	m->doc = p->doc;
+	m->tf = p->tf;
+	m->tf_title = p->tf_title;
+	m->pos = positions ? p->pos : NULL;
+	m->poslen = positions ? (uint32_t)p->poslen : 0;
+	return 0;
+}
+
+/* The files of one term, those replaced left out. */
+static int
+add_term(struct list *l, const struct index_segment *s,
+    const struct index_term *t, const unsigned char *dead, int positions)
+{
+	struct index_postings it;
+	struct index_posting p;
+
+	index_postings_init(&it, s, t);
+	while (index_postings_next(&it, &p))
+		if (p.doc < s->ndocs && !search_dead(dead, p.doc) &&
+		    push(l, &p, positions) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+by_df(const void *a, const void *b)
+{
+	const struct index_term *const *x = a, *const *y = b;
+
+	return (*x)->df > (*y)->df ? -1 : (*x)->df < (*y)->df;
+}
+
+/*
+ * The files of every word a prefix stands for, one match per file: their
+ * counts add up in an array over the segment's files, read in order.
+ */
+static int
+add_prefix(struct list *l, const struct index_segment *s,
+    const struct query_term *q, const unsigned char *dead)
+{
+	const struct index_term **terms;
+	struct index_postings it;
+	struct index_posting p;
+	uint32_t (*acc)[2];
+	size_t first, last, n, i;
+	int r = 0;
+
+	index_term_prefix(s, q->word, q->len, &first, &last);
+	if ((n = last - first) == 0)
+		return 0;
+	if (n == 1)		/* one word: its files, in order */
+		return add_term(l, s, &s->terms[first], dead, 0);
+	if ((terms = calloc(n, sizeof(*terms))) == NULL)
+		return -1;
+	if ((acc = calloc(s->ndocs + 1, sizeof(*acc))) == NULL) {
+		free(terms);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		terms[i] = &s->terms[first + i];
+	if (n > SEARCH_PREFIX_TERMS_MAX) {
+		qsort(terms, n, sizeof(*terms), by_df);
+		n = SEARCH_PREFIX_TERMS_MAX;
+	}
+	for (i = 0; i < n; i++) {
+		index_postings_init(&it, s, terms[i]);
+		while (index_postings_next(&it, &p))
+			if (p.doc < s->ndocs && !search_dead(dead, p.doc)) {
+				acc[p.doc][0] += p.tf;
+				acc[p.doc][1] += p.tf_title;
+			}
+	}
+	for (i = 0; i < s->ndocs && r == 0; i++) {
+		if (acc[i][0] == 0)
+			continue;
+		p.doc = (uint32_t)i;
+		p.tf = acc[i][0];
+		p.tf_title = acc[i][1];
+		r = push(l, &p, 0);
+	}
+	free(acc);
+	free(terms);
+	return r;
+}
+
+static int
+term_list(struct list *l, const struct index_segment *s,
+    const struct query_term *q, const unsigned char *dead)
+{
+	const struct index_term *t;
+
+	if (q->prefix)
+		return add_prefix(l, s, q, dead);
+	if ((t = index_term_find(s, q->word, q->len)) == NULL)
+		return 0;
+	return add_term(l, s, t, dead, 1);
+}
+
+/* The match of doc in l, moving its cursor on; NULL if none. */
+static const struct match *
+seek(struct list *l, uint32_t doc)
+{
+	while (l->at < l->n && l->m[l->at].doc < doc)
+		l->at++;
+	return l->at < l->n && l->m[l->at].doc == doc ? &l->m[l->at] : NULL;
+}
+
+/* Positions of a match, decoded; -1 out of memory. */
+static int
+positions(const struct match *m, uint32_t **out, size_t *n)
+{
+	const unsigned char *p = m->pos, *end = m->pos + m->poslen;
+	uint32_t pos = 0, *a;
+	int first = 1;
+
+	*n = 0;
+	if ((a = calloc(m->tf + 1, sizeof(*a))) == NULL)
+		return -1;
+	while (*n < m->tf && index_positions_next(&p, end, &pos, &first))
+		a[(*n)++] = pos;
+	*out = a;
+	return 0;
+}
+
+/*
+ * 1 when the words of the phrase, terms[0..n) of the file's matches, come
+ * one after the other somewhere; -1 out of memory.
+ */
+static int
+phrase_holds(const struct match *const *m, size_t n)
+{
+	uint32_t *a, *b;
+	size_t na, nb, i, j, k, o;
+
+	if (positions(m[0], &a, &na) == -1)
+		return -1;
+	for (k = 1; k < n && na > 0; k++) {
+		if (positions(m[k], &b, &nb) == -1) {
+			free(a);
+			return -1;
+		}
+		/* Starts x of the phrase with word k at x + k. */
+		for (i = j = o = 0; i < na && j < nb; ) {
+			if ((uint64_t)a[i] + k < b[j])
+				i++;
+			else if ((uint64_t)a[i] + k > b[j])
+				j++;
+			else {
+				a[o++] = a[i++];
+				j++;
+			}
+		}
+		na = o;
+		free(b);
+	}
+	free(a);
+	return na > 0;
+}
+
+/* 1 when a ranks before b: a higher score, then the path. */
+static int
+before(const struct search_hit *a, const struct search_hit *b)
+{
+	if (a->score != b->score)
+		return a->score > b->score;
+	return strcmp(a->doc->path, b->doc->path) < 0;
+}
+
+static void
+sift_down(struct hits *h, size_t i)
+{
+	struct search_hit t;
+	size_t c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= h->n)
+			return;
+		if (c + 1 < h->n && before(&h->h[c], &h->h[c + 1]))
+			c++;
+		if (!before(&h->h[i], &h->h[c]))
+			return;
+		t = h->h[i];
+		h->h[i] = h->h[c];
+		h->h[c] = t;
+		i = c;
+	}
+}
+
+/* Counts a hit; keeps it while it is among the best k. */
+static void
+add_hit(struct hits *h, const struct index_doc *doc, double score)
+{
+	struct search_hit hit = { doc, score }, t;
+	size_t i;
+
+	h->total++;
+	if (h->k == 0)
+		return;
+	if (h->n == h->k) {
+		if (!before(&hit, &h->h[0]))
+			return;
+		h->h[0] = hit;
+		sift_down(h, 0);
+		return;
+	}
+	/* Up from the end: the worst rises to the root. */
+	for (i = h->n++; i > 0 && before(&h->h[(i - 1) / 2], &hit); ) {
+		t = h->h[(i - 1) / 2];
+		h->h[i] = t;
+		i = (i - 1) / 2;
+	}
+	h->h[i] = hit;
+}
+
+/*
+ * The files of segment s in every list: phrases checked, scored, and
+ * admitted.  df[i] counts the files of word i in both segments.
+ */
+static int
+match_segment(const struct search_view *v, const struct index_segment *s,
+    const struct query *q, struct list *lists, const double *idf,
+    search_admit_fn admit, void *arg, struct hits *out)
+{
+	const struct match *m[QUERY_TERMS_MAX];
+	const struct index_doc *doc;
+	size_t i, j, k, drive = 0;
+	double score, tf, norm;
+	int r;
+
+	for (i = 0; i < q->nterms; i++) {
+		lists[i].at = 0;
+		if (lists[i].n < lists[drive].n)
+			drive = i;
+	}
+	for (k = 0; k < lists[drive].n; k++) {
+		for (i = 0; i < q->nterms; i++)
+			if ((m[i] = seek(&lists[i], lists[drive].m[k].doc)) ==
+			    NULL)
+				break;
+		if (i < q->nterms)
+			continue;
+		for (i = 0, r = 1; r == 1 && i < q->nterms; i = j) {
+			for (j = i + 1; j < q->nterms && q->terms[i].phrase !=
+			    0 && q->terms[j].phrase == q->terms[i].phrase; j++)
+				;
+			if (j - i > 1 && (r = phrase_holds(&m[i], j - i)) ==
+			    -1)
+				return -1;
+		}
+		if (r == 0)
+			continue;
+		doc = &s->docs[m[0]->doc];
+		if (admit != NULL && !admit(arg, doc->path))
+			continue;
+		/* BM25, its idf computed once per word. */
+		norm = SEARCH_K1 * (1 - SEARCH_B + SEARCH_B * doc->length /
+		    (v->avgdl > 0 ? v->avgdl : 1));
+		for (i = 0, score = 0; i < q->nterms; i++) {
+			tf = m[i]->tf + (SEARCH_TITLE_WEIGHT - 1) *
+			    (double)m[i]->tf_title;
+			score += idf[i] * tf * (SEARCH_K1 + 1) / (tf + norm);
+		}
+		add_hit(out, doc, score);
+	}
+	return 0;
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	return before(a, b) ? -1 : before(b, a);
+}
+
+long
+search_run(const struct search_view *v, const struct query *q,
+    search_admit_fn admit, void *arg, size_t offset, struct search_hit *hits,
+    size_t nhits, size_t *total)
+{
+	struct list lists[2][QUERY_TERMS_MAX];
+	double idf[QUERY_TERMS_MAX], df;
+	struct hits found;
+	size_t i, g, n = 0;
+	long r = -1;
+
+	*total = 0;
+	memset(lists, 0, sizeof(lists));
+	memset(&found, 0, sizeof(found));
+	/* Only the best offset + nhits are kept, in a heap. */
+	found.k = offset + nhits;
+	if (found.k > 0 && (found.h = calloc(found.k, sizeof(*found.h))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < q->nterms; i++) {
+		df = 0;
+		for (g = 0; g < 2; g++) {
+			if (v->seg[g] == NULL)
+				continue;
+			if (term_list(&lists[g][i], v->seg[g], &q->terms[i],
+			    g == 0 ? v->dead : NULL) == -1)
+				goto out;
+			df += (double)lists[g][i].n;
+		}
+		idf[i] = idf_of(df, (double)v->ndocs);
+	}
+	for (g = 0; g < 2; g++)
+		if (v->seg[g] != NULL && q->nterms > 0 &&
+		    match_segment(v, v->seg[g], q, lists[g], idf, admit, arg,
+		    &found) == -1)
+			goto out;
+	if (found.n > 0)
+		qsort(found.h, found.n, sizeof(*found.h), hit_cmp);
+	*total = found.total;
+	for (i = offset; i < found.n && n < nhits; i++)
+		hits[n++] = found.h[i];
+	r = (long)n;
+out:
+	for (g = 0; g < 2; g++)
+		for (i = 0; i < QUERY_TERMS_MAX; i++)
+			free(lists[g][i].m);
+	free(found.h);
+	return r;
+}

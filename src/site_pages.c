@@ -1,0 +1,264 @@
+/* The pages a site's capsule service makes up, in either protocol. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "bounds.h"
+#include "capsule_service.h"
+#include "capsule_snapshot.h"
+#include "generation.h"
+#include "search_pages.h"
+#include "search_rank.h"
+#include "site_pages.h"
+#include "zone.h"
+#include "uri.h"
+
+#define EXTRACT_READ_MAX	(64 * 1024)	/* of a file, for its extract */
+
+enum site_page
+site_page_route(const struct site *s, const char *path, size_t len,
+    unsigned *page)
+{
+	const struct conf_site *cs = s->conf;
+	const char *search = conf_search_path(cs), *p;
+	size_t n = strlen(search);
+	unsigned long v;
+
+	*page = 1;
+	if (s->service == NULL || memchr(path, '\0', len) != NULL)
+		return SITE_PAGE_NONE;
+	if (cs->search && len >= n && memcmp(path, search, n) == 0) {
+		if (len == n)
+			return SITE_PAGE_SEARCH;
+		/* "/search/2": digits only, no leading 0. */
+		p = path + n;
+		if (len > n + 1 && len <= n + 5 && p[0] == '/' &&
+		    p[1] >= '1' && p[1] <= '9') {
+			for (v = 0, p++; p < path + len && *p >= '0' &&
+			    *p <= '9'; p++)
+				v = v * 10 + (unsigned long)(*p - '0');
+			if (p == path + len && v <= SITE_SEARCH_PAGES_MAX) {
+				*page = (unsigned)v;
+				return SITE_PAGE_SEARCH;
+			}
+		}
+	}
+	if (!cs->changes)
+		return SITE_PAGE_NONE;
+	if (strlen(conf_changes_path(cs)) == len &&
+	    memcmp(path, conf_changes_path(cs), len) == 0)
+		return SITE_PAGE_CHANGES;
+	if (strlen(conf_atom_path(cs)) == len &&
+	    memcmp(path, conf_atom_path(cs), len) == 0)
+		return SITE_PAGE_ATOM;
+	return SITE_PAGE_NONE;
+}
+
+int
+site_file_wins(const struct site *s, const char *path, size_t len)
+{
+	struct capsule_object o;
+	enum capsule_result r;
+
+	r = capsule_resolve(&s->capsule, path, len, &o);
+	if (o.fd != -1)
+		close(o.fd);
+	return r != CAPSULE_NOT_FOUND && r != CAPSULE_REFUSED;
+}
+
+int
+site_admits(const struct site *s, const char *path, int gopher)
+{
+	const struct conf_location *loc;
+
+	/*
+	 * A protected zone is in no result and no change list, in either
+	 * protocol: its titles and extracts are not for everyone.
+	 */
+	(void)gopher;
+	if (!zone_public(s->conf, path))
+		return 0;
+	loc = conf_location_match(s->conf, path);
+	return loc == NULL || loc->action == CONF_ACTION_NONE;
+}
+
+char
+site_page_gopher_type(const void *site, const char *path, size_t len)
+{
+	unsigned page;
+
+	switch (site_page_route(site, path, len, &page)) {
+	case SITE_PAGE_SEARCH:
+		return page == 1 ? '7' : 0;
+	case SITE_PAGE_CHANGES:
+		return '1';
+	case SITE_PAGE_ATOM:
+		return '0';
+	case SITE_PAGE_NONE:
+		break;
+	}
+	return 0;
+}
+
+struct admit {
+	const struct site	*site;
+	int			 gopher;
+};
+
+static int
+admit(void *arg, const char *path)
+{
+	const struct admit *a = arg;
+
+	return site_admits(a->site, path, a->gopher);
+}
+
+/* The first bytes of a file of the capsule, for its extract. */
+static size_t
+read_head(const struct site *s, const char *path, char *buf, size_t max)
+{
+	struct capsule_object o;
+	size_t n = 0;
+	ssize_t r;
+
+	if (capsule_resolve(&s->capsule, path, strlen(path), &o) !=
+	    CAPSULE_FILE) {
+		if (o.fd != -1)
+			close(o.fd);
+		return 0;
+	}
+	while (n < max) {
+		r = read(o.fd, buf + n, max - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(o.fd);
+	return n;
+}
+
+enum site_answer
+site_search(const struct site *s, int slot, const struct query *q,
+    unsigned page, const struct gophermap_opts *o, struct evbuffer *out)
+{
+	struct search_hit hits[SEARCH_PAGE_SIZE];
+	struct search_result results[SEARCH_PAGE_SIZE];
+	char extracts[SEARCH_PAGE_SIZE][EXTRACT_MAX + 8];
+	const struct capsule_snapshot *snap;
+	struct admit a = { s, o != NULL };
+	struct search_page p;
+	enum site_answer r = SITE_ANSWER_NOMEM;
+	size_t total, len, i;
+	char *head = NULL;
+	long n;
+
+	if ((snap = capsule_service_enter(s->service, slot)) == NULL ||
+	    !snap->words) {
+		capsule_service_leave(s->service, slot);
+		return SITE_ANSWER_NOT_READY;
+	}
+	n = search_run(&snap->view, q, admit, &a,
+	    (size_t)(page - 1) * SEARCH_PAGE_SIZE, hits, SEARCH_PAGE_SIZE,
+	    &total);
+	if (n < 0 || (n > 0 && (head = malloc(EXTRACT_READ_MAX)) == NULL))
+		goto out;
+	for (i = 0; i < (size_t)n; i++) {
+		results[i].path = hits[i].doc->path;
+		results[i].title = hits[i].doc->title;
+		results[i].extract = extracts[i];
+		extracts[i][0] = '\0';
+		if (hits[i].doc->kind == INDEX_NAME)
+			continue;
+		len = read_head(s, hits[i].doc->path, head, EXTRACT_READ_MAX);
+		search_extract(head, len, hits[i].doc->kind == INDEX_GEMTEXT,
+		    q, extracts[i], sizeof(extracts[i]));
+	}
+	p.search_path = conf_search_path(s->conf);
+	p.q = q;
+	p.total = total;
+	p.page = page;
+	p.r = results;
+	p.n = (size_t)n;
+	if ((o != NULL ? search_page_menu(out, &p, o) :
+	    search_page_gemtext(out, &p)) == 0)
+		r = SITE_ANSWER_OK;
+out:
+	capsule_service_leave(s->service, slot);
+	free(head);
+	return r;
+}
+
+enum site_answer
+site_changes(const struct site *s, int slot, enum site_page page,
+    const struct feed_links *l, const struct gophermap_opts *o,
+    struct evbuffer *out)
+{
+	struct change_entry e[CHANGES_MAX];
+	const struct capsule_snapshot *snap;
+	const struct index_doc *d;
+	size_t i, n = 0;
+	int r;
+
+	if ((snap = capsule_service_enter(s->service, slot)) == NULL) {
+		capsule_service_leave(s->service, slot);
+		return SITE_ANSWER_NOT_READY;
+	}
+	for (i = 0; i < snap->npages && n < CHANGES_MAX; i++) {
+		d = snap->pages[i];
+		if (!site_admits(s, d->path, o != NULL))
+			continue;
+		e[n].path = d->path;
+		e[n].title = d->title;
+		e[n++].mtime = d->mtime;
+	}
+	if (page == SITE_PAGE_ATOM)
+		r = changes_atom(out, l, e, n);
+	else if (o != NULL)
+		r = changes_menu(out, s->conf->name, e, n, o);
+	else
+		r = changes_gemsub(out, s->conf->name, e, n);
+	capsule_service_leave(s->service, slot);
+	return r == 0 ? SITE_ANSWER_OK : SITE_ANSWER_NOMEM;
+}
+
+void
+site_feed_links(const struct site *s, int gemini_port, struct site_feed *f)
+{
+	const struct conf_site *cs = s->conf;
+	int v6 = strchr(cs->name, ':') != NULL;
+	char port[16] = "", atom[3 * CONF_PAGE_PATH_MAX + 1];
+	char changes[3 * CONF_PAGE_PATH_MAX + 1];
+	const char *sel = "1";
+
+	if (gemini_port != 0) {
+		if (gemini_port != GEMINI_DEFAULT_PORT)
+			snprintf(port, sizeof(port), ":%d", gemini_port);
+		snprintf(f->pages, sizeof(f->pages), "gemini://%s%s%s%s",
+		    v6 ? "[" : "", cs->name, v6 ? "]" : "", port);
+		sel = "";
+	} else
+		snprintf(f->pages, sizeof(f->pages), "gopher://%s%s%s:%d/1",
+		    v6 ? "[" : "", cs->name, v6 ? "]" : "",
+		    conf_gopher_public_port(cs));
+	if (uri_percent_encode_path(conf_atom_path(cs),
+	    strlen(conf_atom_path(cs)), atom, sizeof(atom), 0) == -1 ||
+	    uri_percent_encode_path(conf_changes_path(cs),
+	    strlen(conf_changes_path(cs)), changes, sizeof(changes), 0) == -1)
+		atom[0] = changes[0] = '\0';	/* cannot be: paths are short */
+	/* Over Gopher the feed is a text file (type 0), the list a menu. */
+	snprintf(f->self, sizeof(f->self), "%.*s%s%s",
+	    (int)(strlen(f->pages) - strlen(sel)), f->pages,
+	    *sel != '\0' ? "0" : "", atom);
+	snprintf(f->alternate, sizeof(f->alternate), "%s%s", f->pages,
+	    changes);
+	f->l.site = cs->name;
+	f->l.pages = f->pages;
+	f->l.self = f->self;
+	f->l.alternate = f->alternate;
+}

@@ -1,0 +1,285 @@
+"""Search in both protocols: prompts, results, ranking, folding, prefixes,
+phrases, pages of results, bad input, and an index kept fresh."""
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import free_port
+from searchkit import (gemini_until, make_office, office_conf, wait_indexed)
+
+
+@pytest.fixture
+def office(tmp_path, conf_server):
+    cap = make_office(tmp_path)
+    g, p = free_port(), free_port()
+    s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
+                    gemini_port=g, gopher_ports=[p])
+    s.capsule = cap
+    wait_indexed(s)
+    return s
+
+
+def line(t, display, selector, port, host="localhost"):
+    return f"{t}{display}\t{selector}\t{host}\t{port}\r\n".encode()
+
+
+def info(text, port):
+    return line("i", text, "", port)
+
+
+def test_gemini_prompt_and_results(office):
+    assert office.gemini(office.url("/search")) == (
+        "10 Search this capsule", b"", True)
+    assert office.gemini(office.url("/search?extradition")) == (
+        "20 text/gemini",
+        "# Search: extradition\n\n2 pages match.\n\n"
+        "=> /extradition.gmi Extradition requests\n"
+        "> Requests for extradition go through Interpol.\n\n"
+        "=> / Attaché office\n> Extradition\n\n"
+        "=> /search New search\n".encode(), True)
+    log = office.wait_log('"gemini://localhost:')
+    assert '/search?extradition" 20 ' in log, log
+
+
+def test_gopher_root_item_and_results(office):
+    p = office.gopher_port
+    root = office.gopher_raw(b"\r\n")
+    assert root.endswith(info("", p) + line("7", "Search this capsule",
+                                            "/search", p)
+                         + line("1", "Recent changes", "/changes.gmi", p)
+                         + b".\r\n")
+    assert office.gopher_raw(b"/search\textradition\r\n") == (
+        info("Search: extradition", p) + info("", p)
+        + info("2 pages match.", p) + info("", p)
+        + line("1", "Extradition requests", "/extradition.gmi", p)
+        + info("Requests for extradition go through Interpol.", p)
+        + info("", p) + line("1", "Attaché office", "/", p)
+        + info("Extradition", p) + info("", p)
+        + line("7", "New search", "/search", p) + b".\r\n")
+    # Without a query, or with nothing but punctuation: asked again.
+    assert office.gopher_raw(b"/search\r\n") == (
+        line("7", "Search this capsule", "/search", p) + b".\r\n")
+    assert office.gopher_raw(b"/search\t?!\r\n") == (
+        info("Type some words to search for.", p) + info("", p)
+        + line("7", "Search this capsule", "/search", p) + b".\r\n")
+
+
+def found(srv, query):
+    """The links of a Gemini search's results."""
+    header, body, _ = srv.gemini(srv.url("/search?" + query))
+    assert header == "20 text/gemini", (header, body)
+    return [l.split(" ")[1] for l in body.decode().splitlines()
+            if l.startswith("=> ") and not l.startswith("=> /search")]
+
+
+def test_matching(office):
+    # Case and accents, both ways.
+    assert found(office, "securite") == ["/securite.gmi"]
+    assert found(office, "S%C3%89CURIT%C3%89") == ["/securite.gmi"]
+    # The last word as a prefix; the others whole.
+    assert found(office, "interp") == ["/extradition.gmi"]
+    assert found(office, "requests%20interp") == ["/extradition.gmi"]
+    assert found(office, "interp%20extradition") == []
+    # Every word must be there.
+    assert found(office, "visas%20securite") == ["/securite.gmi"]
+    assert found(office, "visas%20nowhere") == []
+    # A phrase in order; its words in any order elsewhere.
+    assert found(office, "%22mutual%20legal%20assistance%22") == [
+        "/extradition.gmi"]
+    assert sorted(found(office, "mutual%20legal%20assistance")) == [
+        "/extradition.gmi", "/notes.txt"]
+    # Text files by their text, others by name.
+    assert found(office, "order") == ["/notes.txt"]
+    assert found(office, "photo") == ["/photo.jpg"]
+    # A location that says gone leaves its pages out.
+    assert found(office, "draft") == []
+
+
+def test_no_result_says_so(office):
+    assert office.gemini(office.url("/search?zzzz")) == (
+        "20 text/gemini", b"# Search: zzzz\n\nNo page matches.\n\n"
+        b"=> /search New search\n", True)
+    p = office.gopher_port
+    assert office.gopher_raw(b"/search\tzzzz\r\n") == (
+        info("Search: zzzz", p) + info("", p) + info("No page matches.", p)
+        + info("", p) + line("7", "New search", "/search", p) + b".\r\n")
+
+
+def test_bad_input(office):
+    g = office.url
+    assert office.gemini(g("/search?caf%C3"))[0] == "59 Query is not UTF-8"
+    assert office.gemini(g("/search?%FF"))[0] == "59 Query is not UTF-8"
+    assert office.gemini(g("/search?"))[0] == "10 Search this capsule"
+    assert office.gemini(g("/search?%20%2C%3B"))[0] == (
+        "10 Search this capsule")
+    # Decoded once: "%2541" is the text "%41", which is the word "41".
+    assert office.gemini(g("/search?%2541"))[1].startswith(
+        b"# Search: %41\n\nNo page matches.\n")
+    # Punctuation is harmless, controls never reach the page.
+    header, body, _ = office.gemini(g("/search?%27%3B%20DROP%20TABLE%0A"
+                                      "%3D%3E%20x"))
+    assert header == "20 text/gemini"
+    assert body.startswith(b"# Search: '; DROP TABLE => x\n\n")
+    assert b"\n=> x" not in body
+    # Over 1024 bytes: refused in both protocols.
+    long = "a" * 1100
+    assert office.gemini(g("/search?" + long))[0] == "59 Request too long"
+    p = office.gopher_port
+    assert office.gopher_raw(b"/search\t" + long.encode() + b"\r\n") == (
+        line("3", "Request too long", "", p) + b".\r\n")
+    assert office.gopher_raw(b"/search\tcaf\xc3\r\n") == (
+        line("3", "Query is not UTF-8", "", p) + b".\r\n")
+    log = office.wait_log('gopher localhost "/search\\x09caf')
+    assert re.search(r'gopher localhost "/search\\x09caf.*" 3 \d+ \d+ms '
+                     r'\(query not UTF-8\)$', log, re.M), log
+
+
+def test_pages_of_results(tmp_path, conf_server):
+    cap = tmp_path / "many"
+    cap.mkdir()
+    (cap / "index.gmi").write_text("# Many\n")
+    for i in range(23):
+        (cap / f"p{i:02d}.gmi").write_text(f"# Page {i:02d}\n\nvisa\n")
+    g, p = free_port(), free_port()
+    s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
+                    gemini_port=g, gopher_ports=[p])
+    wait_indexed(s)
+    _, body, _ = s.gemini(s.url("/search?visa"))
+    lines = body.decode().splitlines()
+    assert lines[2] == "23 pages match; results 1 to 10:"
+    assert [l for l in lines if l.startswith("=> /p")] == [
+        f"=> /p{i:02d}.gmi Page {i:02d}" for i in range(10)]
+    assert lines[-2:] == ["=> /search/2?visa Next results 11 to 20 of 23",
+                          "=> /search New search"]
+    _, body, _ = s.gemini(s.url("/search/3?visa"))
+    lines = body.decode().splitlines()
+    assert lines[2] == "23 pages match; results 21 to 23:"
+    assert lines[-2:] == [
+        "=> /search/2?visa Previous results 11 to 20 of 23",
+        "=> /search New search"]
+    # Gopher: the next page is a menu whose selector carries the query.
+    menu = s.gopher_raw(b"/search\tvisa\r\n")
+    assert line("1", "Next results 11 to 20 of 23", "/search/2?visa",
+                p) in menu
+    menu = s.gopher_raw(b"/search/2?visa\r\n")
+    assert info("23 pages match; results 11 to 20:", p) in menu
+    assert line("1", "Page 10", "/p10.gmi", p) in menu
+    assert s.gopher_raw(b"/search/1001?visa\r\n") == (
+        line("3", "Not found", "", p) + b".\r\n")
+
+
+def test_real_clients(office):
+    p = office.gopher_port
+    r = subprocess.run(["curl", "-s", f"gopher://127.0.0.1:{p}/7/search"
+                        "%09extradition"], capture_output=True, timeout=30)
+    assert r.stdout.startswith(info("Search: extradition", p))
+    r = subprocess.run(["lynx", "-dump", "-nolist",
+                        f"gopher://127.0.0.1:{p}/7/search?interpol"],
+                       capture_output=True, timeout=30,
+                       env={**os.environ, "TERM": "dumb"})
+    assert b"Extradition requests" in r.stdout, r.stdout
+
+
+def test_edits_are_found_within_2s(office):
+    cap = office.capsule
+    (cap / "new.gmi").write_text("# New page\n\nAbout the ambassadeur.\n")
+    took, got = gemini_until(office, office.url("/search?ambassadeur"),
+                             lambda h, b: b"/new.gmi" in b)
+    assert b"=> /new.gmi New page" in got[1], got
+    assert took < 2.0
+    # An edit: the old word goes, the new one comes.
+    tmp = cap / "new.gmi.tmp"
+    tmp.write_text("# New page\n\nAbout the consul.\n")
+    os.replace(tmp, cap / "new.gmi")
+    took, got = gemini_until(office, office.url("/search?consul"),
+                             lambda h, b: b"/new.gmi" in b)
+    assert took < 2.0
+    assert b"/new.gmi" not in office.gemini(
+        office.url("/search?ambassadeur"))[1]
+    # A page deleted is gone; so are the pages of a directory removed.
+    (cap / "new.gmi").unlink()
+    took, got = gemini_until(office, office.url("/search?consul"),
+                             lambda h, b: b"No page matches." in b)
+    assert took < 2.0, got
+    (cap / "dir" / "index.gmi").unlink()
+    (cap / "dir").rmdir()
+    took, got = gemini_until(office, office.url("/search?directory"),
+                             lambda h, b: b"No page matches." in b)
+    assert took < 2.0, got
+    # A directory made and filled.
+    (cap / "new" / "deeper").mkdir(parents=True)
+    (cap / "new" / "deeper" / "p.gmi").write_text("# Deep\n\nquokka\n")
+    took, got = gemini_until(office, office.url("/search?quokka"),
+                             lambda h, b: b"/new/deeper/p.gmi" in b)
+    assert took < 2.0, got
+    # Dotfiles never are.
+    (cap / ".hidden.gmi").write_text("# Hidden\n\nwombat\n")
+    time.sleep(1.0)
+    assert b"No page matches." in office.gemini(
+        office.url("/search?wombat"))[1]
+    assert "reindexed in" in office.log()
+
+
+def test_not_ready_says_so(tmp_path, conf_server, monkeypatch):
+    monkeypatch.setenv("ATTACHE_TEST_INDEX_DELAY_MS", "3000")
+    cap = make_office(tmp_path)
+    g, p = free_port(), free_port()
+    s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
+                    gemini_port=g, gopher_ports=[p])
+    assert s.gemini(s.url("/search?visa")) == (
+        "40 Search index not ready, try again shortly", b"", True)
+    assert s.gemini(s.url("/changes.gmi"))[0] == (
+        "40 Change list not ready, try again shortly")
+    assert s.gopher_raw(b"/search\tvisa\r\n") == (
+        line("3", "Search index not ready, try again shortly", "", p)
+        + b".\r\n")
+    # The rest of the capsule is served meanwhile.
+    assert s.gemini(s.url("/securite.gmi"))[0] == "20 text/gemini"
+    wait_indexed(s)
+    assert s.gemini(s.url("/search?visa"))[0] == "20 text/gemini"
+
+
+def test_searches_while_pages_change(office):
+    """Readers never see half an update: every answer is whole, while
+    files are written, replaced and removed (under ASan in make test)."""
+    import threading
+    cap = office.capsule
+    stop = threading.Event()
+    bad = []
+    counts = [0, 0]
+
+    def reader(k):
+        while not stop.is_set():
+            if k == 0:
+                h, body, notify = office.gemini(office.url("/search?visa"))
+                ok = h == "20 text/gemini" and notify and \
+                    body.startswith(b"# Search: visa\n\n") and \
+                    body.endswith(b"=> /search New search\n")
+            else:
+                body = office.gopher_raw(b"/changes.gmi\r\n")
+                ok = body.startswith(b"iRecent changes on localhost\t") \
+                    and body.endswith(b".\r\n")
+            counts[k] += 1
+            if not ok:
+                bad.append(body)
+
+    threads = [threading.Thread(target=reader, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(30):
+            tmp = cap / "churn.tmp"
+            tmp.write_text(f"# Churn {i}\n\nvisa {i}\n")
+            os.replace(tmp, cap / f"churn{i % 3}.gmi")
+            if i % 5 == 4:
+                (cap / f"churn{i % 3}.gmi").unlink()
+            time.sleep(0.04)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert bad == []
+    assert counts[0] > 5 and counts[1] > 5, counts
