@@ -179,6 +179,7 @@ gemini_too_long(struct conn *c)
 const struct protocol gemini_protocol = {
 	.name = "gemini",
 	.tls = 1,
+	.crlf_only = 1,
 	.request = gemini_request,
 	.too_long = gemini_too_long,
 };

@@ -314,7 +314,10 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->state != CONN_READING)
 		return;
-	eol = evbuffer_search(in, "\n", 1, NULL);
+	if (c->listener->proto->crlf_only)
+		eol = evbuffer_search(in, "\r\n", 2, NULL);
+	else
+		eol = evbuffer_search(in, "\n", 1, NULL);
 	if (eol.pos == -1 && evbuffer_get_length(in) <= REQUEST_MAX + 1)
 		return;			/* the line is not complete yet */
 	/* Copy the line (a too long one cut short) for the handler and log. */
@@ -324,7 +327,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		conn_abort(c, "cannot read request");
 		return;
 	}
-	if (len > 0 && c->req[len - 1] == '\r')
+	if (!c->listener->proto->crlf_only && len > 0 &&
+	    c->req[len - 1] == '\r')
 		len--;
 	if (len > REQUEST_MAX) {
 		c->reqlen = REQUEST_MAX;

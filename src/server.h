@@ -28,6 +28,11 @@ struct conn;
 struct protocol {
 	const char	*name;		/* "gemini", "gopher": for the log */
 	int		 tls;
+	/*
+	 * Gemini ends a request with CRLF only: a bare LF leaves the line
+	 * incomplete.  Gopher takes LF, with or without the CR before it.
+	 */
+	int		 crlf_only;
 	/* Answers one request line (without its line end). */
 	void		(*request)(struct conn *, const char *line, size_t len);
 	/* Answers a request line longer than REQUEST_MAX. */
