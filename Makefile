@@ -92,7 +92,7 @@ build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf
+fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_proxy
 	@set -e; for f in $^; do mkdir -p build/corpus-$${f##*/}; \
 	    ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    build/corpus-$${f##*/} 2>&1 | tail -1; done
