@@ -21,8 +21,12 @@ enum {
 enum kind {
 	K_FLAG,			/* no value */
 	K_VALUE,		/* one value */
-	K_BLOCK			/* one value, then { on the same line */
+	K_BLOCK,		/* one value, then { on the same line */
+	K_WORDS			/* one value, then up to CONF_WORDS_MAX more
+				 * on the same line (p->words) */
 };
+
+#define CONF_WORDS_MAX	4
 
 /* The single-valued settings of a scope, for "given twice". */
 enum {
@@ -37,6 +41,9 @@ enum {
 	SLOT_LISTING,
 	SLOT_GOPHER_WIDTH,
 	SLOT_ACTION,		/* redirect, redirect-temporary, gone */
+	SLOT_MAX_CONNECTIONS,
+	SLOT_MAX_PER_ADDRESS,
+	SLOT_RATE_LIMIT,
 	NSLOTS
 };
 
@@ -88,6 +95,10 @@ struct parser {
 	int			 listing;	/* -1: unset */
 	int			 gopher_width;	/* 0: unset */
 	int			 oom;
+	/* K_WORDS: the words after the value, for the directive's fn. */
+	char			*words[CONF_WORDS_MAX];
+	size_t			 nwords;
+	int			 too_many_words; /* more than CONF_WORDS_MAX */
 };
 
 /* The open site and location. */

@@ -1,4 +1,5 @@
 /* The main thread's side: configuration, generations, sockets, reload. */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include "bounds.h"
 #include "capsule.h"
 #include "control.h"
+#include "client_limits.h"
 #include "log.h"
 #include "server.h"
 #include "workers.h"
@@ -83,6 +85,42 @@ control_read_conf(const char *config_file, int argc, char **argv,
 	return conf;
 }
 
+#define FD_RESERVE	64	/* descriptors kept for all but connections */
+
+/*
+ * max-connections unless given: what the open-files limit allows, each
+ * connection counted twice (its socket, and the file it may stream), less
+ * the listening sockets and a reserve.
+ */
+static int
+default_max_connections(const struct generation *gen, int nworkers)
+{
+	struct rlimit rl;
+	long long n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return CONF_LIMIT_MAX;
+	n = ((long long)rl.rlim_cur - FD_RESERVE -
+	    (long long)gen->nlisteners * nworkers) / 2;
+	return n < 1 ? 1 : n > CONF_LIMIT_MAX ? CONF_LIMIT_MAX : (int)n;
+}
+
+static void
+log_limits(const struct generation *gen)
+{
+	const struct conf *c = gen->conf;
+	char per[32] = "no limit", rate[64] = "no limit";
+
+	if (c->max_per_address > 0)
+		snprintf(per, sizeof(per), "%d", c->max_per_address);
+	if (c->rate > 0)
+		snprintf(rate, sizeof(rate), "%d/s burst %d", c->rate,
+		    c->burst);
+	log_info("limits: %d connections%s, %s per address, requests %s "
+	    "per address", gen->max_connections, c->max_connections == 0 ?
+	    " (from the open-files limit)" : "", per, rate);
+}
+
 /*
  * A new generation of conf (taken) with its sockets bound: nothing is
  * changed until the caller commits it.
@@ -101,6 +139,10 @@ prepare(struct control *ctl, struct conf *conf, struct listen_table *next,
 		generation_unref(gen);
 		return NULL;
 	}
+	gen->limits = ctl->limits;
+	gen->max_connections = gen->conf->max_connections != 0 ?
+	    gen->conf->max_connections :
+	    default_max_connections(gen, ctl->nworkers);
 	ctl->last_id++;
 	return gen;
 }
@@ -157,8 +199,16 @@ control_start(struct control *ctl, struct conf *conf)
 
 	atomic_init(&ctl->live, 0);
 	ctl->nworkers = workers_count(conf);
-	if ((ctl->gen = prepare(ctl, conf, &next, &diag)) == NULL)
+	if ((ctl->limits = limits_new()) == NULL) {
+		conf_free(conf);
+		fprintf(stderr, "attache: out of memory\n");
 		return -1;
+	}
+	if ((ctl->gen = prepare(ctl, conf, &next, &diag)) == NULL) {
+		limits_free(ctl->limits);
+		ctl->limits = NULL;
+		return -1;
+	}
 	ctl->table = next;
 	if ((ctl->workers = workers_start(ctl->gen, ctl->nworkers)) == NULL) {
 		control_stop(ctl);
@@ -166,6 +216,7 @@ control_start(struct control *ctl, struct conf *conf)
 	}
 	log_sites(ctl->gen);
 	log_urls(ctl->gen);
+	log_limits(ctl->gen);
 	return 0;
 }
 
@@ -196,6 +247,7 @@ control_reload(struct control *ctl)
 	generation_unref(ctl->gen);
 	ctl->gen = gen;
 	log_sites(gen);
+	log_limits(gen);
 	log_info("reloaded: %zu sites (generation %lu; %u older still "
 	    "serving connections)", gen->nsites, gen->id,
 	    atomic_load(&ctl->live) - 1);
@@ -214,4 +266,7 @@ control_stop(struct control *ctl)
 	listen_table_free(&ctl->table);
 	generation_unref(ctl->gen);
 	ctl->gen = NULL;
+	/* Every connection is closed: the workers are gone. */
+	limits_free(ctl->limits);
+	ctl->limits = NULL;
 }

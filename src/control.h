@@ -24,6 +24,7 @@ struct control {
 	int			 nworkers;
 	unsigned long		 last_id;	/* of the newest generation */
 	atomic_uint		 live;		/* generations not yet freed */
+	struct limits		*limits;	/* shared by every generation */
 };
 
 /*

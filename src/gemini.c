@@ -122,7 +122,7 @@ gemini_request(struct conn *c, const char *line, size_t len)
 	t.hostname = site->name;
 	t.aliases = (const char *const *)site->aliases;
 	t.naliases = site->naliases;
-	t.port = (unsigned)c->listener->port;
+	t.port = (unsigned)conn_local_port(c);
 	/* Only Gemini asks: a host given as the address we were reached on. */
 	conn_local_addr(c, local, sizeof(local));
 	t.local_addr = local[0] != '\0' ? local : NULL;
@@ -170,6 +170,15 @@ gemini_request(struct conn *c, const char *line, size_t len)
 }
 
 static void
+gemini_slow_down(struct conn *c, int seconds)
+{
+	char meta[16];
+
+	snprintf(meta, sizeof(meta), "%d", seconds);
+	gemini_header_only(c, 44, meta, "over the rate limit");
+}
+
+static void
 gemini_too_long(struct conn *c)
 {
 	gemini_header_only(c, 59, "Request too long", "request longer than "
@@ -182,4 +191,5 @@ const struct protocol gemini_protocol = {
 	.crlf_only = 1,
 	.request = gemini_request,
 	.too_long = gemini_too_long,
+	.slow_down = gemini_slow_down,
 };

@@ -56,6 +56,9 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
 	size_t len;
 
 	(void)alert;
+	/* Gopher over TLS: the port's site, whatever name is asked for. */
+	if (slot == NULL)
+		return SSL_CLIENT_HELLO_SUCCESS;
 	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext,
 	    &len) == 1 && sni_parse(ext, len, name, sizeof(name)) == 0)
 		site = generation_site(g, name);
@@ -64,8 +67,7 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
 	if (site->tls != SSL_get_SSL_CTX(ssl) &&
 	    SSL_set_SSL_CTX(ssl, site->tls) == NULL)
 		return SSL_CLIENT_HELLO_ERROR;
-	if (slot != NULL)
-		*slot = site;
+	*slot = site;
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -137,7 +139,7 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 static void
 plan_add(struct generation *g, const struct protocol *proto,
     const char *addr, int port, const struct site *site, unsigned line,
-    int optional)
+    int optional, int proxy)
 {
 	struct gen_listener *l = &g->listeners[g->nlisteners++];
 
@@ -147,6 +149,7 @@ plan_add(struct generation *g, const struct protocol *proto,
 	l->site = site;
 	l->line = line;
 	l->optional = optional;
+	l->proxy = proxy;
 }
 
 /* Every address times the Gemini port and each site's Gopher port. */
@@ -157,7 +160,7 @@ plan_listeners(struct generation *g, struct conf_diag *d)
 	const struct conf *c = g->conf;
 	size_t naddrs = c->nlisten > 0 ? (size_t)c->nlisten : 2, i, j;
 	const char *addr;
-	int optional;
+	int optional, proxy;
 
 	g->listeners = calloc(naddrs * (g->nsites + 1),
 	    sizeof(*g->listeners));
@@ -169,16 +172,18 @@ plan_listeners(struct generation *g, struct conf_diag *d)
 		addr = c->nlisten > 0 ? c->listen[i].addr : any[i];
 		/* IPv6 may be absent from the host: then IPv4 alone. */
 		optional = c->nlisten == 0 && i == 1;
+		proxy = c->proxy_protocol || (c->nlisten > 0 &&
+		    c->listen[i].proxy);
 		if (c->gemini_port != 0)
 			plan_add(g, &gemini_protocol, addr, c->gemini_port,
-			    NULL, c->gemini_port_line, optional);
+			    NULL, c->gemini_port_line, optional, proxy);
 		for (j = 0; j < g->nsites; j++)
 			if (g->sites[j].conf->gopher_port != 0)
 				plan_add(g, &gopher_protocol, addr,
 				    g->sites[j].conf->gopher_port,
 				    &g->sites[j],
 				    g->sites[j].conf->gopher_port_line,
-				    optional);
+				    optional, proxy);
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "tls.h"
 
+struct limits;
 struct protocol;
 
 /* One site, ready to serve. */
@@ -40,6 +41,7 @@ struct gen_listener {
 						 * Gemini: NULL (SNI picks) */
 	unsigned		 line;		/* of the port, for messages */
 	int			 optional;	/* the default "::" */
+	int			 proxy;		/* a PROXY protocol header first */
 	const int		*fds;		/* one per worker, not owned */
 };
 
@@ -52,6 +54,10 @@ struct generation {
 	struct gen_listener	*listeners;
 	size_t			 nlisteners;
 	atomic_uint		*live;		/* generations not yet freed */
+	/* The limits' counts, shared by every generation; not owned. */
+	struct limits		*limits;
+	int			 max_connections; /* conf's, or from the
+						 * open-files limit */
 };
 
 /*

@@ -318,6 +318,16 @@ gopher_request(struct conn *c, const char *line, size_t len)
 }
 
 static void
+gopher_slow_down(struct conn *c, int seconds)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "Too many requests: try again in %d "
+	    "second%s", seconds, seconds == 1 ? "" : "s");
+	gopher_error(c, msg, "over the rate limit");
+}
+
+static void
 gopher_too_long(struct conn *c)
 {
 	gopher_error(c, "Request too long", "request longer than "
@@ -329,4 +339,5 @@ const struct protocol gopher_protocol = {
 	.tls = 0,
 	.request = gopher_request,
 	.too_long = gopher_too_long,
+	.slow_down = gopher_slow_down,
 };

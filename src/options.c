@@ -11,7 +11,8 @@ enum {
 	OPT_CAPSULE = 256, OPT_CERTS, OPT_HOSTNAME, OPT_LISTEN,
 	OPT_GEMINI_PORT, OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT,
 	OPT_GOPHER_WIDTH, OPT_LANG, OPT_WORKERS, OPT_CHECK, OPT_HELP,
-	OPT_VERSION, OPT_CONFIG = 'f'
+	OPT_VERSION, OPT_PROXY_PROTOCOL, OPT_MAX_CONNECTIONS,
+	OPT_MAX_PER_ADDRESS, OPT_RATE_LIMIT, OPT_CONFIG = 'f'
 };
 
 static const struct option long_options[] = {
@@ -26,6 +27,11 @@ static const struct option long_options[] = {
 	{ "gopher-width",	required_argument, NULL, OPT_GOPHER_WIDTH },
 	{ "lang",		required_argument, NULL, OPT_LANG },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
+	{ "proxy-protocol",	no_argument,	   NULL, OPT_PROXY_PROTOCOL },
+	{ "max-connections",	required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "max-connections-per-address", required_argument, NULL,
+	    OPT_MAX_PER_ADDRESS },
+	{ "rate-limit",		required_argument, NULL, OPT_RATE_LIMIT },
 	{ "check",		no_argument,	   NULL, OPT_CHECK },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -51,6 +57,17 @@ options_usage(FILE *stream)
 "  --lang TAG              lang= of text/gemini responses (default en;\n"
 "                          \"none\" leaves it out)\n"
 "  --workers N             worker threads (default 0: one per CPU)\n"
+"  --proxy-protocol        every listener expects a PROXY protocol header\n"
+"                          (v1 or v2) first, from a front end (HAProxy)\n"
+"  --max-connections N     open connections in all (default: from the\n"
+"                          open-files limit)\n"
+"  --max-connections-per-address N|off\n"
+"                          open connections of one client address\n"
+"                          (default 32)\n"
+"  --rate-limit 'N/s burst B'|off\n"
+"                          requests per second of one client address, and\n"
+"                          how many at once beyond it (default 20/s burst\n"
+"                          100)\n"
 "  --check                 check the configuration, certificates and\n"
 "                          capsules, print problems, exit\n"
 "  --help                  this text\n"
@@ -103,6 +120,26 @@ options_conf(void)
 	return c;
 }
 
+/* --rate-limit 'N/s burst B': the directive's words in one argument. */
+static int
+rate_option(struct conf *c, const char *v)
+{
+	const char *words[5], *bad;
+	char buf[64], *w, *save;
+	size_t n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, strlen(v) + 1);
+	for (w = strtok_r(buf, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		if (n == sizeof(words) / sizeof(words[0]))
+			return -1;
+		words[n++] = w;
+	}
+	return conf_rate_parse(words, n, &c->rate, &c->burst, &bad);
+}
+
 /* One option's value into the site; 0, -1 for a bad value, -2 for ENOMEM. */
 static int
 apply(struct conf *c, int ch, const char *v, FILE *errs)
@@ -149,6 +186,15 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 		return set_string(&s->lang, v) == -1 ? -2 : 0;
 	case OPT_WORKERS:
 		return parse_int(v, 0, CONF_WORKERS_MAX, &c->workers);
+	case OPT_PROXY_PROTOCOL:
+		c->proxy_protocol = 1;
+		return 0;
+	case OPT_MAX_CONNECTIONS:
+		return parse_int(v, 1, CONF_LIMIT_MAX, &c->max_connections);
+	case OPT_MAX_PER_ADDRESS:
+		return conf_limit_parse(v, &c->max_per_address);
+	case OPT_RATE_LIMIT:
+		return rate_option(c, v);
 	}
 	return -1;
 }

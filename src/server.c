@@ -30,7 +30,6 @@ static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
-static void	conn_free(struct conn *);
 static void	conn_shutdown(struct conn *);
 
 static long
@@ -51,8 +50,8 @@ conn_log(struct conn *c, size_t unsent)
 	    elapsed_ms(&c->started), c->why);
 }
 
-static void
-addr_string(const struct sockaddr *sa, char *out, size_t outsz)
+void
+conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz)
 {
 	const void *a;
 
@@ -80,8 +79,16 @@ conn_local_addr(const struct conn *c, char *out, size_t outsz)
 	socklen_t len = sizeof(ss);
 
 	out[0] = '\0';
-	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
-		addr_string((struct sockaddr *)&ss, out, outsz);
+	if (c->local[0] != '\0')
+		snprintf(out, outsz, "%s", c->local);
+	else if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+		conn_addr_string((struct sockaddr *)&ss, out, outsz);
+}
+
+int
+conn_local_port(const struct conn *c)
+{
+	return c->local[0] != '\0' ? c->local_port : c->listener->port;
 }
 
 static void
@@ -89,91 +96,119 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener *l = arg;
-	struct server *s = l->srv;
-	struct generation *g = s->gen;
-	struct timeval deadline = { REQUEST_TIMEOUT_SEC, 0 };
-	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
-	struct conn *c;
-	SSL *ssl;
-	int one = 1;
 
 	(void)evl;
 	(void)salen;
+	conn_start(l->srv, l->spec, fd, sa);
+}
+
+struct conn *
+conn_new(struct server *s, const struct gen_listener *spec, int fd,
+    const struct sockaddr *sa, int timeout_sec)
+{
+	struct timeval deadline = { timeout_sec, 0 };
+	struct generation *g = s->gen;
+	struct conn *c;
+
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("accept: out of memory");
 		close(fd);
-		return;
+		return NULL;
 	}
 	c->srv = s;
 	c->gen = generation_ref(g);
-	c->listener = l->spec;
-	c->site = l->spec->site != NULL ? l->spec->site : &g->sites[0];
+	c->listener = spec;
+	c->site = spec->site != NULL ? spec->site : &g->sites[0];
 	c->fd = fd;
 	c->file_fd = -1;
-	c->state = CONN_READING;
+	c->state = spec->proxy ? CONN_PROXY : CONN_FIRST;
 	snprintf(c->status, sizeof(c->status), "-");
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
-	addr_string(sa, c->peer, sizeof(c->peer));
-	/* Responses go out in one burst: do not wait for delayed ACKs. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-
-	if (c->listener->proto->tls) {
-		if ((ssl = SSL_new(g->sites[0].tls)) == NULL) {
-			log_warn("%s: SSL_new failed", c->peer);
-			goto fail;
-		}
-		/* The site picked by SNI lands here (generation.c). */
-		SSL_set_app_data(ssl, &c->site);
-		/* On failure libevent frees ssl (CLOSE_ON_FREE), not fd. */
-		c->bev = bufferevent_openssl_socket_new(s->base, fd, ssl,
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-		if (c->bev != NULL)
-			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-	} else
-		c->bev = bufferevent_socket_new(s->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		log_warn("%s: cannot set up the connection", c->peer);
-		goto fail;
-	}
+	conn_addr_string(sa, c->peer, sizeof(c->peer));
+	limits_key(sa, &c->key);
 	if ((c->timer = evtimer_new(s->base, conn_timer_cb, c)) == NULL ||
 	    evtimer_add(c->timer, &deadline) == -1) {
 		log_warn("%s: cannot arm the request timer", c->peer);
-		bufferevent_free(c->bev);
 		if (c->timer != NULL)
 			event_free(c->timer);
+		close(fd);
 		generation_unref(c->gen);
 		free(c);
-		return;
+		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
+	return c;
+}
+
+int
+conn_serve(struct conn *c, SSL *ssl)
+{
+	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
+	int one = 1;
+
+	c->state = CONN_READING;
+	c->tls = ssl != NULL;
+	/* Responses go out in one burst: do not wait for delayed ACKs. */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ssl != NULL) {
+		/* On failure libevent frees ssl (CLOSE_ON_FREE), not fd. */
+		c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd,
+		    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	} else
+		c->bev = bufferevent_socket_new(c->srv->base, c->fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_warn("%s: cannot set up the connection", c->peer);
+		conn_free(c);
+		return -1;
+	}
 	/* Stop reading once a request could not fit, to bound memory. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, REQUEST_MAX + 3);
 	bufferevent_set_timeouts(c->bev, NULL, &wto);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1) {
 		conn_free(c);
-	return;
-fail:
-	close(fd);
-	generation_unref(c->gen);
-	free(c);
+		return -1;
+	}
+	return 0;
 }
 
-static void
+static int64_t
+now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void
 conn_free(struct conn *c)
 {
 	struct server *s = c->srv;
+	const struct conf *conf = c->gen->conf;
 
 	TAILQ_REMOVE(&s->conns, c, entry);
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->wait != NULL)
+		event_free(c->wait);
 	if (c->shutdown_ev != NULL)
 		event_free(c->shutdown_ev);
 	if (c->file_fd != -1)
 		close(c->file_fd);
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	else
+		close(c->fd);
+	if (c->counted_address)
+		limits_close(c->gen->limits, &c->key, conf->rate, conf->burst,
+		    now_ms());
+	if (c->counted_total)
+		limits_total_close(c->gen->limits);
 	/* The last connection of an old generation frees it. */
 	generation_unref(c->gen);
 	free(c);
@@ -222,7 +257,7 @@ conn_send_file(struct conn *c, int fd, off_t size)
 		return;
 	}
 	/* Plain TCP: the kernel sends the file (sendfile), no copy here. */
-	if (!c->listener->proto->tls) {
+	if (!c->tls) {
 		if (evbuffer_add_file(bufferevent_get_output(c->bev), fd, 0,
 		    size) == 0) {
 			c->bytes_out += (size_t)size;
@@ -299,9 +334,11 @@ static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
+	const struct conf *conf = c->gen->conf;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr eol;
 	size_t len;
+	int wait;
 
 	if (c->state == CONN_CLOSING) {
 		/* Lingering: drop what the client still sends, up to a bound. */
@@ -330,7 +367,12 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	if (!c->listener->proto->crlf_only && len > 0 &&
 	    c->req[len - 1] == '\r')
 		len--;
-	if (len > REQUEST_MAX) {
+	wait = c->counted_address ? limits_request(c->gen->limits, &c->key,
+	    conf->rate, conf->burst, now_ms()) : 0;
+	if (wait > 0) {
+		c->reqlen = len > REQUEST_MAX ? REQUEST_MAX : len;
+		c->listener->proto->slow_down(c, wait);
+	} else if (len > REQUEST_MAX) {
 		c->reqlen = REQUEST_MAX;
 		c->listener->proto->too_long(c);
 	} else {
@@ -402,7 +444,7 @@ conn_shutdown(struct conn *c)
 	SSL *ssl;
 	int r;
 
-	if (!c->listener->proto->tls) {
+	if (!c->tls) {
 		conn_linger(c);
 		return;
 	}
@@ -448,8 +490,11 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;		/* TLS handshake done */
 	switch (c->state) {
+	case CONN_PROXY:
+	case CONN_FIRST:
+		break;		/* no bufferevent yet */
 	case CONN_READING:
-		if (c->listener->proto->tls &&
+		if (c->tls &&
 		    (ssl = bufferevent_openssl_get_ssl(bev)) != NULL &&
 		    !SSL_is_init_finished(ssl)) {
 			/* A bare connect and close (a port probe) is no failure. */
@@ -482,7 +527,10 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == CONN_READING)
+	if (c->state == CONN_PROXY)
+		log_warn("%s %s: no complete PROXY header within %d s",
+		    c->peer, c->listener->proto->name, PROXY_TIMEOUT_SEC);
+	else if (c->state == CONN_FIRST || c->state == CONN_READING)
 		log_warn("%s %s: no complete request within %d s", c->peer,
 		    c->listener->proto->name, REQUEST_TIMEOUT_SEC);
 	conn_free(c);

@@ -12,6 +12,7 @@
 
 #include "bounds.h"
 #include "generation.h"
+#include "client_limits.h"
 
 struct event_base;
 struct evconnlistener;
@@ -21,6 +22,7 @@ struct event;
 struct conn;
 
 #define REQUEST_TIMEOUT_SEC	10	/* whole request, TLS handshake included */
+#define PROXY_TIMEOUT_SEC	3	/* the PROXY header, from the connect */
 #define WRITE_TIMEOUT_SEC	30	/* no write progress for this long: drop */
 #define LINGER_TIMEOUT_SEC	2	/* after the response, wait for the client's close */
 
@@ -37,6 +39,8 @@ struct protocol {
 	void		(*request)(struct conn *, const char *line, size_t len);
 	/* Answers a request line longer than REQUEST_MAX. */
 	void		(*too_long)(struct conn *);
+	/* Answers a request over the rate limit: retry in seconds. */
+	void		(*slow_down)(struct conn *, int seconds);
 };
 
 extern const struct protocol gemini_protocol;
@@ -64,6 +68,8 @@ struct server {
 };
 
 enum conn_state {
+	CONN_PROXY,		/* waiting for the PROXY header */
+	CONN_FIRST,		/* waiting for the first byte: TLS or not */
 	CONN_READING,		/* TLS handshake and request line */
 	CONN_WRITING,		/* response queued, file streaming */
 	CONN_SHUTTING,		/* waiting to send TLS close_notify */
@@ -77,17 +83,26 @@ struct conn {
 	const struct gen_listener *listener;	/* in gen */
 	const struct site	*site;		/* Gopher: the port's; Gemini:
 						 * by SNI, the first before */
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;		/* from CONN_READING on */
+	struct event		*wait;		/* before: the first bytes */
 	struct event		*timer;		/* request deadline, then linger */
 	struct event		*shutdown_ev;	/* retries of close_notify */
 	enum conn_state		 state;
+	int			 tls;		/* this connection speaks TLS */
 	int			 fd;
 	int			 file_fd;	/* file streamed after the output, or -1 */
 	off_t			 file_left;
 	size_t			 bytes_out;	/* bytes queued for the client */
 	size_t			 linger_dropped; /* client bytes after the response */
 	struct timespec		 started;
+	/* The client: the socket's peer, or the PROXY header's source. */
 	char			 peer[INET6_ADDRSTRLEN];
+	struct limits_key	 key;
+	int			 counted_total;	/* in the limits: to undo */
+	int			 counted_address;
+	/* What the client reached, from a PROXY header ("": the socket's). */
+	char			 local[INET6_ADDRSTRLEN];
+	int			 local_port;
 	char			 status[8];	/* for the access log */
 	const char		*why;		/* for the access log */
 	size_t			 reqlen;
@@ -109,14 +124,34 @@ int	server_adopt(struct server *s, struct generation *gen);
 /* Stops accepting and drops every connection and the generation. */
 void	server_free(struct server *s);
 
+/*
+ * A connection's first steps (conn_start.c): the limits, the PROXY header,
+ * then TLS or not by its first byte.  accept_cb hands each socket over.
+ */
+void	conn_start(struct server *s, const struct gen_listener *spec, int fd,
+	    const struct sockaddr *sa);
+
+/*
+ * For conn_start.c: a new connection in CONN_PROXY or CONN_FIRST with its
+ * deadline armed (NULL: logged, fd closed); its address as text; serving
+ * it once its TLS (ssl, taken) or plain bufferevent can be made (-1: it
+ * is freed); and freeing it.
+ */
+struct conn *conn_new(struct server *s, const struct gen_listener *spec,
+	    int fd, const struct sockaddr *sa, int timeout_sec);
+void	conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz);
+int	conn_serve(struct conn *c, SSL *ssl);
+void	conn_free(struct conn *c);
+
 /* Responding, for protocol handlers; all of it is sent before the close. */
 int	conn_printf(struct conn *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	conn_write_buffer(struct conn *c, struct evbuffer *buf);
 /* Sends size bytes of fd after what is queued; takes fd. */
 void	conn_send_file(struct conn *c, int fd, off_t size);
-/* The address the client reached, as text ("" if unknown). */
+/* The address and port the client reached, as text ("" if unknown). */
 void	conn_local_addr(const struct conn *c, char *out, size_t outsz);
+int	conn_local_port(const struct conn *c);
 /* Records the status (and why, when it failed) for the access log. */
 void	conn_set_status(struct conn *c, const char *status, const char *why);
 

@@ -189,7 +189,9 @@ def test_stops_cleanly_on_sigint(server):
 
 
 def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
-    """accept() failing with EMFILE must not spin or kill the server."""
+    """accept() failing with EMFILE must not spin or kill the server.
+    max-connections (by default below what the open files allow) is set
+    above the limit here, so that accept() does fail."""
     import resource
     import time
     import subprocess as sp
@@ -204,7 +206,9 @@ def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
     log = open(tmp_path / "log", "wb")
     proc = sp.Popen([BIN, "--capsule", str(cap), "--certs",
                      str(tmp_path / "certs"), "--gemini-port", "0",
-                     "--gopher-port", str(port), "--listen", "127.0.0.1"],
+                     "--gopher-port", str(port), "--listen", "127.0.0.1",
+                     "--max-connections", "100",
+                     "--max-connections-per-address", "off"],
                     stdout=log, stderr=sp.STDOUT, preexec_fn=few_fds)
     try:
         assert wait_port(port)
