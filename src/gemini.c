@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -13,6 +14,7 @@
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
+#include "render_cache.h"
 #include "server.h"
 #include "uri.h"
 
@@ -60,14 +62,27 @@ gemini_redirect_slash(struct conn *c, const struct gemini_request *req)
 }
 
 static void
-gemini_listing(struct conn *c, const char *path, int dirfd, const char *lang)
+gemini_listing(struct conn *c, const char *path, int dirfd,
+    const struct stat *st, const char *lang)
 {
+	struct render_cache *cache = c->site->cache;
 	struct capsule_dirent *ents;
+	struct render_blob *b;
 	struct evbuffer *body;
+	struct timespec now;
 	size_t n;
 
 	if (!c->site->conf->listing) {
 		gemini_header_only(c, 51, "Not found", "listing off");
+		return;
+	}
+	/* The same directory as last time: the same listing. */
+	if ((b = render_cache_get(cache, RENDER_GEMINI_LISTING, path,
+	    st)) != NULL) {
+		if (gemini_success(c, "text/gemini", lang) == -1 ||
+		    conn_write_blob(c, b) == -1)
+			log_warn("%s: out of memory for a listing", c->peer);
+		render_blob_unref(b);
 		return;
 	}
 	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
@@ -75,10 +90,17 @@ gemini_listing(struct conn *c, const char *path, int dirfd, const char *lang)
 		    "cannot list directory");
 		return;
 	}
+	clock_gettime(CLOCK_REALTIME, &now);
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_gemtext(body, path, ents, n) == -1 ||
-	    gemini_success(c, "text/gemini", lang) == -1 ||
-	    conn_write_buffer(c, body) == -1)
+	    gemini_success(c, "text/gemini", lang) == -1)
+		log_warn("%s: out of memory for a listing", c->peer);
+	else if ((b = render_cache_put(cache, RENDER_GEMINI_LISTING, path, st,
+	    body, &now)) != NULL) {
+		if (conn_write_blob(c, b) == -1)
+			log_warn("%s: out of memory for a listing", c->peer);
+		render_blob_unref(b);
+	} else if (conn_write_buffer(c, body) == -1)
 		log_warn("%s: out of memory for a listing", c->peer);
 	if (body != NULL)
 		evbuffer_free(body);
@@ -153,7 +175,7 @@ gemini_request(struct conn *c, const char *line, size_t len)
 		conn_send_file(c, o.fd, o.size);
 		break;
 	case CAPSULE_DIR_LISTING:
-		gemini_listing(c, req.path, o.fd, lang);
+		gemini_listing(c, req.path, o.fd, &o.st, lang);
 		close(o.fd);
 		break;
 	case CAPSULE_NEED_SLASH:

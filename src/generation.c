@@ -9,6 +9,7 @@
 
 #include "generation.h"
 #include "check.h"
+#include "render_cache.h"
 #include "server.h"
 #include "sni.h"
 
@@ -121,6 +122,10 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 		names[i + 1] = cs->aliases[i];
 	s->names = names;
 	s->nnames = cs->naliases + 1;
+	if ((s->cache = render_cache_new(RENDER_CACHE_BYTES)) == NULL) {
+		gen_report(d, cs->line, "out of memory");
+		return -1;
+	}
 	if (capsule_open(&s->capsule, cs->capsule, err, sizeof(err)) == -1) {
 		gen_report(d, cs->capsule_line, "%s", err);
 		return -1;
@@ -197,6 +202,7 @@ generation_free(struct generation *g)
 		capsule_close(&g->sites[i].capsule);
 		SSL_CTX_free(g->sites[i].tls);
 		free((void *)g->sites[i].names);
+		render_cache_free(g->sites[i].cache);
 	}
 	free(g->sites);
 	for (i = 0; i < g->nlisteners; i++)

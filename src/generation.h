@@ -21,6 +21,7 @@
 
 struct limits;
 struct protocol;
+struct render_cache;
 
 /* One site, ready to serve. */
 struct site {
@@ -30,6 +31,9 @@ struct site {
 	struct tls_cert_info	 cert;		/* what tls loaded, for the log */
 	const char *const	*names;		/* name, then the aliases */
 	size_t			 nnames;
+	struct render_cache	*cache;		/* its rendered menus and
+						 * listings, shared by the
+						 * workers */
 };
 
 /* One listening address and port, and what is served there. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -15,6 +16,7 @@
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
+#include "render_cache.h"
 #include "server.h"
 #include "uri.h"
 
@@ -66,8 +68,45 @@ gopher_error(struct conn *c, const char *msg, const char *why)
 		evbuffer_free(body);
 }
 
+/* A rendering the site's cache holds for this source: sent, 1. */
+static int
+gopher_cached(struct conn *c, enum render_kind kind, const char *path,
+    const struct stat *st)
+{
+	struct render_blob *b;
+
+	if ((b = render_cache_get(c->site->cache, kind, path, st)) == NULL)
+		return 0;
+	conn_set_status(c, "1", NULL);
+	if (conn_write_blob(c, b) == -1)
+		log_warn("%s: cannot queue a gopher response", c->peer);
+	render_blob_unref(b);
+	return 1;
+}
+
+/* Sends a menu just rendered, keeping it for the next request. */
 static void
-gopher_page(struct conn *c, int fd, const char *page_path)
+gopher_send_menu(struct conn *c, enum render_kind kind, const char *path,
+    const struct stat *st, struct evbuffer *body)
+{
+	struct render_blob *b;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((b = render_cache_put(c->site->cache, kind, path, st, body,
+	    &now)) == NULL) {
+		gopher_send(c, body, "1", NULL);
+		return;
+	}
+	conn_set_status(c, "1", NULL);
+	if (conn_write_blob(c, b) == -1)
+		log_warn("%s: cannot queue a gopher response", c->peer);
+	render_blob_unref(b);
+}
+
+static void
+gopher_page(struct conn *c, int fd, const struct stat *st,
+    const char *page_path)
 {
 	struct gophermap_opts o;
 	struct evbuffer *body;
@@ -75,6 +114,10 @@ gopher_page(struct conn *c, int fd, const char *page_path)
 	char *src;
 	size_t len;
 
+	if (gopher_cached(c, RENDER_GOPHER_PAGE, page_path, st)) {
+		close(fd);
+		return;
+	}
 	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
 	close(fd);
 	if (src == NULL) {
@@ -86,7 +129,7 @@ gopher_page(struct conn *c, int fd, const char *page_path)
 	    gophermap_render(body, src, len, &o) == -1)
 		gopher_error(c, "Server out of memory", "out of memory");
 	else
-		gopher_send(c, body, "1", NULL);
+		gopher_send_menu(c, RENDER_GOPHER_PAGE, page_path, st, body);
 	if (body != NULL)
 		evbuffer_free(body);
 	free(src);
@@ -136,7 +179,8 @@ listing_menu(struct evbuffer *out, const char *dirpath,
 }
 
 static void
-gopher_listing(struct conn *c, const char *path, int dirfd)
+gopher_listing(struct conn *c, const char *path, int dirfd,
+    const struct stat *st)
 {
 	struct capsule_dirent *ents;
 	struct gophermap_opts o;
@@ -147,6 +191,8 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 		gopher_error(c, "Not found", "listing off");
 		return;
 	}
+	if (gopher_cached(c, RENDER_GOPHER_LISTING, path, st))
+		return;
 	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
 		gopher_error(c, "Cannot list this directory",
 		    "cannot list directory");
@@ -157,7 +203,7 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 	    listing_menu(body, path, ents, n, &o) == -1)
 		gopher_error(c, "Server out of memory", "out of memory");
 	else
-		gopher_send(c, body, "1", NULL);
+		gopher_send_menu(c, RENDER_GOPHER_LISTING, path, st, body);
 	if (body != NULL)
 		evbuffer_free(body);
 	capsule_list_free(ents, n);
@@ -232,7 +278,7 @@ again:
 	case CAPSULE_FILE:
 		name = strrchr(path, '/') + 1;
 		if (mime_is_gemtext(name, strlen(name))) {
-			gopher_page(c, o.fd, path);
+			gopher_page(c, o.fd, &o.st, path);
 			return;
 		}
 		type[0] = mime_gopher_type(name, strlen(name));
@@ -243,10 +289,10 @@ again:
 	case CAPSULE_DIR_INDEX:
 		/* Links in index.gmi resolve against the directory. */
 		strcpy(path + len, "index.gmi");
-		gopher_page(c, o.fd, path);
+		gopher_page(c, o.fd, &o.st, path);
 		return;
 	case CAPSULE_DIR_LISTING:
-		gopher_listing(c, path, o.fd);
+		gopher_listing(c, path, o.fd, &o.st);
 		close(o.fd);
 		return;
 	case CAPSULE_NEED_SLASH:

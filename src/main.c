@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,7 @@ main(int argc, char *argv[])
 	struct check_report problems = { stderr, 0, 0 };
 	struct file_problems where = { &problems, NULL };
 	struct conf_diag diag = { file_problem, &where, 0 };
+	sigset_t stops, unblocked;
 	rlim_t from, to;
 	int status = 1, started = 0;
 	size_t i;
@@ -199,6 +201,15 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return 1;
 	}
+	/*
+	 * The ports answer as soon as the workers run, before the handlers
+	 * below exist: a SIGTERM meanwhile waits for them instead of killing
+	 * the server with requests in flight.
+	 */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stops, &unblocked);
 	if (control_start(&ctl, conf) == -1)
 		goto out;
 	started = 1;
@@ -208,6 +219,7 @@ main(int argc, char *argv[])
 		log_warn("cannot handle signals");
 		goto out;
 	}
+	pthread_sigmask(SIG_SETMASK, &unblocked, NULL);
 	if (from == to)
 		log_info("open files: limit %llu", (unsigned long long)to);
 	else

@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 
 #include "log.h"
+#include "render_cache.h"
 #include "server.h"
 
 #define FILE_CHUNK	(64 * 1024)	/* bytes of a streamed file read at once */
@@ -246,6 +247,15 @@ conn_write_buffer(struct conn *c, struct evbuffer *buf)
 	if (bufferevent_write_buffer(c->bev, buf) == -1)
 		return -1;
 	c->bytes_out += len;
+	return 0;
+}
+
+int
+conn_write_blob(struct conn *c, struct render_blob *b)
+{
+	if (render_blob_add(b, bufferevent_get_output(c->bev)) == -1)
+		return -1;
+	c->bytes_out += render_blob_len(b);
 	return 0;
 }
 

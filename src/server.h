@@ -20,6 +20,7 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 struct conn;
+struct render_blob;
 
 #define REQUEST_TIMEOUT_SEC	10	/* whole request, TLS handshake included */
 #define PROXY_TIMEOUT_SEC	3	/* the PROXY header, from the connect */
@@ -147,6 +148,8 @@ void	conn_free(struct conn *c);
 int	conn_printf(struct conn *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	conn_write_buffer(struct conn *c, struct evbuffer *buf);
+/* A cached rendering, sent without a copy. */
+int	conn_write_blob(struct conn *c, struct render_blob *b);
 /* Sends size bytes of fd after what is queued; takes fd. */
 void	conn_send_file(struct conn *c, int fd, off_t size);
 /* The address and port the client reached, as text ("" if unknown). */

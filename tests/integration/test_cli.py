@@ -108,12 +108,15 @@ def test_certificate_generated_then_reused(server, tmp_path):
     assert crt.exists() and key.exists()
     assert (key.stat().st_mode & 0o777) == 0o600
     fp1 = fingerprint(s1.gemini_port)
-    assert f"generated certificate {crt}, SHA-256 fingerprint {fp1}" in s1.log()
+    assert f"generated certificate {crt}, SHA-256 fingerprint {fp1}" in \
+        s1.wait_log("generated certificate")
     crt_bytes, key_bytes = crt.read_bytes(), key.read_bytes()
     assert s1.stop() == 0
     s2 = server(gopher=False, capsule=s1.capsule)
     assert fingerprint(s2.gemini_port) == fp1
-    assert f"loaded certificate {crt}, SHA-256 fingerprint {fp1}" in s2.log()
+    # Logged once the workers run, maybe after the handshake above.
+    assert f"loaded certificate {crt}, SHA-256 fingerprint {fp1}" in \
+        s2.wait_log("loaded certificate")
     assert crt.read_bytes() == crt_bytes and key.read_bytes() == key_bytes
     # The certificate names the host and is ECDSA P-256.
     text = subprocess.run(["openssl", "x509", "-noout", "-text", "-in", str(crt)],
