@@ -7,7 +7,11 @@ VERSION := 0.1.0
 # Debian packages each target needs; scripts/need-packages installs the missing
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
-TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl
+TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
+              haproxy
+# The peers `make bench` measures attache against, and what starts them.
+BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
+              systemd
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -41,7 +45,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-one unit integration bench deps deps-test clean clang-check fuzz
+.PHONY: all run test test-one unit integration bench deps deps-test deps-bench clean \
+        clang-check fuzz
 # The packages first: on a fresh machine a missing header would otherwise be
 # the first thing said, instead of the apt-get line.
 all: deps
@@ -64,6 +69,9 @@ deps:
 
 deps-test:
 	@scripts/need-packages $(TEST_DEBS)
+
+deps-bench:
+	@scripts/need-packages $(BENCH_DEBS)
 
 # Serves ./capsule on gemini://localhost:1965/ and gopher://localhost:7070/.
 run: all
