@@ -32,6 +32,7 @@ TAILQ_HEAD(idle_list, entry);
 struct limits {
 	pthread_mutex_t		 lock;
 	atomic_int		 total;		/* connections, all workers */
+	atomic_int		 peak;		/* of total, since taken */
 	uint64_t		 seed;		/* of the hash: chains cannot
 						 * be aimed at from outside */
 	size_t			 nentries;
@@ -53,6 +54,7 @@ limits_new(void)
 		return NULL;
 	}
 	atomic_init(&l->total, 0);
+	atomic_init(&l->peak, 0);
 	TAILQ_INIT(&l->idle_list);
 	if (getrandom(&l->seed, sizeof(l->seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(l->seed)) {
@@ -105,7 +107,17 @@ limits_total_open(struct limits *l, int max)
 			return LIMITS_TOTAL;
 	} while (!atomic_compare_exchange_weak_explicit(&l->total, &n, n + 1,
 	    memory_order_relaxed, memory_order_relaxed));
+	/* A peak a little short is no harm: only the heap trim reads it. */
+	if (n + 1 > atomic_load_explicit(&l->peak, memory_order_relaxed))
+		atomic_store_explicit(&l->peak, n + 1, memory_order_relaxed);
 	return LIMITS_OK;
+}
+
+int
+limits_peak_take(struct limits *l)
+{
+	return atomic_exchange_explicit(&l->peak, limits_total(l),
+	    memory_order_relaxed);
 }
 
 void

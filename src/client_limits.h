@@ -43,6 +43,8 @@ enum limits_verdict limits_total_open(struct limits *l, int max);
 void		 limits_total_close(struct limits *l);
 /* Connections open, over all workers. */
 int		 limits_total(struct limits *l);
+/* The most open at once since the last call (then: open now). */
+int		 limits_peak_take(struct limits *l);
 
 /*
  * A new connection of address k: LIMITS_OK (counted: limits_close it),

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,29 @@ control_reload(struct control *ctl)
 failed:
 	log_warn("reload failed: %u problem%s; still serving generation %lu",
 	    diag.errors, diag.errors == 1 ? "" : "s", ctl->gen->id);
+}
+
+#define TRIM_AFTER	256	/* connections closed since the peak */
+
+void
+control_tick(struct control *ctl)
+{
+	int open = limits_total(ctl->limits);
+	int peak = limits_peak_take(ctl->limits);
+
+	if (peak > ctl->peak)
+		ctl->peak = peak;
+	/*
+	 * The allocator keeps what was freed for reuse (and main.c tells
+	 * it to keep the top 32 MB, for streamed files); after a burst that
+	 * is memory no one will use soon.  malloc_trim returns the free
+	 * pages of every arena, the workers' too, holding each arena's lock
+	 * only for its own walk.
+	 */
+	if (ctl->peak - open >= TRIM_AFTER && open < ctl->peak / 2) {
+		(void)malloc_trim(0);
+		ctl->peak = open;
+	}
 }
 
 void

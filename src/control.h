@@ -25,6 +25,8 @@ struct control {
 	unsigned long		 last_id;	/* of the newest generation */
 	atomic_uint		 live;		/* generations not yet freed */
 	struct limits		*limits;	/* shared by every generation */
+	int			 peak;		/* connections, since the last
+						 * trim of the heap */
 };
 
 /*
@@ -47,6 +49,13 @@ int	control_start(struct control *ctl, struct conf *conf);
  * fails, keeps serving the current one; the log says which, and why.
  */
 void	control_reload(struct control *ctl);
+
+/*
+ * Called every CONTROL_TICK_SEC: once a burst of connections has closed,
+ * gives the memory they used back to the system.
+ */
+#define CONTROL_TICK_SEC	5
+void	control_tick(struct control *ctl);
 
 /* Stops the workers, closes the sockets, frees the generation. */
 void	control_stop(struct control *ctl);

@@ -30,6 +30,14 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	control_tick(arg);
+}
+
+static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -145,7 +153,8 @@ main(int argc, char *argv[])
 	struct control ctl;
 	struct conf *conf;
 	struct event_base *base = NULL;
-	struct event *ev[3] = { NULL, NULL, NULL };
+	struct event *ev[4] = { NULL, NULL, NULL, NULL };
+	struct timeval tick = { CONTROL_TICK_SEC, 0 };
 	struct check_report problems = { stderr, 0, 0 };
 	struct file_problems where = { &problems, NULL };
 	struct conf_diag diag = { file_problem, &where, 0 };
@@ -219,6 +228,11 @@ main(int argc, char *argv[])
 		log_warn("cannot handle signals");
 		goto out;
 	}
+	if ((ev[3] = event_new(base, -1, EV_PERSIST, tick_cb, &ctl)) == NULL ||
+	    event_add(ev[3], &tick) == -1) {
+		log_warn("cannot arm the memory timer");
+		goto out;
+	}
 	pthread_sigmask(SIG_SETMASK, &unblocked, NULL);
 	if (from == to)
 		log_info("open files: limit %llu", (unsigned long long)to);
@@ -234,7 +248,7 @@ main(int argc, char *argv[])
 out:
 	if (started)
 		control_stop(&ctl);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (ev[i] != NULL)
 			event_free(ev[i]);
 	event_base_free(base);

@@ -18,6 +18,7 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 
+#include "conn_pool.h"
 #include "log.h"
 #include "render_cache.h"
 #include "server.h"
@@ -111,7 +112,9 @@ conn_new(struct server *s, const struct gen_listener *spec, int fd,
 	struct generation *g = s->gen;
 	struct conn *c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if (s->pool == NULL)
+		s->pool = conn_pool_new(sizeof(*c));
+	if (s->pool == NULL || (c = conn_pool_get(s->pool)) == NULL) {
 		log_warn("accept: out of memory");
 		close(fd);
 		return NULL;
@@ -134,7 +137,7 @@ conn_new(struct server *s, const struct gen_listener *spec, int fd,
 			event_free(c->timer);
 		close(fd);
 		generation_unref(c->gen);
-		free(c);
+		conn_pool_put(s->pool, c);
 		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
@@ -212,7 +215,7 @@ conn_free(struct conn *c)
 		limits_total_close(c->gen->limits);
 	/* The last connection of an old generation frees it. */
 	generation_unref(c->gen);
-	free(c);
+	conn_pool_put(s->pool, c);
 }
 
 /* The response could not be delivered: log it as it went, and drop. */
@@ -599,7 +602,12 @@ listener_new(struct server *s, const struct gen_listener *spec, int fd)
 	l->srv = s;
 	l->fd = fd;
 	l->spec = spec;
-	l->evl = evconnlistener_new(s->base, accept_cb, l, 0, -1, fd);
+	/*
+	 * Backlog 0: the socket listens already, with the listen table's
+	 * backlog.  (-1 would make libevent listen() again with 128, and a
+	 * burst of connects would overflow it: SYNs dropped, 1 s stalls.)
+	 */
+	l->evl = evconnlistener_new(s->base, accept_cb, l, 0, 0, fd);
 	l->resume = evtimer_new(s->base, listener_resume_cb, l);
 	if (l->evl == NULL || l->resume == NULL) {
 		listener_free(l);
@@ -678,4 +686,6 @@ server_free(struct server *s)
 	s->nlisteners = 0;
 	generation_unref(s->gen);
 	s->gen = NULL;
+	conn_pool_free(s->pool);
+	s->pool = NULL;
 }

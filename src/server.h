@@ -20,6 +20,7 @@ struct bufferevent;
 struct evbuffer;
 struct event;
 struct conn;
+struct conn_pool;
 struct render_blob;
 
 #define REQUEST_TIMEOUT_SEC	10	/* whole request, TLS handshake included */
@@ -66,6 +67,8 @@ struct server {
 	struct listener		**listeners;
 	size_t			 nlisteners;
 	struct conn_list	 conns;
+	struct conn_pool	*pool;		/* of struct conn; made at
+						 * the first connection */
 };
 
 enum conn_state {
