@@ -41,6 +41,7 @@ OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
 LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+LOADGEN_SRCS := tests/bench/loadgen.c tests/bench/loadgen_idle.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
@@ -108,7 +109,7 @@ fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_proxy
 # Every C file must also compile clean under clang.
 clang-check:
 	@echo "== clang -Werror =="
-	@set -e; for f in $(SRCS) $(UNIT_SRCS) tests/bench/loadgen.c; do \
+	@set -e; for f in $(SRCS) $(UNIT_SRCS) $(LOADGEN_SRCS); do \
 	    clang $(CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
 	    -fsyntax-only $$f; done
 
@@ -123,9 +124,9 @@ test: deps-test
 bench: deps-test $(BIN) build/loadgen
 	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) $(BENCH_ARGS)
 
-build/loadgen: tests/bench/loadgen.c
+build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
 	@mkdir -p build
-	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< $(shell pkg-config --libs openssl) -lpthread
+	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $(LOADGEN_SRCS) $(shell pkg-config --libs openssl) -lpthread
 
 clean:
 	rm -rf build build-san attache

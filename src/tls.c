@@ -35,8 +35,21 @@
 #define SERIAL_BYTES	16
 #define CN_MAX		64			/* ub-common-name, RFC 5280 */
 
-/* TLS 1.2 only (1.3 suites are all AEAD): forward secrecy and AEAD. */
-#define TLS12_CIPHERS	"ECDHE+AESGCM:ECDHE+CHACHA20"
+/*
+ * AES-128-GCM first, as Go's crypto/tls and NSS choose: with AES in
+ * hardware it is the cheapest suite, and as strong as a Gemini page needs.
+ * OpenSSL clients (Lagrange, Python, curl) list AES-256-GCM first, and the
+ * server's order decides; ChaCha20 goes first for a client that lists it
+ * first (no AES hardware: SSL_OP_PRIORITIZE_CHACHA).  TLS 1.2: the same
+ * order, forward secrecy and AEAD only.
+ */
+#define TLS13_SUITES	"TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:" \
+			"TLS_AES_256_GCM_SHA384"
+#define TLS12_CIPHERS	"ECDHE-ECDSA-AES128-GCM-SHA256:" \
+			"ECDHE-ECDSA-CHACHA20-POLY1305:" \
+			"ECDHE-ECDSA-AES256-GCM-SHA384:" \
+			"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:" \
+			"ECDHE-RSA-AES256-GCM-SHA384"
 
 /* Sessions are only resumed by contexts with the same id context. */
 static const unsigned char session_id_ctx[] = "attache-gemini";
@@ -433,7 +446,8 @@ configure(SSL_CTX *ctx)
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
 	/* Idle connections keep no read or write buffers. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1)
+	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1)
 		return -1;
 	/*
 	 * Resumption (tickets stay on, the default) needs an id context once

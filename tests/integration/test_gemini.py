@@ -317,6 +317,9 @@ def test_tls13_is_preferred(srv):
     with socket.create_connection(("127.0.0.1", srv.gemini_port)) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as s:
             assert s.version() == "TLSv1.3"
+            # Python (OpenSSL) lists AES-256-GCM first; the server's
+            # order picks AES-128-GCM, as Go and NSS would.
+            assert s.cipher()[0] == "TLS_AES_128_GCM_SHA256"
             s.sendall(b"gemini://localhost/\r\n")
 
 
