@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "log.h"
@@ -142,52 +143,102 @@ read_proxy_header(struct conn *c, short what)
 	return 1;
 }
 
-/* TLS or not, by the first byte; then the bufferevent takes over. */
+/* Why OpenSSL failed, for the log; empties its error queue. */
+static const char *
+tls_reason(void)
+{
+	unsigned long e = ERR_get_error();
+	const char *r;
+
+	ERR_clear_error();
+	if (e == 0)
+		return "connection closed";
+	r = ERR_reason_error_string(e);
+	return r != NULL ? r : "unknown TLS error";
+}
+
+/*
+ * The handshake, driven here rather than by libevent's TLS bufferevent:
+ * that one switches its events from handshake to open mode (four
+ * epoll_ctl calls per connection, perf).  Edge-triggered works, as
+ * OpenSSL reads until EAGAIN before it asks for more.  The rare handshake
+ * that waits to write (a client not reading) is handed to libevent.
+ */
+static void
+handshake_step(struct conn *c)
+{
+	SSL *ssl = c->ssl;
+	int r, e;
+
+	ERR_clear_error();
+	if ((r = SSL_do_handshake(ssl)) == 1 ||
+	    (e = SSL_get_error(ssl, r)) == SSL_ERROR_WANT_WRITE) {
+		event_free(c->wait);
+		c->wait = NULL;
+		(void)conn_serve(c, ssl, r != 1);
+		return;
+	}
+	if (e == SSL_ERROR_WANT_READ)
+		return;
+	/* A bare connect and close (a port probe) is no failure. */
+	if (BIO_number_read(SSL_get_rbio(ssl)) > 0)
+		log_warn("%s %s: TLS handshake failed: %s", c->peer,
+		    c->listener->proto->name, tls_reason());
+	ERR_clear_error();
+	conn_free(c);
+}
+
+/*
+ * TLS or not: Gemini always (a client that is not gets the handshake's
+ * error), Gopher when the first byte opens a TLS record.  Then the TLS
+ * state is made, now that there are bytes for it.
+ */
 static void
 read_first_byte(struct conn *c)
 {
 	const struct site *site = c->site;
-	unsigned char b;
+	unsigned char b = TLS_HANDSHAKE;
 	ssize_t n;
-	SSL *ssl = NULL;
 
-	do
-		n = recv(c->fd, &b, 1, MSG_PEEK);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n <= 0) {
-		/* Connected and closed without a byte: a probe, a check. */
-		conn_free(c);
-		return;
-	}
-	if (b == TLS_HANDSHAKE) {
-		/* Gemini starts with the first site (SNI picks); Gopher has
-		 * its port's, and no app data keeps it (generation.c). */
-		if (site->tls == NULL) {
-			log_warn("%s %s: a TLS handshake, but site %s has no "
-			    "certificate (Gemini is off)", c->peer,
-			    c->listener->proto->name, site->conf->name);
+	if (!c->listener->proto->tls) {
+		do
+			n = recv(c->fd, &b, 1, MSG_PEEK);
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			/* Connected and closed without a byte: a probe. */
 			conn_free(c);
 			return;
 		}
-		if ((ssl = SSL_new(site->tls)) == NULL) {
-			log_warn("%s: SSL_new failed", c->peer);
-			conn_free(c);
+		if (b != TLS_HANDSHAKE) {
+			event_free(c->wait);
+			c->wait = NULL;
+			(void)conn_serve(c, NULL, 0);
 			return;
 		}
-		if (c->listener->proto->tls)
-			SSL_set_app_data(ssl, &c->site);
-	} else if (c->listener->proto->tls) {
-		log_warn("%s %s: TLS handshake failed: not a TLS record "
-		    "(first byte 0x%02x)",
-		    c->peer, c->listener->proto->name, b);
+	}
+	/* Gemini starts with the first site (SNI picks); Gopher has its
+	 * port's, and no app data keeps it (generation.c). */
+	if (site->tls == NULL) {
+		log_warn("%s %s: a TLS handshake, but site %s has no "
+		    "certificate (Gemini is off)", c->peer,
+		    c->listener->proto->name, site->conf->name);
 		conn_free(c);
 		return;
 	}
-	event_free(c->wait);
-	c->wait = NULL;
-	(void)conn_serve(c, ssl);
+	if ((c->ssl = SSL_new(site->tls)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1) {
+		log_warn("%s: cannot set up TLS", c->peer);
+		ERR_clear_error();
+		conn_free(c);
+		return;
+	}
+	if (c->listener->proto->tls)
+		SSL_set_app_data(c->ssl, &c->site);
+	SSL_set_accept_state(c->ssl);
+	c->state = CONN_HANDSHAKE;
+	handshake_step(c);
 }
 
 static void
@@ -196,6 +247,10 @@ wait_cb(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	(void)fd;
+	if (c->state == CONN_HANDSHAKE) {
+		handshake_step(c);
+		return;
+	}
 	if (c->state == CONN_PROXY && read_proxy_header(c, what) != 1)
 		return;
 	/* Edge-triggered: bytes after the header are not announced again. */

@@ -74,6 +74,19 @@ conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz)
 		snprintf(out, outsz, "?");
 }
 
+/* 1 for "0.0.0.0", "::" and the other ways to write them. */
+static int
+any_address(const char *addr)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	static const unsigned char zero[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, addr, a) == 1)
+		return memcmp(a, zero, 4) == 0;
+	return inet_pton(AF_INET6, addr, a) == 1 &&
+	    memcmp(a, zero, sizeof(a)) == 0;
+}
+
 void
 conn_local_addr(const struct conn *c, char *out, size_t outsz)
 {
@@ -83,6 +96,9 @@ conn_local_addr(const struct conn *c, char *out, size_t outsz)
 	out[0] = '\0';
 	if (c->local[0] != '\0')
 		snprintf(out, outsz, "%s", c->local);
+	else if (!any_address(c->listener->addr))
+		/* A listener on one address: no system call to know it. */
+		snprintf(out, outsz, "%s", c->listener->addr);
 	else if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
 		conn_addr_string((struct sockaddr *)&ss, out, outsz);
 }
@@ -145,19 +161,20 @@ conn_new(struct server *s, const struct gen_listener *spec, int fd,
 }
 
 int
-conn_serve(struct conn *c, SSL *ssl)
+conn_serve(struct conn *c, SSL *ssl, int handshaking)
 {
 	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
-	int one = 1;
 
+	/* Responses need no TCP_NODELAY here: accepted sockets inherit the
+	 * listening socket's (listen_table.c). */
 	c->state = CONN_READING;
 	c->tls = ssl != NULL;
-	/* Responses go out in one burst: do not wait for delayed ACKs. */
-	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->ssl = NULL;
 	if (ssl != NULL) {
 		/* On failure libevent frees ssl (CLOSE_ON_FREE), not fd. */
 		c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd,
-		    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		    ssl, handshaking ? BUFFEREVENT_SSL_ACCEPTING :
+		    BUFFEREVENT_SSL_OPEN, BEV_OPT_CLOSE_ON_FREE);
 		if (c->bev != NULL)
 			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
 	} else
@@ -173,7 +190,8 @@ conn_serve(struct conn *c, SSL *ssl)
 	bufferevent_set_timeouts(c->bev, NULL, &wto);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1) {
+	/* Writing is enabled with the response: no epoll change before. */
+	if (bufferevent_enable(c->bev, EV_READ) == -1) {
 		conn_free(c);
 		return -1;
 	}
@@ -206,8 +224,10 @@ conn_free(struct conn *c)
 		close(c->file_fd);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
-	else
+	else {
+		SSL_free(c->ssl);
 		close(c->fd);
+	}
 	if (c->counted_address)
 		limits_close(c->gen->limits, &c->key, conf->rate, conf->burst,
 		    now_ms());
@@ -331,6 +351,14 @@ conn_pump_file(struct conn *c)
 static void
 conn_begin_response(struct conn *c)
 {
+	int one = 1;
+
+	/*
+	 * The response, TLS's close_notify and the FIN in as few segments
+	 * as they fit: shutdown() in conn_linger sends what is corked.  On
+	 * loopback every segment costs the sender the receiver's softirq.
+	 */
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
 	c->state = CONN_WRITING;
 	evtimer_del(c->timer);
 	/* What the client sends after its request line is ignored. */
@@ -340,6 +368,10 @@ conn_begin_response(struct conn *c)
 	    evbuffer_get_length(bufferevent_get_input(c->bev)));
 	bufferevent_setwatermark(c->bev, EV_WRITE,
 	    c->file_fd != -1 ? FILE_LOWMARK : 0, 0);
+	if (bufferevent_enable(c->bev, EV_WRITE) == -1) {
+		conn_abort(c, "cannot send");
+		return;
+	}
 	conn_write_cb(c->bev, c);
 }
 
@@ -505,6 +537,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	switch (c->state) {
 	case CONN_PROXY:
 	case CONN_FIRST:
+	case CONN_HANDSHAKE:
 		break;		/* no bufferevent yet */
 	case CONN_READING:
 		if (c->tls &&
@@ -543,7 +576,8 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->state == CONN_PROXY)
 		log_warn("%s %s: no complete PROXY header within %d s",
 		    c->peer, c->listener->proto->name, PROXY_TIMEOUT_SEC);
-	else if (c->state == CONN_FIRST || c->state == CONN_READING)
+	else if (c->state == CONN_FIRST || c->state == CONN_HANDSHAKE ||
+	    c->state == CONN_READING)
 		log_warn("%s %s: no complete request within %d s", c->peer,
 		    c->listener->proto->name, REQUEST_TIMEOUT_SEC);
 	conn_free(c);

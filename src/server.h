@@ -74,6 +74,7 @@ struct server {
 enum conn_state {
 	CONN_PROXY,		/* waiting for the PROXY header */
 	CONN_FIRST,		/* waiting for the first byte: TLS or not */
+	CONN_HANDSHAKE,		/* TLS handshake, driven by conn_start.c */
 	CONN_READING,		/* TLS handshake and request line */
 	CONN_WRITING,		/* response queued, file streaming */
 	CONN_SHUTTING,		/* waiting to send TLS close_notify */
@@ -93,6 +94,8 @@ struct conn {
 	struct event		*shutdown_ev;	/* retries of close_notify */
 	enum conn_state		 state;
 	int			 tls;		/* this connection speaks TLS */
+	SSL			*ssl;		/* CONN_HANDSHAKE: ours, until
+						 * the bufferevent takes it */
 	int			 fd;
 	int			 file_fd;	/* file streamed after the output, or -1 */
 	off_t			 file_left;
@@ -138,13 +141,14 @@ void	conn_start(struct server *s, const struct gen_listener *spec, int fd,
 /*
  * For conn_start.c: a new connection in CONN_PROXY or CONN_FIRST with its
  * deadline armed (NULL: logged, fd closed); its address as text; serving
- * it once its TLS (ssl, taken) or plain bufferevent can be made (-1: it
- * is freed); and freeing it.
+ * it with a bufferevent once the handshake is done (ssl taken; or plain,
+ * ssl NULL; or handshaking, to let libevent finish a handshake), -1 when
+ * it could not and is freed; and freeing it.
  */
 struct conn *conn_new(struct server *s, const struct gen_listener *spec,
 	    int fd, const struct sockaddr *sa, int timeout_sec);
 void	conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz);
-int	conn_serve(struct conn *c, SSL *ssl);
+int	conn_serve(struct conn *c, SSL *ssl, int handshaking);
 void	conn_free(struct conn *c);
 
 /* Responding, for protocol handlers; all of it is sent before the close. */

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/asn1.h>
@@ -34,6 +35,8 @@
 #define CERT_SKEW	(24 * 60 * 60)		/* for clients' slow clocks */
 #define SERIAL_BYTES	16
 #define CN_MAX		64			/* ub-common-name, RFC 5280 */
+#define TICKET_LIFETIME_SEC	(2 * 60 * 60)	/* OpenSSL's for TLS 1.3 */
+#define TICKET_RENEW_SEC	(60 * 60)	/* a resumption renews after */
 
 /*
  * AES-128-GCM first, as Go's crypto/tls and NSS choose: with AES in
@@ -433,6 +436,38 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+/*
+ * A resumed handshake gets no new ticket while the one it used is fresh:
+ * writing a ticket (the session encoded, encrypted and MACed, one more
+ * record and segment) costs about what resuming saves, the certificate's
+ * signature.  The client keeps the ticket it has; past TICKET_RENEW_SEC a
+ * resumption gets a new one, so a client that comes back never runs out.
+ */
+static SSL_TICKET_RETURN
+ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
+    size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+	long age;
+
+	(void)ssl;
+	(void)keyname;
+	(void)keyname_len;
+	(void)arg;
+	switch (status) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		age = (long)time(NULL) - (long)SSL_SESSION_get_time(sess);
+		return age >= 0 && age < TICKET_RENEW_SEC ?
+		    SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+	case SSL_TICKET_EMPTY:
+	case SSL_TICKET_NO_DECRYPT:
+		/* A full handshake, which gets a ticket. */
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	default:
+		return SSL_TICKET_RETURN_IGNORE;
+	}
+}
+
 static int
 configure(SSL_CTX *ctx)
 {
@@ -444,8 +479,12 @@ configure(SSL_CTX *ctx)
 	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
-	/* Idle connections keep no read or write buffers. */
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * Idle connections keep no read or write buffers.  The chain sent is
+	 * the certificate file's, as given: no chain built at every handshake
+	 * (perf: X509_verify_cert on a self-signed certificate, for nothing).
+	 */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
 	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
 	    SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1)
 		return -1;
@@ -461,6 +500,10 @@ configure(SSL_CTX *ctx)
 	 * one request per connection and resumes with the newest ticket.
 	 */
 	if (SSL_CTX_set_num_tickets(ctx, 1) != 1)
+		return -1;
+	SSL_CTX_set_timeout(ctx, TICKET_LIFETIME_SEC);
+	if (SSL_CTX_set_session_ticket_cb(ctx, NULL, ticket_decrypted,
+	    NULL) != 1)
 		return -1;
 	/*
 	 * No servername callback: any SNI, or none (IP literals), gets this
