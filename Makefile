@@ -119,9 +119,9 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-one SANITIZE=1
 	@$(MAKE) --no-print-directory test-one
 
-# Speed and memory figures (tests/bench/README); `make bench BENCH_ARGS=--peers`
-# adds other servers for comparison.
-bench: deps-test $(BIN) build/loadgen
+# Speed and memory against molly-brown and Gophernicus (tests/bench/README);
+# `make bench BENCH_ARGS=--quick` takes under two minutes.
+bench: deps-bench $(BIN) build/loadgen
 	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) $(BENCH_ARGS)
 
 build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
