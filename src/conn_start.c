@@ -178,8 +178,17 @@ handshake_step(struct conn *c)
 		(void)conn_serve(c, ssl, r != 1);
 		return;
 	}
-	if (e == SSL_ERROR_WANT_READ)
+	if (e == SSL_ERROR_WANT_READ) {
+		/*
+		 * Our flight is out, up to its Finished (TLS 1.3 then waits
+		 * in EARLY_DATA): what comes next is the session ticket,
+		 * which can wait for the response.
+		 */
+		if (SSL_get_state(ssl) == TLS_ST_SW_FINISHED ||
+		    SSL_get_state(ssl) == TLS_ST_EARLY_DATA)
+			conn_cork(c);
 		return;
+	}
 	/* A bare connect and close (a port probe) is no failure. */
 	if (BIO_number_read(SSL_get_rbio(ssl)) > 0)
 		log_warn("%s %s: TLS handshake failed: %s", c->peer,

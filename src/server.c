@@ -348,17 +348,21 @@ conn_pump_file(struct conn *c)
 	return 0;
 }
 
-static void
-conn_begin_response(struct conn *c)
+void
+conn_cork(struct conn *c)
 {
 	int one = 1;
 
-	/*
-	 * The response, TLS's close_notify and the FIN in as few segments
-	 * as they fit: shutdown() in conn_linger sends what is corked.  On
-	 * loopback every segment costs the sender the receiver's softirq.
-	 */
-	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
+	if (!c->corked)
+		c->corked = setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &one,
+		    sizeof(one)) == 0;
+}
+
+static void
+conn_begin_response(struct conn *c)
+{
+	/* The response, TLS's close_notify and the FIN in one go. */
+	conn_cork(c);
 	c->state = CONN_WRITING;
 	evtimer_del(c->timer);
 	/* What the client sends after its request line is ignored. */

@@ -94,6 +94,7 @@ struct conn {
 	struct event		*shutdown_ev;	/* retries of close_notify */
 	enum conn_state		 state;
 	int			 tls;		/* this connection speaks TLS */
+	int			 corked;	/* TCP_CORK set: see conn_cork */
 	SSL			*ssl;		/* CONN_HANDSHAKE: ours, until
 						 * the bufferevent takes it */
 	int			 fd;
@@ -148,6 +149,12 @@ void	conn_start(struct server *s, const struct gen_listener *spec, int fd,
 struct conn *conn_new(struct server *s, const struct gen_listener *spec,
 	    int fd, const struct sockaddr *sa, int timeout_sec);
 void	conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz);
+/*
+ * Holds what is written next until the response and the FIN go with it
+ * (conn_linger's shutdown sends it all): on loopback every segment costs
+ * the sender the receiver's softirq.
+ */
+void	conn_cork(struct conn *c);
 int	conn_serve(struct conn *c, SSL *ssl, int handshaking);
 void	conn_free(struct conn *c);
 
