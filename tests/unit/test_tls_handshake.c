@@ -111,6 +111,31 @@ client_ctx(int maxver)
 	return c;
 }
 
+/*
+ * A resumption with a fresh ticket gets no new one (tls.c): after data
+ * has flowed, the client still holds the ticket it came with.
+ */
+static void
+same_ticket_kept(SSL *c, SSL *s, SSL_SESSION *used)
+{
+	const unsigned char *t1, *t2;
+	SSL_SESSION *now;
+	size_t l1, l2;
+	char buf[16];
+
+	CHECK_INT(SSL_write(s, "hi", 2), 2);
+	CHECK_INT(SSL_read(c, buf, sizeof(buf)), 2);
+	now = SSL_get1_session(c);
+	CHECK(now != NULL && SSL_SESSION_is_resumable(now));
+	if (now == NULL)
+		return;
+	SSL_SESSION_get0_ticket(used, &t1, &l1);
+	SSL_SESSION_get0_ticket(now, &t2, &l2);
+	CHECK(l1 > 0);
+	CHECK(l1 == l2 && memcmp(t1, t2, l1) == 0);
+	SSL_SESSION_free(now);
+}
+
 static void
 test_handshakes(void)
 {
@@ -159,6 +184,7 @@ test_handshakes(void)
 		if (c != NULL) {
 			CHECK_INT(SSL_session_reused(c), 1);
 			CHECK_INT(SSL_session_reused(s), 1);
+			same_ticket_kept(c, s, sess);
 		}
 		SSL_free(c);
 		SSL_free(s);
