@@ -18,6 +18,7 @@ struct event_base;
 struct evconnlistener;
 struct bufferevent;
 struct evbuffer;
+struct evbuffer_cb_entry;
 struct event;
 struct conn;
 struct conn_pool;
@@ -92,6 +93,7 @@ struct conn {
 	struct event		*wait;		/* before: the first bytes */
 	struct event		*timer;		/* request deadline, then linger */
 	struct event		*shutdown_ev;	/* retries of close_notify */
+	struct evbuffer_cb_entry *refill;	/* TLS file: pumps as it drains */
 	enum conn_state		 state;
 	int			 tls;		/* this connection speaks TLS */
 	int			 corked;	/* TCP_CORK set: see conn_cork */
