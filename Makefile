@@ -9,7 +9,10 @@ VERSION := 0.1.0
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
 TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
-              mandoc man-db systemd logrotate
+              mandoc man-db systemd logrotate haproxy
+# The peers `make bench` measures attache against, and what starts them.
+BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
+              systemd
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -39,12 +42,13 @@ OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
 LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+LOADGEN_SRCS := tests/bench/loadgen.c tests/bench/loadgen_idle.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-one unit integration bench deps deps-test clean clang-check fuzz \
-        install uninstall
+.PHONY: all run test test-one unit integration bench deps deps-test deps-bench clean \
+        clang-check fuzz install uninstall
 # The packages first: on a fresh machine a missing header would otherwise be
 # the first thing said, instead of the apt-get line.
 all: deps
@@ -67,6 +71,9 @@ deps:
 
 deps-test:
 	@scripts/need-packages $(TEST_DEBS)
+
+deps-bench:
+	@scripts/need-packages $(BENCH_DEBS)
 
 # Serves ./capsule on gemini://localhost:1965/ and gopher://localhost:7070/.
 run: all
@@ -96,7 +103,7 @@ build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
 	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
 fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
-    build/fuzz_search_query build/fuzz_gophermap_file
+    build/fuzz_search_query build/fuzz_gophermap_file build/fuzz_proxy
 	@set -e; for f in $^; do mkdir -p build/corpus-$${f##*/}; \
 	    ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    build/corpus-$${f##*/} 2>&1 | tail -1; done
@@ -104,7 +111,7 @@ fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
 # Every C file must also compile clean under clang.
 clang-check:
 	@echo "== clang -Werror =="
-	@set -e; for f in $(SRCS) $(UNIT_SRCS) tests/bench/loadgen.c; do \
+	@set -e; for f in $(SRCS) $(UNIT_SRCS) $(LOADGEN_SRCS); do \
 	    clang $(CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
 	    -fsyntax-only $$f; done
 
@@ -114,14 +121,14 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-one SANITIZE=1
 	@$(MAKE) --no-print-directory test-one
 
-# Speed and memory figures (tests/bench/README); `make bench BENCH_ARGS=--peers`
-# adds other servers for comparison.
-bench: deps-test $(BIN) build/loadgen
+# Speed and memory against molly-brown and Gophernicus (tests/bench/README);
+# `make bench BENCH_ARGS=--quick` takes under two minutes.
+bench: deps-bench $(BIN) build/loadgen
 	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) $(BENCH_ARGS)
 
-build/loadgen: tests/bench/loadgen.c
+build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
 	@mkdir -p build
-	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< $(shell pkg-config --libs openssl) -lpthread
+	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $(LOADGEN_SRCS) $(shell pkg-config --libs openssl) -lpthread
 
 clean:
 	rm -rf build build-san attache

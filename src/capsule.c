@@ -338,6 +338,7 @@ capsule_resolve(const struct capsule *c, const char *path, size_t len,
 		}
 		o->fd = fd;
 		o->size = st.st_size;
+		o->st = st;
 		return CAPSULE_FILE;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -353,11 +354,13 @@ capsule_resolve(const struct capsule *c, const char *path, size_t len,
 		strcpy(rel, "index.gmi");
 	else
 		strcat(rel, "index.gmi");
+	o->st = st;
 	ifd = open_beneath(c->rootfd, rel, O_RDONLY | O_NONBLOCK);
 	if (ifd != -1 && fstat(ifd, &st) == 0 && S_ISREG(st.st_mode)) {
 		close(fd);
 		o->fd = ifd;
 		o->size = st.st_size;
+		o->st = st;
 		return CAPSULE_DIR_INDEX;
 	}
 	if (ifd != -1)

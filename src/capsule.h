@@ -2,6 +2,7 @@
 #ifndef ATTACHE_CAPSULE_H
 #define ATTACHE_CAPSULE_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <stddef.h>
 
@@ -23,6 +24,7 @@ struct capsule_object {
 	int		 fd;	/* -1 unless FILE, DIR_INDEX or DIR_LISTING */
 	off_t		 size;
 	const char	*why;	/* for the log, when not found/refused/error */
+	struct stat	 st;	/* of fd: what a rendering of it depends on */
 };
 
 struct capsule_dirent {

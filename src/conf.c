@@ -54,6 +54,9 @@ conf_new(void)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->gemini_port = GEMINI_DEFAULT_PORT;
+	c->max_per_address = CONF_MAX_PER_ADDRESS_DEFAULT;
+	c->rate = CONF_RATE_DEFAULT;
+	c->burst = CONF_BURST_DEFAULT;
 	return c;
 }
 
@@ -371,4 +374,65 @@ conf_names_equal(const char *a, const char *b)
 	if (blen > 0 && b[blen - 1] == '.')
 		blen--;
 	return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
+/* A number from 1 to CONF_LIMIT_MAX, digits only, ending at end. */
+static int
+limit_number(const char *s, const char *end, int *out)
+{
+	long v = 0;
+
+	if (s == end || *s == '0')
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > CONF_LIMIT_MAX)
+			return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int
+conf_limit_parse(const char *s, int *out)
+{
+	if (strcmp(s, "off") == 0) {
+		*out = 0;
+		return 0;
+	}
+	return limit_number(s, s + strlen(s), out);
+}
+
+int
+conf_rate_parse(const char *const *words, size_t n, int *rate, int *burst,
+    const char **bad)
+{
+	const char *v = n > 0 ? words[0] : "", *slash;
+
+	*bad = v;
+	if (strcmp(v, "off") == 0) {
+		if (n > 1) {
+			*bad = words[1];
+			return -1;
+		}
+		*rate = *burst = 0;
+		return 0;
+	}
+	if ((slash = strchr(v, '/')) == NULL || strcmp(slash, "/s") != 0 ||
+	    limit_number(v, slash, rate) == -1)
+		return -1;
+	*burst = *rate;
+	if (n == 1)
+		return 0;
+	*bad = words[1];
+	if (strcmp(words[1], "burst") != 0)
+		return -1;
+	if (n != 3) {
+		*bad = n > 3 ? words[3] : words[1];
+		return -1;
+	}
+	*bad = words[2];
+	return limit_number(words[2], words[2] + strlen(words[2]), burst);
 }

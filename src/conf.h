@@ -29,6 +29,17 @@
 #define CONF_ATOM_PATH		"/atom.xml"
 #define CONF_PAGE_PATH_MAX	256	/* bytes of such a path */
 
+#define CONF_LIMIT_MAX		1000000	/* connections, requests per second */
+
+/*
+ * The limits' defaults, for a small server: a reader's client opens a
+ * connection or two at a time and asks for a page and its neighbours in a
+ * burst; a crawler that goes faster is told to slow down (44).
+ */
+#define CONF_MAX_PER_ADDRESS_DEFAULT	32
+#define CONF_RATE_DEFAULT		20	/* requests per second */
+#define CONF_BURST_DEFAULT		100
+
 enum conf_action {
 	CONF_ACTION_NONE,		/* only settings (lang) */
 	CONF_ACTION_REDIRECT,		/* 31 target */
@@ -122,6 +133,7 @@ struct conf_site {
 struct conf_listen {
 	char			*addr;		/* numeric IPv4 or IPv6 */
 	unsigned		 line;
+	int			 proxy;		/* a PROXY protocol header first */
 };
 
 struct conf {
@@ -139,6 +151,16 @@ struct conf {
 	enum conf_log_style	 log_style;
 	struct conf_site	*sites;		/* the first is the default */
 	size_t			 nsites;
+	int			 proxy_protocol; /* every listener: a PROXY
+						 * header first */
+	/* Limits; each is counted over all workers. */
+	int			 max_connections; /* 0: from the open-files
+						 * limit */
+	int			 max_per_address; /* open connections; 0: none */
+	int			 rate;		/* requests per second and
+						 * address; 0: no limit */
+	int			 burst;		/* requests at once, beyond
+						 * the rate */
 };
 
 /*
@@ -236,6 +258,17 @@ int		 conf_target_valid(const char *s);
 int		 conf_user_valid(const char *s);
 /* "attache", "common" or "combined" into *out: 0, or -1 for anything else. */
 int		 conf_log_style_from(const char *s, enum conf_log_style *out);
+
+/*
+ * A request rate: "N/s" then optionally the words "burst" and B (burst N
+ * otherwise), or "off" alone (rate 0).  words[0..n) are the value and the
+ * words after it.  Returns 0, or -1 with *bad the word at fault.
+ */
+int		 conf_rate_parse(const char *const *words, size_t n, int *rate,
+		    int *burst, const char **bad);
+/* A limit: a number from 1 to CONF_LIMIT_MAX, or "off" (0). -1: neither. */
+int		 conf_limit_parse(const char *s, int *out);
+
 /* 1 when the names (case-insensitive, a trailing dot ignored) are equal. */
 int		 conf_names_equal(const char *a, const char *b);
 

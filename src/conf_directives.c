@@ -109,6 +109,7 @@ d_listen(struct parser *p, const struct directive *d, const char *v,
 	unsigned char a[sizeof(struct in6_addr)], b[sizeof(struct in6_addr)];
 	char q[CONF_QUOTE_SIZE];
 	struct conf *c = p->c;
+	const char *extra;
 	int i, fa;
 
 	if (!conf_address_valid(v)) {
@@ -129,11 +130,64 @@ d_listen(struct parser *p, const struct directive *d, const char *v,
 		    CONF_MAX_LISTEN);
 		return;
 	}
+	/* The first word that is not the one "proxy" allowed. */
+	extra = p->nwords == 0 ? NULL : strcmp(p->words[0], "proxy") != 0 ?
+	    p->words[0] : p->nwords > 1 ? p->words[1] : NULL;
+	if (extra != NULL) {
+		conf_report(p->diag, line, "listen: unexpected %s (it takes an "
+		    "address, then proxy or nothing)",
+		    conf_quote(q, extra, strlen(extra)));
+		return;
+	}
 	if ((c->listen[c->nlisten].addr = strdup(v)) == NULL) {
 		conf_nomem(p);
 		return;
 	}
+	c->listen[c->nlisten].proxy = p->nwords == 1;
 	c->listen[c->nlisten++].line = line;
+}
+
+static void
+d_max_connections(struct parser *p, const struct directive *d,
+    const char *v, unsigned line)
+{
+	int n;
+
+	/* No "off": the open files are a limit anyway. */
+	if (strcmp(v, "off") == 0 || conf_limit_parse(v, &n) == -1) {
+		invalid(p, d, v, line);
+		return;
+	}
+	p->c->max_connections = n;
+}
+
+static void
+d_max_per_address(struct parser *p, const struct directive *d,
+    const char *v, unsigned line)
+{
+	if (conf_limit_parse(v, &p->c->max_per_address) == -1)
+		invalid(p, d, v, line);
+}
+
+static void
+d_rate_limit(struct parser *p, const struct directive *d, const char *v,
+    unsigned line)
+{
+	const char *words[CONF_WORDS_MAX + 1], *bad;
+	char q[CONF_QUOTE_SIZE];
+	size_t i;
+
+	words[0] = v;
+	for (i = 0; i < p->nwords; i++)
+		words[i + 1] = p->words[i];
+	if (p->too_many_words)
+		conf_report(p->diag, line, "%s: too many values (it takes "
+		    "N/s, then burst B or nothing; or off)", d->name);
+	else if (conf_rate_parse(words, p->nwords + 1, &p->c->rate,
+	    &p->c->burst, &bad) == -1)
+		conf_report(p->diag, line, "%s: invalid value %s (it takes "
+		    "N/s, then burst B or nothing; or off)", d->name,
+		    conf_quote(q, bad, strlen(bad)));
 }
 
 static void
@@ -486,7 +540,7 @@ d_action(struct parser *p, const struct directive *d, const char *v,
 }
 
 static const struct directive directives[] = {
-	{ "listen", SC_TOP, K_VALUE, SLOT_NONE, d_listen, 0, NULL },
+	{ "listen", SC_TOP, K_WORDS, SLOT_NONE, d_listen, 0, NULL },
 	{ "gemini-port", SC_TOP, K_VALUE, SLOT_GEMINI_PORT, d_gemini_port,
 	    0, NULL },
 	{ "workers", SC_TOP, K_VALUE, SLOT_WORKERS, d_workers, 0, NULL },
@@ -539,6 +593,12 @@ static const struct directive directives[] = {
 	{ "changes-path", SC_SITE, K_VALUE, SLOT_CHANGES_PATH, d_page_path, 0,
 	    NULL },
 	{ "atom-path", SC_SITE, K_VALUE, SLOT_ATOM_PATH, d_page_path, 0,
+	    NULL },
+	{ "max-connections", SC_TOP, K_VALUE, SLOT_MAX_CONNECTIONS,
+	    d_max_connections, 0, NULL },
+	{ "max-connections-per-address", SC_TOP, K_VALUE, SLOT_MAX_PER_ADDRESS,
+	    d_max_per_address, 0, NULL },
+	{ "rate-limit", SC_TOP, K_WORDS, SLOT_RATE_LIMIT, d_rate_limit, 0,
 	    NULL },
 };
 

@@ -230,6 +230,50 @@ is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* A word that names a directive ends a K_WORDS line (one-line blocks). */
+static int
+is_word_value(const struct conf_token *t)
+{
+	return t->type == CONF_TOK_STRING || (t->type == CONF_TOK_WORD &&
+	    conf_directive(t->text) == NULL);
+}
+
+static void
+free_words(struct parser *p)
+{
+	while (p->nwords > 0)
+		free(p->words[--p->nwords]);
+	p->too_many_words = 0;
+}
+
+/* K_WORDS: its value, then the words after it on the line. */
+static void
+words_directive(struct parser *p, const struct directive *d, unsigned line)
+{
+	char *v;
+
+	if ((v = strdup(p->tok.text)) == NULL) {
+		conf_nomem(p);
+		return;
+	}
+	for (next(p); is_word_value(&p->tok); next(p)) {
+		if (p->nwords == CONF_WORDS_MAX) {
+			p->too_many_words = 1;
+			continue;
+		}
+		if ((p->words[p->nwords] = strdup(p->tok.text)) == NULL) {
+			conf_nomem(p);
+			break;
+		}
+		p->nwords++;
+	}
+	if (!p->oom && !given(p, d, line))
+		d->fn(p, d, v, line);
+	free_words(p);
+	free(v);
+	p->prev = d;
+}
+
 static void
 directive(struct parser *p)
 {
@@ -254,6 +298,8 @@ directive(struct parser *p)
 		/* Its value and block are passed over, not the line. */
 		if (d->kind != K_FLAG && is_value(&p->tok))
 			next(p);
+		while (d->kind == K_WORDS && is_word_value(&p->tok))
+			next(p);
 		if (d->kind == K_BLOCK)
 			skip_block(p);
 		p->prev = d->kind == K_BLOCK ? NULL : d;
@@ -274,6 +320,10 @@ directive(struct parser *p)
 	}
 	if (d->kind == K_BLOCK) {
 		open_block(p, d, line);
+		return;
+	}
+	if (d->kind == K_WORDS) {
+		words_directive(p, d, line);
 		return;
 	}
 	if (!given(p, d, line))

@@ -21,8 +21,12 @@ enum {
 enum kind {
 	K_FLAG,			/* no value */
 	K_VALUE,		/* one value */
-	K_BLOCK			/* one value, then { on the same line */
+	K_BLOCK,		/* one value, then { on the same line */
+	K_WORDS			/* one value, then up to CONF_WORDS_MAX more
+				 * on the same line (p->words) */
 };
+
+#define CONF_WORDS_MAX	4
 
 /* The single-valued settings of a scope, for "given twice". */
 enum {
@@ -51,6 +55,9 @@ enum {
 	SLOT_CHANGES,
 	SLOT_CHANGES_PATH,
 	SLOT_ATOM_PATH,
+	SLOT_MAX_CONNECTIONS,
+	SLOT_MAX_PER_ADDRESS,
+	SLOT_RATE_LIMIT,
 	NSLOTS
 };
 
@@ -102,6 +109,10 @@ struct parser {
 	int			 listing;	/* -1: unset */
 	int			 gopher_width;	/* 0: unset */
 	int			 oom;
+	/* K_WORDS: the words after the value, for the directive's fn. */
+	char			*words[CONF_WORDS_MAX];
+	size_t			 nwords;
+	int			 too_many_words; /* more than CONF_WORDS_MAX */
 };
 
 /* The daemon's directives (conf_daemon.c). */

@@ -1,8 +1,10 @@
 /* The server process's main thread: configurations in, generations out. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +15,10 @@
 #include <openssl/ssl.h>
 
 #include "bundle.h"
+#include "bounds.h"
 #include "capsule.h"
 #include "capsule_service.h"
-#include "capsule_service.h"
+#include "client_limits.h"
 #include "control.h"
 #include "generation.h"
 #include "ipc.h"
@@ -28,6 +31,9 @@
 #define CONF_FILE_MAX	(1024 * 1024)	/* a configuration file, at most */
 #define DRAIN_MAX_SEC	60		/* an old server, replaced, at most */
 #define STOP_GRACE_SEC	10		/* requests in flight at a stop */
+#define FD_RESERVE	64		/* descriptors kept from connections */
+#define TICK_SEC	5		/* how often memory is looked at */
+#define TRIM_AFTER	256		/* connections closed since the peak */
 
 struct control {
 	int			 ipc;		/* to the privileged process */
@@ -45,6 +51,11 @@ struct control {
 	atomic_uint		 live;		/* generations not freed */
 	struct service_registry	*services;	/* capsule services, kept
 						 * across reloads */
+	struct limits		*limits;	/* per-address counts, shared by
+						 * every generation */
+	struct event		*tick;		/* memory after bursts */
+	int			 peak;		/* connections open at most since
+						 * the last trim */
 	int			 first;		/* no configuration served yet */
 	const char		*file;		/* for FILE:LINE messages */
 };
@@ -211,6 +222,66 @@ send_result(struct control *ctl, int ok, unsigned problems)
 		    strerror(errno));
 }
 
+/*
+ * Connections at once by default: what the open-files limit allows, the
+ * listening sockets and a reserve set apart, two descriptors each (the
+ * connection and a file it sends).
+ */
+static int
+default_max_connections(const struct generation *gen, int nworkers)
+{
+	struct rlimit rl;
+	long long n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return CONF_LIMIT_MAX;
+	n = ((long long)rl.rlim_cur - FD_RESERVE -
+	    (long long)gen->nlisteners * nworkers) / 2;
+	return n < 1 ? 1 : n > CONF_LIMIT_MAX ? CONF_LIMIT_MAX : (int)n;
+}
+
+static void
+log_limits(const struct generation *gen)
+{
+	const struct conf *c = gen->conf;
+	char per[32] = "no limit", rate[64] = "no limit";
+
+	if (c->max_per_address > 0)
+		snprintf(per, sizeof(per), "%d", c->max_per_address);
+	if (c->rate > 0)
+		snprintf(rate, sizeof(rate), "%d/s burst %d", c->rate,
+		    c->burst);
+	log_info("limits: %d connections%s, %s per address, requests %s "
+	    "per address", gen->max_connections, c->max_connections == 0 ?
+	    " (from the open-files limit)" : "", per, rate);
+}
+
+/*
+ * Every TICK_SEC: the allocator keeps what was freed for reuse (and
+ * main.c tells it to keep the top 32 MB, for streamed files); after a
+ * burst of connections that is memory no one will use soon.  malloc_trim
+ * returns the free pages of every arena, the workers' too, holding each
+ * arena's lock only for its own walk.
+ */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	int open = limits_total(ctl->limits);
+	int peak = limits_peak_take(ctl->limits);
+
+	(void)fd;
+	(void)what;
+	if (peak > ctl->peak)
+		ctl->peak = peak;
+	if (ctl->peak - open >= TRIM_AFTER && open < ctl->peak / 2) {
+#ifndef ATTACHE_SANITIZED
+		(void)malloc_trim(0);
+#endif
+		ctl->peak = open;
+	}
+}
+
 /* The certificates of the generation, now that it serves. */
 static void
 log_sites(const struct generation *gen)
@@ -257,6 +328,10 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 		generation_unref(gen);
 		return -1;
 	}
+	gen->limits = ctl->limits;
+	gen->max_connections = gen->conf->max_connections != 0 ?
+	    gen->conf->max_connections :
+	    default_max_connections(gen, ctl->nworkers);
 	if (ctl->first) {
 		if ((ctl->workers = workers_start(gen, ctl->nworkers)) ==
 		    NULL) {
@@ -279,6 +354,7 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 	generation_unref(ctl->gen);
 	ctl->gen = gen;
 	log_sites(gen);
+	log_limits(gen);
 	return 0;
 }
 
@@ -412,8 +488,10 @@ control_serve(int ipc, int argc, char **argv)
 	atomic_init(&ctl.live, 0);
 	bundle_init(&ctl.pending);
 	if ((ctl.base = event_base_new()) == NULL ||
-	    (ctl.services = service_registry_new()) == NULL) {
+	    (ctl.services = service_registry_new()) == NULL ||
+	    (ctl.limits = limits_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
+		service_registry_free(ctl.services);
 		if (ctl.base != NULL)
 			event_base_free(ctl.base);
 		return 1;
@@ -425,7 +503,10 @@ control_serve(int ipc, int argc, char **argv)
 	    (ctl.ipc_ev = event_new(ctl.base, ipc, EV_READ | EV_PERSIST,
 	    ipc_cb, &ctl)) == NULL || event_add(ctl.ipc_ev, NULL) == -1 ||
 	    (ctl.drained_ev = event_new(ctl.base, -1, 0, drained_cb,
-	    &ctl)) == NULL) {
+	    &ctl)) == NULL ||
+	    (ctl.tick = event_new(ctl.base, -1, EV_PERSIST, tick_cb,
+	    &ctl)) == NULL ||
+	    event_add(ctl.tick, &(struct timeval){ TICK_SEC, 0 }) == -1) {
 		log_warn("cannot listen to the privileged process");
 		goto out;
 	}
@@ -438,6 +519,10 @@ out:
 	generation_unref(ctl.gen);
 	/* Every service is unreferenced now: wait for their threads. */
 	service_registry_free(ctl.services);
+	/* Every connection is closed: the workers are gone. */
+	limits_free(ctl.limits);
+	if (ctl.tick != NULL)
+		event_free(ctl.tick);
 	bundle_free(&ctl.pending);
 	if (ctl.ipc_ev != NULL)
 		event_free(ctl.ipc_ev);

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -14,6 +15,7 @@
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
+#include "render_cache.h"
 #include "server.h"
 #include "titan.h"
 #include "titan_request.h"
@@ -63,14 +65,27 @@ gemini_redirect_slash(struct conn *c, const struct gemini_request *req)
 }
 
 static void
-gemini_listing(struct conn *c, const char *path, int dirfd, const char *lang)
+gemini_listing(struct conn *c, const char *path, int dirfd,
+    const struct stat *st, const char *lang)
 {
+	struct render_cache *cache = c->site->cache;
 	struct capsule_dirent *ents;
+	struct render_blob *b;
 	struct evbuffer *body;
+	struct timespec now;
 	size_t n;
 
 	if (!c->site->conf->listing) {
 		gemini_header_only(c, 51, "Not found", "listing off");
+		return;
+	}
+	/* The same directory as last time: the same listing. */
+	if ((b = render_cache_get(cache, RENDER_GEMINI_LISTING, path,
+	    st)) != NULL) {
+		if (gemini_success(c, "text/gemini", lang) == -1 ||
+		    conn_write_blob(c, b) == -1)
+			log_warn("%s: out of memory for a listing", c->peer);
+		render_blob_unref(b);
 		return;
 	}
 	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
@@ -78,10 +93,17 @@ gemini_listing(struct conn *c, const char *path, int dirfd, const char *lang)
 		    "cannot list directory");
 		return;
 	}
+	clock_gettime(CLOCK_REALTIME, &now);
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_gemtext(body, path, ents, n) == -1 ||
-	    gemini_success(c, "text/gemini", lang) == -1 ||
-	    conn_write_buffer(c, body) == -1)
+	    gemini_success(c, "text/gemini", lang) == -1)
+		log_warn("%s: out of memory for a listing", c->peer);
+	else if ((b = render_cache_put(cache, RENDER_GEMINI_LISTING, path, st,
+	    body, &now)) != NULL) {
+		if (conn_write_blob(c, b) == -1)
+			log_warn("%s: out of memory for a listing", c->peer);
+		render_blob_unref(b);
+	} else if (conn_write_buffer(c, body) == -1)
 		log_warn("%s: out of memory for a listing", c->peer);
 	if (body != NULL)
 		evbuffer_free(body);
@@ -146,7 +168,7 @@ gemini_request(struct conn *c, const char *line, size_t len)
 	t.hostname = site->name;
 	t.aliases = (const char *const *)site->aliases;
 	t.naliases = site->naliases;
-	t.port = (unsigned)c->listener->port;
+	t.port = (unsigned)conn_local_port(c);
 	/* Only Gemini asks: a host given as the address we were reached on. */
 	conn_local_addr(c, local, sizeof(local));
 	t.local_addr = local[0] != '\0' ? local : NULL;
@@ -183,7 +205,7 @@ gemini_request(struct conn *c, const char *line, size_t len)
 		conn_send_file(c, o.fd, o.size);
 		break;
 	case CAPSULE_DIR_LISTING:
-		gemini_listing(c, req.path, o.fd, lang);
+		gemini_listing(c, req.path, o.fd, &o.st, lang);
 		close(o.fd);
 		break;
 	case CAPSULE_NEED_SLASH:
@@ -200,6 +222,15 @@ gemini_request(struct conn *c, const char *line, size_t len)
 }
 
 static void
+gemini_slow_down(struct conn *c, int seconds)
+{
+	char meta[16];
+
+	snprintf(meta, sizeof(meta), "%d", seconds);
+	gemini_header_only(c, 44, meta, "over the rate limit");
+}
+
+static void
 gemini_too_long(struct conn *c)
 {
 	gemini_header_only(c, 59, "Request too long", "request longer than "
@@ -209,6 +240,8 @@ gemini_too_long(struct conn *c)
 const struct protocol gemini_protocol = {
 	.name = "gemini",
 	.tls = 1,
+	.crlf_only = 1,
 	.request = gemini_request,
 	.too_long = gemini_too_long,
+	.slow_down = gemini_slow_down,
 };

@@ -13,6 +13,7 @@
 #include "capsule_service.h"
 #include "check.h"
 #include "listen_plan.h"
+#include "render_cache.h"
 #include "server.h"
 #include "sni.h"
 
@@ -60,6 +61,9 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
 	size_t len;
 
 	(void)alert;
+	/* Gopher over TLS: the port's site, whatever name is asked for. */
+	if (slot == NULL)
+		return SSL_CLIENT_HELLO_SUCCESS;
 	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext,
 	    &len) == 1 && sni_parse(ext, len, name, sizeof(name)) == 0)
 		site = generation_site(g, name);
@@ -68,8 +72,7 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
 	if (site->tls != SSL_get_SSL_CTX(ssl) &&
 	    SSL_set_SSL_CTX(ssl, site->tls) == NULL)
 		return SSL_CLIENT_HELLO_ERROR;
-	if (slot != NULL)
-		*slot = site;
+	*slot = site;
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -139,6 +142,10 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 		names[i + 1] = cs->aliases[i];
 	s->names = names;
 	s->nnames = cs->naliases + 1;
+	if ((s->cache = render_cache_new(RENDER_CACHE_BYTES)) == NULL) {
+		gen_report(d, cs->line, "out of memory");
+		return -1;
+	}
 	if (capsule_open(&s->capsule, cs->capsule, err, sizeof(err)) == -1) {
 		gen_report(d, cs->capsule_line, "%s", err);
 		return -1;
@@ -185,6 +192,7 @@ plan_listeners(struct generation *g, struct conf_diag *d)
 		    &g->sites[specs[i].site] : NULL;
 		l->line = specs[i].line;
 		l->optional = specs[i].optional;
+		l->proxy = specs[i].proxy;
 	}
 	free(specs);
 	return 0;
@@ -200,6 +208,7 @@ generation_free(struct generation *g)
 		capsule_service_unref(g->sites[i].service);
 		SSL_CTX_free(g->sites[i].tls);
 		free((void *)g->sites[i].names);
+		render_cache_free(g->sites[i].cache);
 	}
 	free(g->sites);
 	for (i = 0; i < g->nlisteners; i++)

@@ -19,9 +19,11 @@
 #include "conf.h"
 #include "tls.h"
 
+struct limits;
 struct protocol;
 struct capsule_service;
 struct service_registry;
+struct render_cache;
 
 /* One site, ready to serve. */
 struct site {
@@ -33,6 +35,9 @@ struct site {
 	size_t			 nnames;
 	struct capsule_service	*service;	/* search and changes; NULL
 						 * when both are off */
+	struct render_cache	*cache;		/* its rendered menus and
+						 * listings, shared by the
+						 * workers */
 };
 
 /* One listening address and port, and what is served there. */
@@ -44,6 +49,7 @@ struct gen_listener {
 						 * Gemini: NULL (SNI picks) */
 	unsigned		 line;		/* of the port, for messages */
 	int			 optional;	/* the default "::" */
+	int			 proxy;		/* a PROXY protocol header first */
 	const int		*fds;		/* one per worker, not owned */
 };
 
@@ -56,6 +62,10 @@ struct generation {
 	struct gen_listener	*listeners;
 	size_t			 nlisteners;
 	atomic_uint		*live;		/* generations not yet freed */
+	/* The limits' counts, shared by every generation; not owned. */
+	struct limits		*limits;
+	int			 max_connections; /* conf's, or from the
+						 * open-files limit */
 };
 
 struct bundle;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -17,6 +18,7 @@
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
+#include "render_cache.h"
 #include "server.h"
 #include "site_pages.h"
 #include "uri.h"
@@ -80,16 +82,62 @@ gopher_error(struct conn *c, const char *msg, const char *why)
 		evbuffer_free(body);
 }
 
-/* A gemtext page as a menu; the root's (root set) with its own items. */
-static void
-gopher_page(struct conn *c, int fd, const char *page_path, int root)
+/* A rendering the site's cache holds for this source: sent, 1. */
+static int
+gopher_cached(struct conn *c, enum render_kind kind, const char *path,
+    const struct stat *st)
 {
+	struct render_blob *b;
+
+	if ((b = render_cache_get(c->site->cache, kind, path, st)) == NULL)
+		return 0;
+	conn_set_status(c, "1", NULL);
+	if (conn_write_blob(c, b) == -1)
+		log_warn("%s: cannot queue a gopher response", c->peer);
+	render_blob_unref(b);
+	return 1;
+}
+
+/* Sends a menu just rendered, keeping it for the next request. */
+static void
+gopher_send_menu(struct conn *c, enum render_kind kind, const char *path,
+    const struct stat *st, struct evbuffer *body)
+{
+	struct render_blob *b;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((b = render_cache_put(c->site->cache, kind, path, st, body,
+	    &now)) == NULL) {
+		gopher_send(c, body, "1", NULL);
+		return;
+	}
+	conn_set_status(c, "1", NULL);
+	if (conn_write_blob(c, b) == -1)
+		log_warn("%s: cannot queue a gopher response", c->peer);
+	render_blob_unref(b);
+}
+
+/*
+ * A gemtext page as a menu; the root's (root set) with its own items,
+ * kept in the cache as "/" (the page itself, asked for by its name, has
+ * none).
+ */
+static void
+gopher_page(struct conn *c, int fd, const struct stat *st,
+    const char *page_path, int root)
+{
+	const char *key = root ? "/" : page_path;
 	struct gophermap_opts o;
 	struct evbuffer *body;
 	const char *why = NULL;
 	char *src;
 	size_t len;
 
+	if (gopher_cached(c, RENDER_GOPHER_PAGE, key, st)) {
+		close(fd);
+		return;
+	}
 	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
 	close(fd);
 	if (src == NULL) {
@@ -102,7 +150,7 @@ gopher_page(struct conn *c, int fd, const char *page_path, int root)
 	    (root && gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
 	else
-		gopher_send(c, body, "1", NULL);
+		gopher_send_menu(c, RENDER_GOPHER_PAGE, key, st, body);
 	if (body != NULL)
 		evbuffer_free(body);
 	free(src);
@@ -171,7 +219,8 @@ gopher_public_entries(const struct conf_site *site, const char *dirpath,
 }
 
 static void
-gopher_listing(struct conn *c, const char *path, int dirfd)
+gopher_listing(struct conn *c, const char *path, int dirfd,
+    const struct stat *st)
 {
 	struct capsule_dirent *ents;
 	struct gophermap_opts o;
@@ -182,6 +231,8 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 		gopher_error(c, "Not found", "listing off");
 		return;
 	}
+	if (gopher_cached(c, RENDER_GOPHER_LISTING, path, st))
+		return;
 	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
 		gopher_error(c, "Cannot list this directory",
 		    "cannot list directory");
@@ -194,7 +245,7 @@ gopher_listing(struct conn *c, const char *path, int dirfd)
 	    (strcmp(path, "/") == 0 && gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
 	else
-		gopher_send(c, body, "1", NULL);
+		gopher_send_menu(c, RENDER_GOPHER_LISTING, path, st, body);
 	if (body != NULL)
 		evbuffer_free(body);
 	capsule_list_free(ents, n);
@@ -311,7 +362,7 @@ again:
 	case CAPSULE_FILE:
 		name = strrchr(path, '/') + 1;
 		if (mime_is_gemtext(name, strlen(name))) {
-			gopher_page(c, o.fd, path, 0);
+			gopher_page(c, o.fd, &o.st, path, 0);
 			return;
 		}
 		type[0] = mime_gopher_type(name, strlen(name));
@@ -326,11 +377,11 @@ again:
 		}
 		/* Links in index.gmi resolve against the directory. */
 		strcpy(path + len, "index.gmi");
-		gopher_page(c, o.fd, path, len == 1);
+		gopher_page(c, o.fd, &o.st, path, len == 1);
 		return;
 	case CAPSULE_DIR_LISTING:
 		if (!gopher_handwritten(c, path))
-			gopher_listing(c, path, o.fd);
+			gopher_listing(c, path, o.fd, &o.st);
 		close(o.fd);
 		return;
 	case CAPSULE_NEED_SLASH:
@@ -402,6 +453,16 @@ gopher_request(struct conn *c, const char *line, size_t len)
 }
 
 static void
+gopher_slow_down(struct conn *c, int seconds)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "Too many requests: try again in %d "
+	    "second%s", seconds, seconds == 1 ? "" : "s");
+	gopher_error(c, msg, "over the rate limit");
+}
+
+static void
 gopher_too_long(struct conn *c)
 {
 	gopher_error(c, "Request too long", "request longer than "
@@ -413,4 +474,5 @@ const struct protocol gopher_protocol = {
 	.tls = 0,
 	.request = gopher_request,
 	.too_long = gopher_too_long,
+	.slow_down = gopher_slow_down,
 };

@@ -22,7 +22,7 @@ canonical(const char *addr, char *out, size_t outsz)
 
 static void
 add(struct listen_spec *s, enum listen_proto proto, const char *addr,
-    int port, size_t site, unsigned line, int optional)
+    int port, size_t site, unsigned line, int optional, int proxy)
 {
 	s->proto = proto;
 	canonical(addr, s->addr, sizeof(s->addr));
@@ -30,6 +30,7 @@ add(struct listen_spec *s, enum listen_proto proto, const char *addr,
 	s->site = site;
 	s->line = line;
 	s->optional = optional;
+	s->proxy = proxy;
 }
 
 struct listen_spec *
@@ -39,7 +40,7 @@ listen_plan(const struct conf *c, size_t *n)
 	size_t naddrs = c->nlisten > 0 ? (size_t)c->nlisten : 2, i, j;
 	struct listen_spec *specs;
 	const char *addr;
-	int optional;
+	int optional, proxy;
 
 	*n = 0;
 	if ((specs = calloc(naddrs * (c->nsites + 1) + 1,
@@ -49,14 +50,19 @@ listen_plan(const struct conf *c, size_t *n)
 		addr = c->nlisten > 0 ? c->listen[i].addr : any[i];
 		/* IPv6 may be absent from the host: then IPv4 alone. */
 		optional = c->nlisten == 0 && i == 1;
+		/* --proxy-protocol: all of them; else the listen line's word. */
+		proxy = c->proxy_protocol || (c->nlisten > 0 &&
+		    c->listen[i].proxy);
 		if (c->gemini_port != 0)
 			add(&specs[(*n)++], LISTEN_GEMINI, addr,
-			    c->gemini_port, 0, c->gemini_port_line, optional);
+			    c->gemini_port, 0, c->gemini_port_line, optional,
+			    proxy);
 		for (j = 0; j < c->nsites; j++)
 			if (c->sites[j].gopher_port != 0)
 				add(&specs[(*n)++], LISTEN_GOPHER, addr,
 				    c->sites[j].gopher_port, j,
-				    c->sites[j].gopher_port_line, optional);
+				    c->sites[j].gopher_port_line, optional,
+				    proxy);
 	}
 	return specs;
 }

@@ -19,6 +19,7 @@ struct listen_spec {
 	size_t			 site;		/* Gopher: its site's index */
 	unsigned		 line;		/* of the port, for messages */
 	int			 optional;	/* the default "::" */
+	int			 proxy;		/* a PROXY header comes first */
 };
 
 /*

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,8 +59,14 @@ listen_socket(const char *addr, int port, int reuseport)
 		return -1;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
+	/*
+	 * TCP_NODELAY here is inherited by every accepted socket: responses
+	 * go out in one burst without waiting for delayed ACKs, and no
+	 * connection pays a setsockopt for it.
+	 */
 	if (fd == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
 	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
 	    sizeof(one)) == -1) ||
 	    /* "::" means IPv6 only; IPv4 gets its own socket. */

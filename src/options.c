@@ -13,7 +13,8 @@ enum {
 	OPT_GOPHER_WIDTH, OPT_LANG, OPT_WORKERS, OPT_CHECK, OPT_HELP,
 	OPT_VERSION, OPT_USER, OPT_LOG, OPT_LOG_STYLE, OPT_SEARCH,
 	OPT_SEARCH_PATH, OPT_CHANGES, OPT_CHANGES_PATH, OPT_ATOM_PATH,
-	OPT_CONFIG = 'f'
+	OPT_PROXY_PROTOCOL, OPT_MAX_CONNECTIONS, OPT_MAX_PER_ADDRESS,
+	OPT_RATE_LIMIT, OPT_CONFIG = 'f'
 };
 
 static const struct option long_options[] = {
@@ -36,6 +37,11 @@ static const struct option long_options[] = {
 	{ "changes",		required_argument, NULL, OPT_CHANGES },
 	{ "changes-path",	required_argument, NULL, OPT_CHANGES_PATH },
 	{ "atom-path",		required_argument, NULL, OPT_ATOM_PATH },
+	{ "proxy-protocol",	no_argument,	   NULL, OPT_PROXY_PROTOCOL },
+	{ "max-connections",	required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "max-connections-per-address", required_argument, NULL,
+	    OPT_MAX_PER_ADDRESS },
+	{ "rate-limit",		required_argument, NULL, OPT_RATE_LIMIT },
 	{ "check",		no_argument,	   NULL, OPT_CHECK },
 	{ "help",		no_argument,	   NULL, OPT_HELP },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -70,6 +76,17 @@ options_usage(FILE *stream)
 "  --changes on|off        the change list and its Atom feed (default on)\n"
 "  --changes-path PATH     the change list (default /changes.gmi)\n"
 "  --atom-path PATH        the Atom feed (default /atom.xml)\n"
+"  --proxy-protocol        every listener expects a PROXY protocol header\n"
+"                          (v1 or v2) first, from a front end (HAProxy)\n"
+"  --max-connections N     open connections in all (default: from the\n"
+"                          open-files limit)\n"
+"  --max-connections-per-address N|off\n"
+"                          open connections of one client address\n"
+"                          (default 32)\n"
+"  --rate-limit 'N/s burst B'|off\n"
+"                          requests per second of one client address, and\n"
+"                          how many at once beyond it (default 20/s burst\n"
+"                          100)\n"
 "  --check                 check the configuration, certificates and\n"
 "                          capsules, print problems, exit\n"
 "  --help                  this text\n"
@@ -133,6 +150,26 @@ options_conf(void)
 	}
 	s->gopher_port = 70;
 	return c;
+}
+
+/* --rate-limit 'N/s burst B': the directive's words in one argument. */
+static int
+rate_option(struct conf *c, const char *v)
+{
+	const char *words[5], *bad;
+	char buf[64], *w, *save;
+	size_t n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, strlen(v) + 1);
+	for (w = strtok_r(buf, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		if (n == sizeof(words) / sizeof(words[0]))
+			return -1;
+		words[n++] = w;
+	}
+	return conf_rate_parse(words, n, &c->rate, &c->burst, &bad);
 }
 
 /* One option's value into the site; 0, -1 for a bad value, -2 for ENOMEM. */
@@ -213,6 +250,15 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 		return set_string(ch == OPT_SEARCH_PATH ? &s->search_path :
 		    ch == OPT_CHANGES_PATH ? &s->changes_path : &s->atom_path,
 		    v) == -1 ? -2 : 0;
+	case OPT_PROXY_PROTOCOL:
+		c->proxy_protocol = 1;
+		return 0;
+	case OPT_MAX_CONNECTIONS:
+		return parse_int(v, 1, CONF_LIMIT_MAX, &c->max_connections);
+	case OPT_MAX_PER_ADDRESS:
+		return conf_limit_parse(v, &c->max_per_address);
+	case OPT_RATE_LIMIT:
+		return rate_option(c, v);
 	}
 	return -1;
 }

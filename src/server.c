@@ -18,9 +18,11 @@
 #include <event2/listener.h>
 #include <openssl/err.h>
 
+#include "conn_pool.h"
 #include "fingerprint.h"
 #include "jobs.h"
 #include "log.h"
+#include "render_cache.h"
 #include "server.h"
 #include "tls.h"
 
@@ -33,7 +35,6 @@ static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
 static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
-static void	conn_free(struct conn *);
 static void	conn_shutdown(struct conn *);
 
 static long
@@ -46,7 +47,7 @@ elapsed_ms(const struct timespec *since)
 	    (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
-static void
+void
 conn_log(struct conn *c, size_t unsent)
 {
 	const struct conf_site *site = c->site->conf;
@@ -75,8 +76,8 @@ conn_log(struct conn *c, size_t unsent)
 	log_access(&e);
 }
 
-static void
-addr_string(const struct sockaddr *sa, char *out, size_t outsz)
+void
+conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz)
 {
 	const void *a;
 
@@ -97,6 +98,19 @@ addr_string(const struct sockaddr *sa, char *out, size_t outsz)
 		snprintf(out, outsz, "?");
 }
 
+/* 1 for "0.0.0.0", "::" and the other ways to write them. */
+static int
+any_address(const char *addr)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	static const unsigned char zero[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, addr, a) == 1)
+		return memcmp(a, zero, 4) == 0;
+	return inet_pton(AF_INET6, addr, a) == 1 &&
+	    memcmp(a, zero, sizeof(a)) == 0;
+}
+
 void
 conn_local_addr(const struct conn *c, char *out, size_t outsz)
 {
@@ -104,8 +118,19 @@ conn_local_addr(const struct conn *c, char *out, size_t outsz)
 	socklen_t len = sizeof(ss);
 
 	out[0] = '\0';
-	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
-		addr_string((struct sockaddr *)&ss, out, outsz);
+	if (c->local[0] != '\0')
+		snprintf(out, outsz, "%s", c->local);
+	else if (!any_address(c->listener->addr))
+		/* A listener on one address: no system call to know it. */
+		snprintf(out, outsz, "%s", c->listener->addr);
+	else if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+		conn_addr_string((struct sockaddr *)&ss, out, outsz);
+}
+
+int
+conn_local_port(const struct conn *c)
+{
+	return c->local[0] != '\0' ? c->local_port : c->listener->port;
 }
 
 static void
@@ -113,82 +138,104 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener *l = arg;
-	struct server *s = l->srv;
-	struct generation *g = s->gen;
-	struct timeval deadline = { REQUEST_TIMEOUT_SEC, 0 };
-	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
-	struct conn *c;
-	SSL *ssl;
-	int one = 1;
 
 	(void)evl;
 	(void)salen;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	conn_start(l->srv, l->spec, fd, sa);
+}
+
+struct conn *
+conn_new(struct server *s, const struct gen_listener *spec, int fd,
+    const struct sockaddr *sa, int timeout_sec)
+{
+	struct timeval deadline = { timeout_sec, 0 };
+	struct generation *g = s->gen;
+	struct conn *c;
+
+	if (s->pool == NULL)
+		s->pool = conn_pool_new(sizeof(*c));
+	if (s->pool == NULL || (c = conn_pool_get(s->pool)) == NULL) {
 		log_warn("accept: out of memory");
 		close(fd);
-		return;
+		return NULL;
 	}
 	c->srv = s;
 	c->gen = generation_ref(g);
-	c->listener = l->spec;
-	c->site = l->spec->site != NULL ? l->spec->site : &g->sites[0];
+	c->listener = spec;
+	c->site = spec->site != NULL ? spec->site : &g->sites[0];
 	c->fd = fd;
 	c->file_fd = -1;
-	c->state = CONN_READING;
+	c->state = spec->proxy ? CONN_PROXY : CONN_FIRST;
 	snprintf(c->status, sizeof(c->status), "-");
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
-	addr_string(sa, c->peer, sizeof(c->peer));
-	/* Responses go out in one burst: do not wait for delayed ACKs. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-
-	if (c->listener->proto->tls) {
-		if ((ssl = SSL_new(g->sites[0].tls)) == NULL) {
-			log_warn("%s: SSL_new failed", c->peer);
-			goto fail;
-		}
-		/* The site picked by SNI lands here (generation.c). */
-		SSL_set_app_data(ssl, &c->site);
-		/* On failure libevent frees ssl (CLOSE_ON_FREE), not fd. */
-		c->bev = bufferevent_openssl_socket_new(s->base, fd, ssl,
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-		if (c->bev != NULL)
-			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-	} else
-		c->bev = bufferevent_socket_new(s->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		log_warn("%s: cannot set up the connection", c->peer);
-		goto fail;
-	}
+	conn_addr_string(sa, c->peer, sizeof(c->peer));
+	limits_key(sa, &c->key);
 	if ((c->timer = evtimer_new(s->base, conn_timer_cb, c)) == NULL ||
 	    evtimer_add(c->timer, &deadline) == -1) {
 		log_warn("%s: cannot arm the request timer", c->peer);
-		bufferevent_free(c->bev);
 		if (c->timer != NULL)
 			event_free(c->timer);
+		close(fd);
 		generation_unref(c->gen);
-		free(c);
-		return;
+		conn_pool_put(s->pool, c);
+		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
+	return c;
+}
+
+int
+conn_serve(struct conn *c, SSL *ssl, int handshaking)
+{
+	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
+
+	/* Responses need no TCP_NODELAY here: accepted sockets inherit the
+	 * listening socket's (listen_table.c). */
+	c->state = CONN_READING;
+	c->tls = ssl != NULL;
+	c->ssl = NULL;
+	if (ssl != NULL) {
+		/* On failure libevent frees ssl (CLOSE_ON_FREE), not fd. */
+		c->bev = bufferevent_openssl_socket_new(c->srv->base, c->fd,
+		    ssl, handshaking ? BUFFEREVENT_SSL_ACCEPTING :
+		    BUFFEREVENT_SSL_OPEN, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	} else
+		c->bev = bufferevent_socket_new(c->srv->base, c->fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_warn("%s: cannot set up the connection", c->peer);
+		conn_free(c);
+		return -1;
+	}
 	/* Stop reading once a request could not fit, to bound memory. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, REQUEST_MAX + 3);
 	bufferevent_set_timeouts(c->bev, NULL, &wto);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
+	/* Writing is enabled with the response: no epoll change before. */
+	if (bufferevent_enable(c->bev, EV_READ) == -1) {
 		conn_free(c);
-	return;
-fail:
-	close(fd);
-	generation_unref(c->gen);
-	free(c);
+		return -1;
+	}
+	return 0;
 }
 
-static void
+static int64_t
+now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void
 conn_free(struct conn *c)
 {
 	struct server *s = c->srv;
+	const struct conf *conf = c->gen->conf;
 
 	TAILQ_REMOVE(&s->conns, c, entry);
 	if (c->body != NULL)
@@ -197,14 +244,29 @@ conn_free(struct conn *c)
 		event_base_loopexit(s->base, NULL);
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->wait != NULL)
+		event_free(c->wait);
 	if (c->shutdown_ev != NULL)
 		event_free(c->shutdown_ev);
 	if (c->file_fd != -1)
 		close(c->file_fd);
-	bufferevent_free(c->bev);
+	if (c->refill != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev),
+		    c->refill);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	else {
+		SSL_free(c->ssl);
+		close(c->fd);
+	}
+	if (c->counted_address)
+		limits_close(c->gen->limits, &c->key, conf->rate, conf->burst,
+		    now_ms());
+	if (c->counted_total)
+		limits_total_close(c->gen->limits);
 	/* The last connection of an old generation frees it. */
 	generation_unref(c->gen);
-	free(c);
+	conn_pool_put(s->pool, c);
 }
 
 /* The response could not be delivered: log it as it went, and drop. */
@@ -242,6 +304,15 @@ conn_write_buffer(struct conn *c, struct evbuffer *buf)
 	return 0;
 }
 
+int
+conn_write_blob(struct conn *c, struct render_blob *b)
+{
+	if (render_blob_add(b, bufferevent_get_output(c->bev)) == -1)
+		return -1;
+	c->bytes_out += render_blob_len(b);
+	return 0;
+}
+
 void
 conn_send_file(struct conn *c, int fd, off_t size)
 {
@@ -250,7 +321,7 @@ conn_send_file(struct conn *c, int fd, off_t size)
 		return;
 	}
 	/* Plain TCP: the kernel sends the file (sendfile), no copy here. */
-	if (!c->listener->proto->tls) {
+	if (!c->tls) {
 		if (evbuffer_add_file(bufferevent_get_output(c->bev), fd, 0,
 		    size) == 0) {
 			c->bytes_out += (size_t)size;
@@ -308,9 +379,44 @@ conn_pump_file(struct conn *c)
 	return 0;
 }
 
+void
+conn_cork(struct conn *c)
+{
+	int one = 1;
+
+	if (!c->corked)
+		c->corked = setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &one,
+		    sizeof(one)) == 0;
+}
+
+/*
+ * A TLS file refilled as the output drains, from within libevent's write
+ * loop: it then keeps writing instead of emptying the output, removing its
+ * write event, and adding it again once the write callback has refilled
+ * (two epoll_ctl per 64 KB, perf).  Errors end the file; the write
+ * callback ends the response.
+ */
+static void
+conn_refill_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn *c = arg;
+
+	if (info->n_deleted == 0 || c->file_fd == -1 ||
+	    evbuffer_get_length(out) >= FILE_LOWMARK)
+		return;
+	if (conn_pump_file(c) == -1) {
+		close(c->file_fd);
+		c->file_fd = -1;
+		c->why = "out of memory";
+	}
+}
+
 static void
 conn_begin_response(struct conn *c)
 {
+	/* The response, TLS's close_notify and the FIN in one go. */
+	conn_cork(c);
 	c->state = CONN_WRITING;
 	evtimer_del(c->timer);
 	/* What the client sends after its request line is ignored. */
@@ -320,6 +426,13 @@ conn_begin_response(struct conn *c)
 	    evbuffer_get_length(bufferevent_get_input(c->bev)));
 	bufferevent_setwatermark(c->bev, EV_WRITE,
 	    c->file_fd != -1 ? FILE_LOWMARK : 0, 0);
+	if (c->file_fd != -1)
+		c->refill = evbuffer_add_cb(bufferevent_get_output(c->bev),
+		    conn_refill_cb, c);
+	if (bufferevent_enable(c->bev, EV_WRITE) == -1) {
+		conn_abort(c, "cannot send");
+		return;
+	}
 	conn_write_cb(c->bev, c);
 }
 
@@ -406,9 +519,11 @@ static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
+	const struct conf *conf = c->gen->conf;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr eol;
 	size_t len;
+	int wait;
 
 	if (c->state == CONN_CLOSING) {
 		/* Lingering: drop what the client still sends, up to a bound. */
@@ -425,7 +540,10 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->state != CONN_READING)
 		return;
-	eol = evbuffer_search(in, "\n", 1, NULL);
+	if (c->listener->proto->crlf_only)
+		eol = evbuffer_search(in, "\r\n", 2, NULL);
+	else
+		eol = evbuffer_search(in, "\n", 1, NULL);
 	if (eol.pos == -1 && evbuffer_get_length(in) <= REQUEST_MAX + 1)
 		return;			/* the line is not complete yet */
 	/* Copy the line (a too long one cut short) for the handler and log. */
@@ -435,13 +553,19 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		conn_abort(c, "cannot read request");
 		return;
 	}
-	/* The LF too: what follows it is the body, if any. */
+	/* The line end too: what follows it is the body, if any. */
 	if (eol.pos != -1 && (size_t)eol.pos == len)
-		evbuffer_drain(in, 1);
-	if (len > 0 && c->req[len - 1] == '\r')
+		evbuffer_drain(in, c->listener->proto->crlf_only ? 2 : 1);
+	if (!c->listener->proto->crlf_only && len > 0 &&
+	    c->req[len - 1] == '\r')
 		len--;
 	conn_peer_cert(c);
-	if (len > REQUEST_MAX) {
+	wait = c->counted_address ? limits_request(c->gen->limits, &c->key,
+	    conf->rate, conf->burst, now_ms()) : 0;
+	if (wait > 0) {
+		c->reqlen = len > REQUEST_MAX ? REQUEST_MAX : len;
+		c->listener->proto->slow_down(c, wait);
+	} else if (len > REQUEST_MAX) {
 		c->reqlen = REQUEST_MAX;
 		c->listener->proto->too_long(c);
 	} else {
@@ -517,7 +641,7 @@ conn_shutdown(struct conn *c)
 	SSL *ssl;
 	int r;
 
-	if (!c->listener->proto->tls) {
+	if (!c->tls) {
 		conn_linger(c);
 		return;
 	}
@@ -563,8 +687,12 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;		/* TLS handshake done */
 	switch (c->state) {
+	case CONN_PROXY:
+	case CONN_FIRST:
+	case CONN_HANDSHAKE:
+		break;		/* no bufferevent yet */
 	case CONN_READING:
-		if (c->listener->proto->tls &&
+		if (c->tls &&
 		    (ssl = bufferevent_openssl_get_ssl(bev)) != NULL &&
 		    !SSL_is_init_finished(ssl)) {
 			/* A bare connect and close (a port probe) is no failure. */
@@ -618,7 +746,11 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_begin_response(c);
 		return;
 	}
-	if (c->state == CONN_READING)
+	if (c->state == CONN_PROXY)
+		log_warn("%s %s: no complete PROXY header within %d s",
+		    c->peer, c->listener->proto->name, PROXY_TIMEOUT_SEC);
+	else if (c->state == CONN_FIRST || c->state == CONN_HANDSHAKE ||
+	    c->state == CONN_READING)
 		log_warn("%s %s: no complete request within %d s", c->peer,
 		    c->listener->proto->name, REQUEST_TIMEOUT_SEC);
 	conn_free(c);
@@ -677,7 +809,12 @@ listener_new(struct server *s, const struct gen_listener *spec, int fd)
 	l->srv = s;
 	l->fd = fd;
 	l->spec = spec;
-	l->evl = evconnlistener_new(s->base, accept_cb, l, 0, -1, fd);
+	/*
+	 * Backlog 0: the socket listens already, with the listen table's
+	 * backlog.  (-1 would make libevent listen() again with 128, and a
+	 * burst of connects would overflow it: SYNs dropped, 1 s stalls.)
+	 */
+	l->evl = evconnlistener_new(s->base, accept_cb, l, 0, 0, fd);
 	l->resume = evtimer_new(s->base, listener_resume_cb, l);
 	if (l->evl == NULL || l->resume == NULL) {
 		listener_free(l);
@@ -783,4 +920,6 @@ server_free(struct server *s)
 	s->nlisteners = 0;
 	generation_unref(s->gen);
 	s->gen = NULL;
+	conn_pool_free(s->pool);
+	s->pool = NULL;
 }

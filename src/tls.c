@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/asn1.h>
@@ -34,9 +35,24 @@
 #define CERT_SKEW	(24 * 60 * 60)		/* for clients' slow clocks */
 #define SERIAL_BYTES	16
 #define CN_MAX		64			/* ub-common-name, RFC 5280 */
+#define TICKET_LIFETIME_SEC	(2 * 60 * 60)	/* OpenSSL's for TLS 1.3 */
+#define TICKET_RENEW_SEC	(60 * 60)	/* a resumption renews after */
 
-/* TLS 1.2 only (1.3 suites are all AEAD): forward secrecy and AEAD. */
-#define TLS12_CIPHERS	"ECDHE+AESGCM:ECDHE+CHACHA20"
+/*
+ * AES-128-GCM first, as Go's crypto/tls and NSS choose: with AES in
+ * hardware it is the cheapest suite, and as strong as a Gemini page needs.
+ * OpenSSL clients (Lagrange, Python, curl) list AES-256-GCM first, and the
+ * server's order decides; ChaCha20 goes first for a client that lists it
+ * first (no AES hardware: SSL_OP_PRIORITIZE_CHACHA).  TLS 1.2: the same
+ * order, forward secrecy and AEAD only.
+ */
+#define TLS13_SUITES	"TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:" \
+			"TLS_AES_256_GCM_SHA384"
+#define TLS12_CIPHERS	"ECDHE-ECDSA-AES128-GCM-SHA256:" \
+			"ECDHE-ECDSA-CHACHA20-POLY1305:" \
+			"ECDHE-ECDSA-AES256-GCM-SHA384:" \
+			"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:" \
+			"ECDHE-RSA-AES256-GCM-SHA384"
 
 /* Sessions are only resumed by contexts with the same id context. */
 static const unsigned char session_id_ctx[] = "attache-gemini";
@@ -434,6 +450,38 @@ accept_any_client(int preverify_ok, X509_STORE_CTX *store)
 	return 1;
 }
 
+/*
+ * A resumed handshake gets no new ticket while the one it used is fresh:
+ * writing a ticket (the session encoded, encrypted and MACed, one more
+ * record and segment) costs about what resuming saves, the certificate's
+ * signature.  The client keeps the ticket it has; past TICKET_RENEW_SEC a
+ * resumption gets a new one, so a client that comes back never runs out.
+ */
+static SSL_TICKET_RETURN
+ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
+    size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
+{
+	long age;
+
+	(void)ssl;
+	(void)keyname;
+	(void)keyname_len;
+	(void)arg;
+	switch (status) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		age = (long)time(NULL) - (long)SSL_SESSION_get_time(sess);
+		return age >= 0 && age < TICKET_RENEW_SEC ?
+		    SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+	case SSL_TICKET_EMPTY:
+	case SSL_TICKET_NO_DECRYPT:
+		/* A full handshake, which gets a ticket. */
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	default:
+		return SSL_TICKET_RETURN_IGNORE;
+	}
+}
+
 static int
 configure(SSL_CTX *ctx)
 {
@@ -445,9 +493,14 @@ configure(SSL_CTX *ctx)
 	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
-	/* Idle connections keep no read or write buffers. */
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1)
+	/*
+	 * Idle connections keep no read or write buffers.  The chain sent is
+	 * the certificate file's, as given: no chain built at every handshake
+	 * (perf: X509_verify_cert on a self-signed certificate, for nothing).
+	 */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
+	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1)
 		return -1;
 	/*
 	 * Resumption (tickets stay on, the default) needs an id context once
@@ -464,6 +517,10 @@ configure(SSL_CTX *ctx)
 		return -1;
 	/* Never FAIL_IF_NO_PEER_CERT: a certificate is the client's choice. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_client);
+	SSL_CTX_set_timeout(ctx, TICKET_LIFETIME_SEC);
+	if (SSL_CTX_set_session_ticket_cb(ctx, NULL, ticket_decrypted,
+	    NULL) != 1)
+		return -1;
 	/*
 	 * No servername callback: any SNI, or none (IP literals), gets this
 	 * certificate; the Gemini layer checks the requested host.

@@ -107,7 +107,10 @@ def start(Server, args, tmp, cap, certs, free_port, tag, extra=()):
     gem, gop = free_port(), free_port()
     argv = [args.bin, "--capsule", cap, "--certs", certs, "--hostname",
             "localhost", "--listen", "127.0.0.1", "--gemini-port", gem,
-            "--gopher-port", gop, "--lang", "en", *extra]
+            "--gopher-port", gop, "--lang", "en",
+            # the load comes from one address: no limits on it
+            "--rate-limit", "off", "--max-connections-per-address", "off",
+            *extra]
     srv = Server(f"attache-{tag}", argv, tmp / f"attache-{tag}.log",
                  [gem, gop])
     srv.gem, srv.gop = gem, gop

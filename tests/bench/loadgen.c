@@ -7,9 +7,8 @@
  * whichever comes first; every socket has a send/receive timeout and an
  * alarm ends the process if anything still hangs, so a run always ends.
  *
- * Idle mode (--idle N): opens N connections (plain TCP, or TCP + TLS
- * handshake without a request), prints "ready ..." on stdout, holds them
- * for --hold seconds, reports how many the server closed meanwhile, closes.
+ * Idle mode (--idle N, loadgen_idle.c): opens N connections, holds them,
+ * reports.
  *
  * Output: one "key=value" per line, for bench.py and for people.
  */
@@ -22,7 +21,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -40,44 +38,14 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-enum proto { PROTO_GEMINI, PROTO_GOPHER };
-
-/* What went wrong with one request; FAIL_NONE is success. */
-enum fail {
-	FAIL_NONE,
-	FAIL_CONNECT,	/* socket/connect */
-	FAIL_TLS,	/* TLS handshake */
-	FAIL_IO,	/* send or receive error, timeout, reset */
-	FAIL_STATUS,	/* response did not start with the expected prefix */
-	FAIL_NOTIFY,	/* Gemini: EOF without close_notify */
-	FAIL_SHORT,	/* fewer bytes than --min-bytes */
-	FAIL_KINDS
-};
+#include "loadgen.h"
 
 static const char *const fail_names[FAIL_KINDS] = {
 	"ok", "fail_connect", "fail_tls", "fail_io", "fail_status",
 	"fail_notify", "fail_short",
 };
 
-static struct {
-	enum proto proto;
-	const char *host;
-	const char *port;
-	const char *sni;
-	char *request;
-	size_t request_len;
-	const char *expect;
-	long connections;
-	long requests;
-	double duration;
-	double timeout;
-	long long min_bytes;
-	bool resume;
-	bool tls12;
-	long idle;
-	double hold;
-	bool verbose;
-} opt = {
+struct options opt = {
 	.proto = PROTO_GEMINI,
 	.host = "127.0.0.1",
 	.port = NULL,
@@ -92,30 +60,13 @@ static struct {
 	.hold = 3.0,
 };
 
-static struct addrinfo *target;
-static SSL_CTX *ctx;
+struct addrinfo *target, *target2;
+SSL_CTX *ctx;
 static atomic_long next_request;
-static double deadline;		/* monotonic seconds */
+double deadline;		/* monotonic seconds */
 
-/* One thread's results. */
-struct worker {
-	pthread_t tid;
-	long index;
-	double *lat;		/* latencies of successful requests, seconds */
-	size_t nlat, caplat;
-	long done;
-	long fails[FAIL_KINDS];
-	long resumed;
-	unsigned long long bytes;
-	char first_error[200];
-	/* idle mode */
-	long idle_want;
-	int *fds;
-	SSL **ssls;
-	long opened;
-};
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
@@ -143,6 +94,8 @@ static void usage(FILE *f)
 	    "  --resume               reuse the TLS session within each thread\n"
 	    "  --tls12                limit TLS to version 1.2\n"
 	    "  --idle N               idle mode: open N connections, hold, close\n"
+	    "  --silent               idle mode: no TLS handshake either\n"
+	    "  --port2 N              idle mode: every other connection here\n"
 	    "  --hold S               idle mode: seconds to hold them (default 3)\n"
 	    "  --verbose              print the first error of each thread\n",
 	    f);
@@ -194,7 +147,8 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_PROTO = 1, O_HOST, O_PORT, O_SNI, O_REQUEST, O_EXPECT,
 	       O_MINBYTES, O_CONN, O_REQS, O_DUR, O_TIMEOUT, O_RESUME,
-	       O_TLS12, O_IDLE, O_HOLD, O_VERBOSE, O_HELP };
+	       O_TLS12, O_IDLE, O_HOLD, O_VERBOSE, O_HELP, O_SILENT,
+	       O_PORT2 };
 	static const struct option longopts[] = {
 		{ "proto", required_argument, NULL, O_PROTO },
 		{ "host", required_argument, NULL, O_HOST },
@@ -210,6 +164,8 @@ static void parse_args(int argc, char **argv)
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "tls12", no_argument, NULL, O_TLS12 },
 		{ "idle", required_argument, NULL, O_IDLE },
+		{ "silent", no_argument, NULL, O_SILENT },
+		{ "port2", required_argument, NULL, O_PORT2 },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "help", no_argument, NULL, O_HELP },
@@ -249,6 +205,8 @@ static void parse_args(int argc, char **argv)
 		case O_RESUME: opt.resume = true; break;
 		case O_TLS12: opt.tls12 = true; break;
 		case O_IDLE: opt.idle = (long)parse_num("idle", optarg, 1, 1e6); break;
+		case O_SILENT: opt.silent = true; break;
+		case O_PORT2: opt.port2 = optarg; break;
 		case O_HOLD: opt.hold = parse_num("hold", optarg, 0, 3600); break;
 		case O_VERBOSE: opt.verbose = true; break;
 		case O_HELP: usage(stdout); exit(0);
@@ -268,7 +226,7 @@ static void parse_args(int argc, char **argv)
 		opt.expect = NULL;
 }
 
-static void note_error(struct worker *w, const char *what, const char *detail)
+void note_error(struct worker *w, const char *what, const char *detail)
 {
 	if (w->first_error[0])
 		return;
@@ -292,13 +250,13 @@ static void note_ssl_error(struct worker *w, const char *what, SSL *ssl, int ret
 }
 
 /* A connected TCP socket with timeouts, or -1. */
-static int tcp_connect(struct worker *w)
+int tcp_connect(struct worker *w, const struct addrinfo *to)
 {
 	struct timeval tv;
 	int one = 1;
 	int fd;
 
-	fd = socket(target->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(to->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		note_error(w, "socket", strerror(errno));
 		return -1;
@@ -308,7 +266,7 @@ static int tcp_connect(struct worker *w)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, target->ai_addr, target->ai_addrlen) == -1) {
+	if (connect(fd, to->ai_addr, to->ai_addrlen) == -1) {
 		note_error(w, "connect", strerror(errno));
 		close(fd);
 		return -1;
@@ -317,7 +275,7 @@ static int tcp_connect(struct worker *w)
 }
 
 /* TLS handshake on fd; returns the SSL or NULL (fd left open). */
-static SSL *tls_handshake(struct worker *w, int fd, SSL_SESSION *sess)
+SSL *tls_handshake(struct worker *w, int fd, SSL_SESSION *sess)
 {
 	SSL *ssl = SSL_new(ctx);
 	int r;
@@ -339,7 +297,7 @@ static SSL *tls_handshake(struct worker *w, int fd, SSL_SESSION *sess)
 	return ssl;
 }
 
-static void record_latency(struct worker *w, double t)
+void record_latency(struct worker *w, double t)
 {
 	if (w->nlat == w->caplat) {
 		size_t cap = w->caplat ? w->caplat * 2 : 1024;
@@ -404,7 +362,7 @@ static enum fail gemini_request(struct worker *w, SSL_SESSION **sess)
 	SSL *ssl;
 	int fd, r, e;
 
-	fd = tcp_connect(w);
+	fd = tcp_connect(w, target);
 	if (fd == -1)
 		return FAIL_CONNECT;
 	ssl = tls_handshake(w, fd, opt.resume ? *sess : NULL);
@@ -483,7 +441,7 @@ static enum fail gopher_request(struct worker *w)
 	ssize_t n;
 	int fd;
 
-	fd = tcp_connect(w);
+	fd = tcp_connect(w, target);
 	if (fd == -1)
 		return FAIL_CONNECT;
 	while (sent < opt.request_len) {
@@ -548,46 +506,14 @@ static void *request_worker(void *arg)
 	return NULL;
 }
 
-static void *idle_worker(void *arg)
-{
-	struct worker *w = arg;
-
-	w->fds = calloc((size_t)w->idle_want, sizeof *w->fds);
-	w->ssls = calloc((size_t)w->idle_want, sizeof *w->ssls);
-	if (!w->fds || !w->ssls) {
-		perror("calloc");
-		exit(2);
-	}
-	for (long i = 0; i < w->idle_want && now() < deadline; i++) {
-		int fd = tcp_connect(w);
-
-		if (fd == -1) {
-			w->fails[FAIL_CONNECT]++;
-			continue;
-		}
-		if (opt.proto == PROTO_GEMINI) {
-			SSL *ssl = tls_handshake(w, fd, NULL);
-
-			if (!ssl) {
-				w->fails[FAIL_TLS]++;
-				close(fd);
-				continue;
-			}
-			w->ssls[w->opened] = ssl;
-		}
-		w->fds[w->opened++] = fd;
-	}
-	return NULL;
-}
-
-static int cmp_double(const void *a, const void *b)
+int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
 
-static double percentile(const double *sorted, size_t n, double p)
+double percentile(const double *sorted, size_t n, double p)
 {
 	size_t rank;
 
@@ -632,7 +558,7 @@ static void raise_nofile(long want)
 	}
 }
 
-static void start_workers(struct worker *ws, long n, void *(*fn)(void *))
+void start_workers(struct worker *ws, long n, void *(*fn)(void *))
 {
 	pthread_attr_t attr;
 
@@ -652,7 +578,7 @@ static void start_workers(struct worker *ws, long n, void *(*fn)(void *))
 		pthread_join(ws[i].tid, NULL);
 }
 
-static void print_fails(const long *fails)
+void print_fails(const long *fails)
 {
 	long total = 0;
 
@@ -663,7 +589,7 @@ static void print_fails(const long *fails)
 		printf("%s=%ld\n", fail_names[k], fails[k]);
 }
 
-static void print_first_errors(const struct worker *ws, long n)
+void print_first_errors(const struct worker *ws, long n)
 {
 	for (long i = 0; i < n; i++) {
 		if (!ws[i].first_error[0])
@@ -675,66 +601,6 @@ static void print_first_errors(const struct worker *ws, long n)
 			break;
 		}
 	}
-}
-
-static int run_idle(struct worker *ws, long nthreads)
-{
-	long fails[FAIL_KINDS] = { 0 };
-	long opened = 0, dropped = 0;
-	double t0 = now(), t_ready;
-
-	deadline = t0 + opt.duration;
-	for (long i = 0; i < nthreads; i++)
-		ws[i].idle_want = opt.idle / nthreads + (i < opt.idle % nthreads);
-	start_workers(ws, nthreads, idle_worker);
-	for (long i = 0; i < nthreads; i++) {
-		opened += ws[i].opened;
-		for (int k = 0; k < FAIL_KINDS; k++)
-			fails[k] += ws[i].fails[k];
-	}
-	t_ready = now();
-	printf("ready opened=%ld\n", opened);
-	fflush(stdout);
-	if (opt.hold > 0) {
-		struct timespec ts = {
-			.tv_sec = (time_t)opt.hold,
-			.tv_nsec = (long)((opt.hold - (double)(time_t)opt.hold) * 1e9),
-		};
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
-	}
-	/* Count the connections the server closed while they were held. */
-	for (long i = 0; i < nthreads; i++) {
-		for (long j = 0; j < ws[i].opened; j++) {
-			struct pollfd p = { .fd = ws[i].fds[j], .events = POLLRDHUP };
-
-			if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
-				dropped++;
-		}
-	}
-	for (long i = 0; i < nthreads; i++) {
-		for (long j = 0; j < ws[i].opened; j++) {
-			SSL_free(ws[i].ssls[j]);
-			close(ws[i].fds[j]);
-		}
-		free(ws[i].fds);
-		free(ws[i].ssls);
-	}
-	printf("mode=idle\nproto=%s\nwanted=%ld\nopened=%ld\n",
-	       opt.proto == PROTO_GEMINI ? "gemini" : "gopher", opt.idle, opened);
-	print_fails(fails);
-	{
-		long failed = 0;
-
-		for (int k = 1; k < FAIL_KINDS; k++)
-			failed += fails[k];
-		/* Connections the --duration deadline left unopened. */
-		printf("not_attempted=%ld\n", opt.idle - opened - failed);
-	}
-	printf("open_s=%.3f\nheld_s=%.3f\ndropped_by_server=%ld\n",
-	       t_ready - t0, now() - t_ready, dropped);
-	print_first_errors(ws, nthreads);
-	return opened == opt.idle ? 0 : 1;
 }
 
 static int run_requests(struct worker *ws, long nthreads)
@@ -810,6 +676,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loadgen: %s:%s: %s\n", opt.host, opt.port, gai_strerror(e));
 		return 2;
 	}
+	if (opt.port2 && (e = getaddrinfo(opt.host, opt.port2, &hints, &target2))) {
+		fprintf(stderr, "loadgen: %s:%s: %s\n", opt.host, opt.port2, gai_strerror(e));
+		return 2;
+	}
 	if (opt.proto == PROTO_GEMINI) {
 		ctx = SSL_CTX_new(TLS_client_method());
 		if (!ctx) {
@@ -845,6 +715,8 @@ int main(int argc, char **argv)
 	free(ws);
 	free(opt.request);
 	freeaddrinfo(target);
+	if (target2)
+		freeaddrinfo(target2);
 	SSL_CTX_free(ctx);
 	return rc;
 }

@@ -56,8 +56,15 @@ check_complete(const struct conf *c)
 	check_port(c->gemini_port, 0);
 	for (k = 0; k < c->nlisten; k++)
 		if (!conf_address_valid(c->listen[k].addr) ||
-		    c->listen[k].line == 0)
+		    c->listen[k].line == 0 ||
+		    (c->listen[k].proxy != 0 && c->listen[k].proxy != 1))
 			abort();
+	/* The limits: in range, and a rate always has a burst. */
+	if (c->max_connections < 0 || c->max_connections > CONF_LIMIT_MAX ||
+	    c->max_per_address < 0 || c->max_per_address > CONF_LIMIT_MAX ||
+	    c->rate < 0 || c->rate > CONF_LIMIT_MAX || c->burst < 0 ||
+	    c->burst > CONF_LIMIT_MAX || (c->rate > 0 && c->burst < 1))
+		abort();
 	for (i = 0; i < c->nsites; i++) {
 		s = &c->sites[i];
 		if (!conf_hostname_valid(s->name) || s->capsule == NULL ||

@@ -114,6 +114,9 @@ class Server:
         self.hostname = hostname
         self.gemini_port = free_port() if gemini else 0
         self.gopher_port = free_port() if gopher else 0
+        # Two calls may hand out the same free port.
+        while gopher and self.gopher_port == self.gemini_port:
+            self.gopher_port = free_port()
         self.logpath = tmp_path / f"attache-{time.monotonic_ns()}.log"
         args = [BIN, "--capsule", str(self.capsule), "--certs", str(self.certs),
                 "--hostname", hostname,

@@ -109,12 +109,15 @@ def test_certificate_generated_then_reused(server, tmp_path):
     assert crt.exists() and key.exists()
     assert (key.stat().st_mode & 0o777) == 0o600
     fp1 = fingerprint(s1.gemini_port)
-    assert f"generated certificate {crt}, SHA-256 fingerprint {fp1}" in s1.log()
+    assert f"generated certificate {crt}, SHA-256 fingerprint {fp1}" in \
+        s1.wait_log("generated certificate")
     crt_bytes, key_bytes = crt.read_bytes(), key.read_bytes()
     assert s1.stop() == 0
     s2 = server(gopher=False, capsule=s1.capsule)
     assert fingerprint(s2.gemini_port) == fp1
-    assert f"loaded certificate {crt}, SHA-256 fingerprint {fp1}" in s2.log()
+    # Logged once the workers run, maybe after the handshake above.
+    assert f"loaded certificate {crt}, SHA-256 fingerprint {fp1}" in \
+        s2.wait_log("loaded certificate")
     assert crt.read_bytes() == crt_bytes and key.read_bytes() == key_bytes
     # The certificate names the host and is ECDSA P-256.
     text = subprocess.run(["openssl", "x509", "-noout", "-text", "-in", str(crt)],
@@ -190,7 +193,9 @@ def test_stops_cleanly_on_sigint(server):
 
 
 def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
-    """accept() failing with EMFILE must not spin or kill the server."""
+    """accept() failing with EMFILE must not spin or kill the server.
+    max-connections (by default below what the open files allow) is set
+    above the limit here, so that accept() does fail."""
     import resource
     import time
     import subprocess as sp
@@ -205,7 +210,9 @@ def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
     log = open(tmp_path / "log", "wb")
     proc = sp.Popen([BIN, "--capsule", str(cap), "--certs",
                      str(tmp_path / "certs"), "--gemini-port", "0",
-                     "--gopher-port", str(port), "--listen", "127.0.0.1"],
+                     "--gopher-port", str(port), "--listen", "127.0.0.1",
+                     "--max-connections", "100",
+                     "--max-connections-per-address", "off"],
                     stdout=log, stderr=sp.STDOUT, preexec_fn=few_fds)
     try:
         assert wait_port(port)

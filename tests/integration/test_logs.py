@@ -44,7 +44,8 @@ def wait_for(path, text, timeout=10.0):
 
 def test_rotation_loses_and_splits_no_line(tmp_path, conf_server):
     log = tmp_path / "attache.log"
-    s, g, p = start(tmp_path, conf_server, extra=f'log "{log}"',
+    s, g, p = start(tmp_path, conf_server, extra=f'log "{log}"\n'
+                    "rate-limit off\nmax-connections-per-address off",
                     wait_file=log)
     # Nothing goes to stderr once the file is the log.
     assert "SIGHUP reloads" not in s.log()

@@ -176,10 +176,25 @@ def fetch_gopher(port, sel):
         return read_all(s)
 
 
-def test_reload_under_load_loses_nothing(two, tmp_path):
+# The load below is one address asking as fast as it can: over the default
+# rate limit, which is not what these tests are about.
+UNLIMITED = "rate-limit off"
+
+
+@pytest.fixture
+def two_unlimited(tmp_path, conf_server):
+    sites = TwoSites(tmp_path)
+    s = conf_server(sites.text(glob=UNLIMITED), gemini_port=sites.gemini,
+                    gopher_ports=[sites.gopher_office, sites.gopher_lab])
+    s.sites = sites
+    return s
+
+
+def test_reload_under_load_loses_nothing(two_unlimited, tmp_path):
     """8 clients in a loop over both protocols during 20 reloads: every
     answer is complete and right, and the renewed certificate is served
     once its reload is done."""
+    two = two_unlimited
     sites = two.sites
     g, po, pl = sites.gemini, sites.gopher_office, sites.gopher_lab
     office_body = b"# Office\n\n=> page.gmi A page\n"
@@ -230,7 +245,7 @@ def test_reload_under_load_loses_nothing(two, tmp_path):
     try:
         for n in range(20):
             time.sleep(0.1)
-            text = sites.text()
+            text = sites.text(glob=UNLIMITED)
             if n % 2 == 1:
                 text = text.replace('lang "en"', 'lang "fr"')
             if n == 10:

@@ -242,10 +242,18 @@ def test_not_ready_says_so(tmp_path, conf_server, monkeypatch):
     assert s.gemini(s.url("/search?visa"))[0] == "20 text/gemini"
 
 
-def test_searches_while_pages_change(office):
+def test_searches_while_pages_change(tmp_path, conf_server):
     """Readers never see half an update: every answer is whole, while
     files are written, replaced and removed (under ASan in make test)."""
     import threading
+    cap = make_office(tmp_path)
+    g, p = free_port(), free_port()
+    # Readers in a loop from one address: no limits on it.
+    office = conf_server(office_conf(cap, tmp_path / "certs", g, p).replace(
+        "site ", "rate-limit off\nmax-connections-per-address off\nsite ", 1),
+        gemini_port=g, gopher_ports=[p])
+    office.capsule = cap
+    wait_indexed(office)
     cap = office.capsule
     stop = threading.Event()
     bad = []

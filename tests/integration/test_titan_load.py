@@ -12,7 +12,10 @@ from titankit import Uploads, gemini
 @pytest.fixture
 def up(tmp_path, conf_server):
     u = Uploads(tmp_path)
-    s = conf_server(u.text(), gemini_port=u.gemini, gopher_ports=[u.gopher])
+    # Readers in a loop from one address: no limits on it.
+    s = conf_server(u.text().replace("workers 2\n", "workers 2\nrate-limit off\n"
+                                     "max-connections-per-address off\n", 1),
+                    gemini_port=u.gemini, gopher_ports=[u.gopher])
     s.up = u
     return s
 

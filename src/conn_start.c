@@ -1,0 +1,300 @@
+/*
+ * A connection's first steps, before it has a bufferevent: the limits,
+ * the PROXY header on a proxy listener, then TLS or plain by the first
+ * byte.  Until bytes arrive a connection is a struct conn, a timer and one
+ * edge-triggered read event: no TLS state, no buffers.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "log.h"
+#include "proxy_header.h"
+#include "server.h"
+
+#define TLS_HANDSHAKE	0x16	/* the first byte of a TLS ClientHello */
+
+/*
+ * Over a limit, at once and before any TLS work: Gopher gets its type-3
+ * line (plain TCP costs nothing; a Gopher client over TLS sees a failed
+ * handshake), Gemini a close (its 44 would need the handshake the limit
+ * saves).  The log says which limit.
+ */
+static void
+refuse(struct conn *c, const char *why)
+{
+	char line[256];
+	int n;
+	ssize_t r;
+
+	if (!c->listener->proto->tls) {
+		n = snprintf(line, sizeof(line), "3Too many connections: try "
+		    "again in %d seconds\t\terror.host\t1\r\n.\r\n",
+		    REQUEST_TIMEOUT_SEC);
+		do
+			r = send(c->fd, line, (size_t)n, MSG_NOSIGNAL);
+		while (r == -1 && errno == EINTR);
+		(void)shutdown(c->fd, SHUT_WR);
+		snprintf(c->status, sizeof(c->status), "3");
+		c->bytes_out = r > 0 ? (size_t)r : 0;
+	}
+	c->why = why;
+	conn_log(c, 0);
+	conn_free(c);
+}
+
+/* The per-address limit, once the client's address is known. */
+static int
+address_allowed(struct conn *c)
+{
+	const struct conf *conf = c->gen->conf;
+	char why[96];
+
+	if (limits_open(c->gen->limits, &c->key, conf->max_per_address,
+	    &c->counted_address) == LIMITS_OK)
+		return 1;
+	snprintf(why, sizeof(why), "over max-connections-per-address (%d)",
+	    conf->max_per_address);
+	refuse(c, why);
+	return 0;
+}
+
+/*
+ * The header, peeked at and consumed exactly: the bytes after it stay in
+ * the socket for TLS or the Gopher request.  1: done; 0: wait for more;
+ * -1: the connection is gone.
+ */
+static int
+read_proxy_header(struct conn *c, short what)
+{
+	unsigned char buf[PROXY_HEADER_MAX];
+	struct proxy_header h;
+	struct timespec now;
+	struct timeval left;
+	const char *why;
+	ssize_t n;
+	long ms;
+
+	do
+		n = recv(c->fd, buf, sizeof(buf), MSG_PEEK);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n <= 0) {
+		/* A connect and close (a port probe) is no failure. */
+		conn_free(c);
+		return -1;
+	}
+	switch (proxy_header_parse(buf, (size_t)n, &h, &why)) {
+	case PROXY_INCOMPLETE:
+		if (!(what & EV_CLOSED))
+			return 0;
+		why = "closed within the PROXY header";
+		/* FALLTHROUGH */
+	case PROXY_INVALID:
+		log_warn("%s %s: PROXY header refused: %s", c->peer,
+		    c->listener->proto->name, why);
+		conn_free(c);
+		return -1;
+	case PROXY_DONE:
+		break;
+	}
+	do
+		n = recv(c->fd, buf, h.len, 0);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)h.len) {
+		conn_free(c);
+		return -1;
+	}
+	if (h.has_addresses) {
+		conn_addr_string((struct sockaddr *)&h.src, c->peer,
+		    sizeof(c->peer));
+		limits_key((struct sockaddr *)&h.src, &c->key);
+		conn_addr_string((struct sockaddr *)&h.dst, c->local,
+		    sizeof(c->local));
+		c->local_port = ntohs(h.dst.ss_family == AF_INET ?
+		    ((struct sockaddr_in *)&h.dst)->sin_port :
+		    ((struct sockaddr_in6 *)&h.dst)->sin6_port);
+	}
+	if (!address_allowed(c))
+		return -1;
+	/* The request's deadline counts from the connect. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = REQUEST_TIMEOUT_SEC * 1000L -
+	    ((long)(now.tv_sec - c->started.tv_sec) * 1000 +
+	    (now.tv_nsec - c->started.tv_nsec) / 1000000);
+	if (ms < 1)
+		ms = 1;
+	left.tv_sec = ms / 1000;
+	left.tv_usec = (ms % 1000) * 1000;
+	if (evtimer_add(c->timer, &left) == -1) {
+		conn_free(c);
+		return -1;
+	}
+	c->state = CONN_FIRST;
+	return 1;
+}
+
+/* Why OpenSSL failed, for the log; empties its error queue. */
+static const char *
+tls_reason(void)
+{
+	unsigned long e = ERR_get_error();
+	const char *r;
+
+	ERR_clear_error();
+	if (e == 0)
+		return "connection closed";
+	r = ERR_reason_error_string(e);
+	return r != NULL ? r : "unknown TLS error";
+}
+
+/*
+ * The handshake, driven here rather than by libevent's TLS bufferevent:
+ * that one switches its events from handshake to open mode (four
+ * epoll_ctl calls per connection, perf).  Edge-triggered works, as
+ * OpenSSL reads until EAGAIN before it asks for more.  The rare handshake
+ * that waits to write (a client not reading) is handed to libevent.
+ */
+static void
+handshake_step(struct conn *c)
+{
+	SSL *ssl = c->ssl;
+	int r, e;
+
+	ERR_clear_error();
+	if ((r = SSL_do_handshake(ssl)) == 1 ||
+	    (e = SSL_get_error(ssl, r)) == SSL_ERROR_WANT_WRITE) {
+		event_free(c->wait);
+		c->wait = NULL;
+		(void)conn_serve(c, ssl, r != 1);
+		return;
+	}
+	if (e == SSL_ERROR_WANT_READ) {
+		/*
+		 * Our flight is out, up to its Finished (TLS 1.3 then waits
+		 * in EARLY_DATA): what comes next is the session ticket,
+		 * which can wait for the response.
+		 */
+		if (SSL_get_state(ssl) == TLS_ST_SW_FINISHED ||
+		    SSL_get_state(ssl) == TLS_ST_EARLY_DATA)
+			conn_cork(c);
+		return;
+	}
+	/* A bare connect and close (a port probe) is no failure. */
+	if (BIO_number_read(SSL_get_rbio(ssl)) > 0)
+		log_warn("%s %s: TLS handshake failed: %s", c->peer,
+		    c->listener->proto->name, tls_reason());
+	ERR_clear_error();
+	conn_free(c);
+}
+
+/*
+ * TLS or not: Gemini always (a client that is not gets the handshake's
+ * error), Gopher when the first byte opens a TLS record.  Then the TLS
+ * state is made, now that there are bytes for it.
+ */
+static void
+read_first_byte(struct conn *c)
+{
+	const struct site *site = c->site;
+	unsigned char b = TLS_HANDSHAKE;
+	ssize_t n;
+
+	if (!c->listener->proto->tls) {
+		do
+			n = recv(c->fd, &b, 1, MSG_PEEK);
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			/* Connected and closed without a byte: a probe. */
+			conn_free(c);
+			return;
+		}
+		if (b != TLS_HANDSHAKE) {
+			event_free(c->wait);
+			c->wait = NULL;
+			(void)conn_serve(c, NULL, 0);
+			return;
+		}
+	}
+	/* Gemini starts with the first site (SNI picks); Gopher has its
+	 * port's, and no app data keeps it (generation.c). */
+	if (site->tls == NULL) {
+		log_warn("%s %s: a TLS handshake, but site %s has no "
+		    "certificate (Gemini is off)", c->peer,
+		    c->listener->proto->name, site->conf->name);
+		conn_free(c);
+		return;
+	}
+	if ((c->ssl = SSL_new(site->tls)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1) {
+		log_warn("%s: cannot set up TLS", c->peer);
+		ERR_clear_error();
+		conn_free(c);
+		return;
+	}
+	if (c->listener->proto->tls)
+		SSL_set_app_data(c->ssl, &c->site);
+	SSL_set_accept_state(c->ssl);
+	c->state = CONN_HANDSHAKE;
+	handshake_step(c);
+}
+
+static void
+wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	if (c->state == CONN_HANDSHAKE) {
+		handshake_step(c);
+		return;
+	}
+	if (c->state == CONN_PROXY && read_proxy_header(c, what) != 1)
+		return;
+	/* Edge-triggered: bytes after the header are not announced again. */
+	read_first_byte(c);
+}
+
+void
+conn_start(struct server *s, const struct gen_listener *spec, int fd,
+    const struct sockaddr *sa)
+{
+	const struct generation *g = s->gen;
+	struct conn *c;
+	char why[96];
+
+	if ((c = conn_new(s, spec, fd, sa, spec->proxy ? PROXY_TIMEOUT_SEC :
+	    REQUEST_TIMEOUT_SEC)) == NULL)
+		return;
+	if (limits_total_open(g->limits, g->max_connections) != LIMITS_OK) {
+		snprintf(why, sizeof(why), "over max-connections (%d)",
+		    g->max_connections);
+		refuse(c, why);
+		return;
+	}
+	c->counted_total = 1;
+	/* Behind a proxy the client is known once its header is read. */
+	if (!spec->proxy && !address_allowed(c))
+		return;
+	/*
+	 * Edge-triggered, as peeking leaves the bytes where they are: a
+	 * level-triggered event would fire again at once while they wait.
+	 */
+	c->wait = event_new(s->base, fd, EV_READ | EV_PERSIST | EV_ET |
+	    EV_CLOSED, wait_cb, c);
+	if (c->wait == NULL || event_add(c->wait, NULL) == -1) {
+		log_warn("%s: cannot wait for the connection's bytes", c->peer);
+		conn_free(c);
+	}
+}

@@ -1,0 +1,72 @@
+/*
+ * Rendered pages kept for the next request: Gopher menus made from gemtext
+ * and the listings of directories.  One cache per site of a generation
+ * (a reload starts empty ones), shared by the workers under one lock held
+ * for a lookup.
+ *
+ * An entry is valid for its source as stat(2) saw it: device, inode, size,
+ * modification and change times.  An edit (in place or by rename) changes
+ * one of them, so the next request renders again.  A source changed in the
+ * last two seconds is not cached at all: two writes within one tick of the
+ * file system's clock could leave the times as they were.  What is cached
+ * is a whole rendering, immutable and reference-counted, so no reader ever
+ * gets a mix of old and new.
+ */
+#ifndef ATTACHE_RENDER_CACHE_H
+#define ATTACHE_RENDER_CACHE_H
+
+#include <sys/stat.h>
+#include <stddef.h>
+#include <time.h>
+
+struct evbuffer;
+struct render_cache;
+struct render_blob;
+
+enum render_kind {
+	RENDER_GOPHER_PAGE,	/* a gemtext page as a Gopher menu */
+	RENDER_GOPHER_LISTING,	/* a directory as a Gopher menu */
+	RENDER_GEMINI_LISTING	/* a directory as a gemtext page */
+};
+
+#define RENDER_CACHE_BYTES	(8 * 1024 * 1024)	/* per site */
+#define RENDER_BLOB_MAX		(1024 * 1024)		/* one rendering */
+#define RENDER_SETTLE_SEC	2	/* younger sources are not cached */
+
+/* An empty cache of at most max_bytes of renderings; NULL: no memory. */
+struct render_cache *render_cache_new(size_t max_bytes);
+/* Frees it; blobs still being sent live on until sent. */
+void		 render_cache_free(struct render_cache *rc);
+
+/*
+ * The rendering of kind for path made from the source st describes, with
+ * a reference for the caller (render_blob_unref), or NULL.
+ */
+struct render_blob *render_cache_get(struct render_cache *rc,
+		    enum render_kind kind, const char *path,
+		    const struct stat *st);
+
+/*
+ * Keeps what body holds (left as it is) as the rendering of kind for path
+ * from st, unless st is younger than RENDER_SETTLE_SEC at now (realtime)
+ * or the rendering is too large.  Returns the blob with a reference for
+ * the caller, or NULL when it was not kept (or out of memory).
+ */
+struct render_blob *render_cache_put(struct render_cache *rc,
+		    enum render_kind kind, const char *path,
+		    const struct stat *st, struct evbuffer *body,
+		    const struct timespec *now);
+
+/*
+ * Appends the blob's bytes to out without copying them; out holds its own
+ * reference until they are sent.  Returns 0, or -1.
+ */
+int		 render_blob_add(struct render_blob *b, struct evbuffer *out);
+size_t		 render_blob_len(const struct render_blob *b);
+void		 render_blob_unref(struct render_blob *b);
+
+/* Entries and bytes held, for tests. */
+void		 render_cache_stats(struct render_cache *rc, size_t *entries,
+		    size_t *bytes);
+
+#endif
