@@ -30,11 +30,8 @@
 
 #include "conf.h"
 #include "tls.h"
+#include "tls_internal.h"
 
-#define CERT_DAYS	(100 * 365 + 25)	/* a century, with leap days */
-#define CERT_SKEW	(24 * 60 * 60)		/* for clients' slow clocks */
-#define SERIAL_BYTES	16
-#define CN_MAX		64			/* ub-common-name, RFC 5280 */
 #define TICKET_LIFETIME_SEC	(2 * 60 * 60)	/* OpenSSL's for TLS 1.3 */
 #define TICKET_RENEW_SEC	(60 * 60)	/* a resumption renews after */
 
@@ -57,11 +54,8 @@
 /* Sessions are only resumed by contexts with the same id context. */
 static const unsigned char session_id_ctx[] = "attache-gemini";
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
+void
+tls_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*p;
@@ -90,8 +84,8 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
  * OpenSSL 3 decoders queue speculative "unsupported" entries first, so those
  * are passed over while anything better follows.
  */
-static const char *
-ssl_reason(char *buf, size_t bufsz)
+const char *
+tls_ssl_reason(char *buf, size_t bufsz)
 {
 	unsigned long	 e, pick = 0;
 	const char	*r;
@@ -120,7 +114,7 @@ make_path(char *out, size_t outsz, const char *dir, size_t dirlen,
 	n = snprintf(out, outsz, "%.*s/%s.%s", (int)dirlen, dir, host, ext);
 	if (n < 0 || (size_t)n >= outsz) {
 		out[0] = '\0';
-		seterr(err, errlen, "certificate path for %s in %s is too long",
+		tls_seterr(err, errlen, "certificate path for %s in %s is too long",
 		    host, dir);
 		return -1;
 	}
@@ -138,288 +132,8 @@ file_exists(const char *path, char *err, size_t errlen)
 	/* ENOTDIR: the directory is missing too (generation will say so). */
 	if (errno == ENOENT || errno == ENOTDIR)
 		return 0;
-	seterr(err, errlen, "cannot access %s: %s", path, strerror(errno));
+	tls_seterr(err, errlen, "cannot access %s: %s", path, strerror(errno));
 	return -1;
-}
-
-/* One subjectAltName entry: IP for an address literal, DNS otherwise. */
-static int
-add_san(GENERAL_NAMES *gens, const char *host)
-{
-	GENERAL_NAME		*gen = NULL;
-	ASN1_OCTET_STRING	*ip = NULL;
-	ASN1_IA5STRING		*dns = NULL;
-	unsigned char		 addr[16];
-	int			 addrlen = 0;
-
-	if (inet_pton(AF_INET, host, addr) == 1)
-		addrlen = 4;
-	else if (inet_pton(AF_INET6, host, addr) == 1)
-		addrlen = 16;
-
-	if ((gen = GENERAL_NAME_new()) == NULL)
-		goto fail;
-	if (addrlen != 0) {
-		if ((ip = ASN1_OCTET_STRING_new()) == NULL ||
-		    ASN1_OCTET_STRING_set(ip, addr, addrlen) != 1)
-			goto fail;
-		GENERAL_NAME_set0_value(gen, GEN_IPADD, ip);
-		ip = NULL;
-	} else {
-		if ((dns = ASN1_IA5STRING_new()) == NULL ||
-		    ASN1_STRING_set(dns, host, -1) != 1)
-			goto fail;
-		GENERAL_NAME_set0_value(gen, GEN_DNS, dns);
-		dns = NULL;
-	}
-	if (sk_GENERAL_NAME_push(gens, gen) <= 0)
-		goto fail;
-	return 0;
-
- fail:
-	ASN1_OCTET_STRING_free(ip);
-	ASN1_IA5STRING_free(dns);
-	GENERAL_NAME_free(gen);
-	return -1;
-}
-
-/* The host name and its aliases, as subjectAltNames. */
-static GENERAL_NAMES *
-make_san(const char *host, const char *const *aliases, size_t naliases)
-{
-	GENERAL_NAMES	*gens;
-	size_t		 i;
-
-	if ((gens = GENERAL_NAMES_new()) == NULL || add_san(gens, host) == -1)
-		goto fail;
-	for (i = 0; i < naliases; i++)
-		if (add_san(gens, aliases[i]) == -1)
-			goto fail;
-	return gens;
- fail:
-	GENERAL_NAMES_free(gens);
-	return NULL;
-}
-
-/* A self-signed X509 v3 server certificate for host, signed by pkey. */
-static X509 *
-make_cert(EVP_PKEY *pkey, const char *host, const char *const *aliases,
-    size_t naliases)
-{
-	X509			*x;
-	X509_NAME		*name = NULL;
-	BIGNUM			*bn = NULL;
-	BASIC_CONSTRAINTS	*bc = NULL;
-	ASN1_BIT_STRING		*ku = NULL;
-	GENERAL_NAMES		*san = NULL;
-	unsigned char		 serial[SERIAL_BYTES];
-	int			 has_cn, ok = 0;
-
-	/* A longer name can't be a CN; the SAN alone names the host then. */
-	has_cn = strlen(host) <= CN_MAX;
-
-	if ((x = X509_new()) == NULL)
-		return NULL;
-	if (X509_set_version(x, X509_VERSION_3) != 1)
-		goto done;
-
-	/* Random, positive and non-zero (RFC 5280 4.1.2.2), 16 bytes long. */
-	if (RAND_bytes(serial, sizeof(serial)) != 1)
-		goto done;
-	serial[0] = (serial[0] & 0x7f) | 0x40;
-	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
-	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
-		goto done;
-
-	if (X509_gmtime_adj(X509_getm_notBefore(x), -CERT_SKEW) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), CERT_DAYS, 0,
-	    NULL) == NULL)
-		goto done;
-
-	if ((name = X509_NAME_new()) == NULL)
-		goto done;
-	if (has_cn && X509_NAME_add_entry_by_NID(name, NID_commonName,
-	    MBSTRING_ASC, (const unsigned char *)host, -1, -1, 0) != 1)
-		goto done;
-	if (X509_set_subject_name(x, name) != 1 ||
-	    X509_set_issuer_name(x, name) != 1 ||
-	    X509_set_pubkey(x, pkey) != 1)
-		goto done;
-
-	if ((bc = BASIC_CONSTRAINTS_new()) == NULL)
-		goto done;
-	bc->ca = 0;
-	if (X509_add1_ext_i2d(x, NID_basic_constraints, bc, 1,
-	    X509V3_ADD_DEFAULT) != 1)
-		goto done;
-	/* ECDSA certificates sign the handshake and do nothing else. */
-	if ((ku = ASN1_BIT_STRING_new()) == NULL ||
-	    ASN1_BIT_STRING_set_bit(ku, 0, 1) != 1 ||
-	    X509_add1_ext_i2d(x, NID_key_usage, ku, 1,
-	    X509V3_ADD_DEFAULT) != 1)
-		goto done;
-	/* Critical when the subject is empty (RFC 5280 4.2.1.6). */
-	if ((san = make_san(host, aliases, naliases)) == NULL ||
-	    X509_add1_ext_i2d(x, NID_subject_alt_name, san, !has_cn,
-	    X509V3_ADD_DEFAULT) != 1)
-		goto done;
-
-	if (X509_sign(x, pkey, EVP_sha256()) <= 0)
-		goto done;
-	ok = 1;
-
- done:
-	GENERAL_NAMES_free(san);
-	ASN1_BIT_STRING_free(ku);
-	BASIC_CONSTRAINTS_free(bc);
-	X509_NAME_free(name);
-	BN_free(bn);
-	if (!ok) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
-/*
- * Creates path with mode (whatever the umask) and writes the key or the
- * certificate to it as PEM.  O_EXCL: an existing file, or a symlink, is
- * never written through.  *created is set once the file exists, so that the
- * caller removes only what this call made.
- */
-static int
-write_pem(const char *path, mode_t mode, EVP_PKEY *pkey, X509 *x,
-    int *created, char *err, size_t errlen)
-{
-	char	 rbuf[256];
-	BIO	*bio;
-	int	 fd, ok;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    mode)) == -1) {
-		seterr(err, errlen, "cannot create %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	*created = 1;
-	if (fchmod(fd, mode) == -1) {
-		seterr(err, errlen, "cannot set the mode of %s: %s", path,
-		    strerror(errno));
-		(void)close(fd);
-		return -1;
-	}
-	if ((bio = BIO_new_fd(fd, BIO_NOCLOSE)) == NULL) {
-		seterr(err, errlen, "cannot write %s: %s", path,
-		    ssl_reason(rbuf, sizeof(rbuf)));
-		(void)close(fd);
-		return -1;
-	}
-	errno = 0;
-	if (pkey != NULL)
-		ok = PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL,
-		    NULL) == 1;
-	else
-		ok = PEM_write_bio_X509(bio, x) == 1;
-	if (ok)
-		ok = BIO_flush(bio) == 1;
-	if (!ok) {
-		/* A full disk shows as errno, not in the error queue. */
-		seterr(err, errlen, "cannot write %s: %s", path, errno != 0 ?
-		    strerror(errno) : ssl_reason(rbuf, sizeof(rbuf)));
-		BIO_free(bio);
-		(void)close(fd);
-		return -1;
-	}
-	BIO_free(bio);
-	if (fsync(fd) == -1) {
-		seterr(err, errlen, "cannot write %s: %s", path,
-		    strerror(errno));
-		(void)close(fd);
-		return -1;
-	}
-	if (close(fd) == -1) {
-		seterr(err, errlen, "cannot write %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Creates certdir if needed, then a new key and self-signed certificate.
- * On failure, removes whatever it created.
- */
-static int
-generate_pair(const char *certdir, const char *host,
-    const char *const *aliases, size_t naliases, const char *crt,
-    const char *key, char *err, size_t errlen)
-{
-	char		 rbuf[256];
-	EVP_PKEY	*pkey = NULL;
-	X509		*x = NULL;
-	int		 dfd = -1, made_dir = 0, crt_made = 0, key_made = 0;
-	int		 rv = -1;
-
-	if (mkdir(certdir, 0700) == 0)
-		made_dir = 1;
-	else if (errno != EEXIST) {
-		seterr(err, errlen, "cannot create certificate directory "
-		    "%s: %s", certdir, strerror(errno));
-		return -1;
-	}
-	if ((dfd = open(certdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "cannot open certificate directory %s: %s",
-		    certdir, strerror(errno));
-		goto done;
-	}
-	/* mkdir's mode is cut by the umask; this one holds a private key. */
-	if (made_dir && fchmod(dfd, 0700) == -1) {
-		seterr(err, errlen, "cannot set the mode of %s: %s", certdir,
-		    strerror(errno));
-		goto done;
-	}
-
-	if ((pkey = EVP_EC_gen("P-256")) == NULL) {
-		seterr(err, errlen, "cannot generate an ECDSA P-256 key: %s",
-		    ssl_reason(rbuf, sizeof(rbuf)));
-		goto done;
-	}
-	if ((x = make_cert(pkey, host, aliases, naliases)) == NULL) {
-		seterr(err, errlen, "cannot make a certificate for %s: %s",
-		    host, ssl_reason(rbuf, sizeof(rbuf)));
-		goto done;
-	}
-
-	/*
-	 * The key first: should we die between the two, the next start finds
-	 * a lone key and refuses, rather than pairing it with anything.
-	 */
-	if (write_pem(key, 0600, pkey, NULL, &key_made, err, errlen) == -1 ||
-	    write_pem(crt, 0644, NULL, x, &crt_made, err, errlen) == -1)
-		goto done;
-	/* The new names must survive a crash too, not only the contents. */
-	if (fsync(dfd) == -1) {
-		seterr(err, errlen, "cannot sync certificate directory %s: %s",
-		    certdir, strerror(errno));
-		goto done;
-	}
-	rv = 0;
-
- done:
-	if (rv == -1) {
-		if (key_made)
-			(void)unlink(key);
-		if (crt_made)
-			(void)unlink(crt);
-		/* Only succeeds while empty, i.e. still ours alone. */
-		if (made_dir)
-			(void)rmdir(certdir);
-	}
-	if (dfd != -1)
-		(void)close(dfd);
-	X509_free(x);
-	EVP_PKEY_free(pkey);
-	return rv;
 }
 
 /*
@@ -580,15 +294,15 @@ load_ctx(const struct tls_pem *crt, const struct tls_pem *key, char *err,
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
 	    configure(ctx) == -1) {
-		seterr(err, errlen, "cannot set up a TLS context: %s",
-		    ssl_reason(rbuf, sizeof(rbuf)));
+		tls_seterr(err, errlen, "cannot set up a TLS context: %s",
+		    tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	ERR_clear_error();
 	if (!use_chain(ctx, crt) ||
 	    (x = SSL_CTX_get0_certificate(ctx)) == NULL) {
-		seterr(err, errlen, "cannot load certificate %s: %s",
-		    crt->path, ssl_reason(rbuf, sizeof(rbuf)));
+		tls_seterr(err, errlen, "cannot load certificate %s: %s",
+		    crt->path, tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	/*
@@ -597,36 +311,36 @@ load_ctx(const struct tls_pem *crt, const struct tls_pem *key, char *err,
 	 * messages, and so that an encrypted key never prompts.
 	 */
 	if ((bio = BIO_new_mem_buf(key->data, (int)key->len)) == NULL) {
-		seterr(err, errlen, "cannot read private key %s: %s",
-		    key->path, ssl_reason(rbuf, sizeof(rbuf)));
+		tls_seterr(err, errlen, "cannot read private key %s: %s",
+		    key->path, tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	if ((pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
 	    &asked)) == NULL) {
 		e = ERR_peek_error();
 		if (asked)
-			seterr(err, errlen, "private key %s is encrypted; a "
+			tls_seterr(err, errlen, "private key %s is encrypted; a "
 			    "key without a passphrase is needed", key->path);
 		else if (ERR_GET_LIB(e) == ERR_LIB_OSSL_DECODER &&
 		    ERR_GET_REASON(e) == ERR_R_UNSUPPORTED)
 			/* All the decoders said is "unsupported". */
-			seterr(err, errlen, "cannot load private key %s: no "
+			tls_seterr(err, errlen, "cannot load private key %s: no "
 			    "PEM private key found in it", key->path);
 		else
-			seterr(err, errlen, "cannot load private key %s: %s",
-			    key->path, ssl_reason(rbuf, sizeof(rbuf)));
+			tls_seterr(err, errlen, "cannot load private key %s: %s",
+			    key->path, tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	if (X509_check_private_key(x, pkey) != 1) {
-		seterr(err, errlen, "%s does not match %s (%s); refusing to "
+		tls_seterr(err, errlen, "%s does not match %s (%s); refusing to "
 		    "use this pair", key->path, crt->path,
-		    ssl_reason(rbuf, sizeof(rbuf)));
+		    tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		seterr(err, errlen, "cannot use private key %s: %s", key->path,
-		    ssl_reason(rbuf, sizeof(rbuf)));
+		tls_seterr(err, errlen, "cannot use private key %s: %s", key->path,
+		    tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
 	ok = 1;
@@ -659,15 +373,15 @@ tls_pair_paths(const char *certdir, const char *hostname,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (certdir == NULL || certdir[0] == '\0') {
-		seterr(err, errlen, "no certificate directory given");
+		tls_seterr(err, errlen, "no certificate directory given");
 		return -1;
 	}
 	if (hostname == NULL || hostname[0] == '\0') {
-		seterr(err, errlen, "no hostname given for the certificate");
+		tls_seterr(err, errlen, "no hostname given for the certificate");
 		return -1;
 	}
 	if (!conf_hostname_valid(hostname)) {
-		seterr(err, errlen, "hostname \"%s\" is neither a DNS name "
+		tls_seterr(err, errlen, "hostname \"%s\" is neither a DNS name "
 		    "nor an IP address; no certificate can name it", hostname);
 		return -1;
 	}
@@ -678,7 +392,7 @@ tls_pair_paths(const char *certdir, const char *hostname,
 	if (dirlen == 1 && certdir[0] == '/')
 		dirlen = 0;
 	if (dirlen > sizeof(info->crt_path)) {
-		seterr(err, errlen, "certificate directory name is too long");
+		tls_seterr(err, errlen, "certificate directory name is too long");
 		return -1;
 	}
 	if (make_path(info->crt_path, sizeof(info->crt_path), certdir, dirlen,
@@ -704,7 +418,7 @@ tls_pair_ensure(const char *certdir, const char *hostname,
 	    (have_key = file_exists(info->key_path, err, errlen)) == -1)
 		return -1;
 	if (have_crt != have_key) {
-		seterr(err, errlen, "%s exists but %s is missing; refusing to "
+		tls_seterr(err, errlen, "%s exists but %s is missing; refusing to "
 		    "generate a new pair over it",
 		    have_crt ? info->crt_path : info->key_path,
 		    have_crt ? info->key_path : info->crt_path);
@@ -712,12 +426,12 @@ tls_pair_ensure(const char *certdir, const char *hostname,
 	}
 	if (!have_crt) {
 		if (!may_generate) {
-			seterr(err, errlen, "%s and %s are missing (and not "
+			tls_seterr(err, errlen, "%s and %s are missing (and not "
 			    "to be generated)", info->crt_path,
 			    info->key_path);
 			return -1;
 		}
-		if (generate_pair(certdir, hostname, aliases, naliases,
+		if (tls_generate_pair(certdir, hostname, aliases, naliases,
 		    info->crt_path, info->key_path, err, errlen) == -1)
 			return -1;
 		info->generated = 1;
@@ -738,21 +452,21 @@ tls_pem_read(struct tls_pem *pem, const char *path, char *err, size_t errlen)
 	pem->path = path;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
 	    fstat(fd, &st) == -1) {
-		seterr(err, errlen, "cannot read %s: %s", path,
+		tls_seterr(err, errlen, "cannot read %s: %s", path,
 		    strerror(errno));
 		if (fd != -1)
 			(void)close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > TLS_PEM_MAX) {
-		seterr(err, errlen, "cannot read %s: %s", path,
+		tls_seterr(err, errlen, "cannot read %s: %s", path,
 		    S_ISREG(st.st_mode) ? "larger than 1 MiB" :
 		    "not a regular file");
 		(void)close(fd);
 		return -1;
 	}
 	if ((pem->data = malloc((size_t)st.st_size + 1)) == NULL) {
-		seterr(err, errlen, "cannot read %s: out of memory", path);
+		tls_seterr(err, errlen, "cannot read %s: out of memory", path);
 		(void)close(fd);
 		return -1;
 	}
@@ -790,7 +504,7 @@ tls_context_from_pem(const struct tls_pem *crt, const struct tls_pem *key,
 		goto done;
 	if (tls_fingerprint(SSL_CTX_get0_certificate(ctx), fingerprint,
 	    TLS_FINGERPRINT_SIZE) == -1) {
-		seterr(err, errlen, "cannot compute the fingerprint of %s",
+		tls_seterr(err, errlen, "cannot compute the fingerprint of %s",
 		    crt->path);
 		SSL_CTX_free(ctx);
 		ctx = NULL;

@@ -1,0 +1,193 @@
+/* A worker's listeners, and the generation it serves (server.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conn_pool.h"
+#include "jobs.h"
+#include "log.h"
+#include "server.h"
+
+#define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
+
+static void
+accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)evl;
+	(void)salen;
+	conn_start(l->srv, l->spec, fd, sa);
+}
+
+static void
+listener_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)fd;
+	(void)what;
+	if (evconnlistener_enable(l->evl) == -1)
+		log_warn("%s port %d: cannot resume accepting", l->spec->addr,
+		    l->spec->port);
+}
+
+/*
+ * accept() failed: out of file descriptors, most likely.  The socket stays
+ * readable, so pause this listener briefly instead of spinning on it.
+ */
+static void
+accept_error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct listener *l = arg;
+	struct timeval pause = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int e = EVUTIL_SOCKET_ERROR();
+
+	log_warn("%s port %d: accept: %s; pausing %d ms", l->spec->addr,
+	    l->spec->port, evutil_socket_error_to_string(e), ACCEPT_PAUSE_MS);
+	evconnlistener_disable(evl);
+	if (evtimer_add(l->resume, &pause) == -1)
+		evconnlistener_enable(evl);
+}
+
+static void
+listener_free(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	/* The socket is the listen table's: it stays open. */
+	if (l->evl != NULL)
+		evconnlistener_free(l->evl);
+	if (l->resume != NULL)
+		event_free(l->resume);
+	free(l);
+}
+
+static struct listener *
+listener_new(struct server *s, const struct gen_listener *spec, int fd)
+{
+	struct listener *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->srv = s;
+	l->fd = fd;
+	l->spec = spec;
+	/*
+	 * Backlog 0: the socket listens already, with the listen table's
+	 * backlog.  (-1 would make libevent listen() again with 128, and a
+	 * burst of connects would overflow it: SYNs dropped, 1 s stalls.)
+	 */
+	l->evl = evconnlistener_new(s->base, accept_cb, l, 0, 0, fd);
+	l->resume = evtimer_new(s->base, listener_resume_cb, l);
+	if (l->evl == NULL || l->resume == NULL) {
+		listener_free(l);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(l->evl, accept_error_cb);
+	return l;
+}
+
+struct jobs *
+server_jobs(struct server *s)
+{
+	if (s->jobs == NULL && (s->jobs = jobs_start()) == NULL)
+		log_warn("worker %d: cannot start a background thread",
+		    s->index);
+	return s->jobs;
+}
+
+void
+server_init(struct server *s, struct event_base *base, int index)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = base;
+	s->index = index;
+	TAILQ_INIT(&s->conns);
+}
+
+int
+server_adopt(struct server *s, struct generation *gen)
+{
+	struct listener **next, *l;
+	const struct gen_listener *spec;
+	size_t i, j, n = 0;
+	int fd, rv = 0;
+
+	if ((next = calloc(gen->nlisteners + 1, sizeof(*next))) == NULL) {
+		log_warn("worker %d: out of memory for the new listeners",
+		    s->index);
+		return -1;
+	}
+	for (i = 0; i < gen->nlisteners; i++) {
+		spec = &gen->listeners[i];
+		if (spec->fds == NULL)
+			continue;	/* left out: no IPv6 here */
+		fd = spec->fds[s->index];
+		/* The same socket: the same listener, now of gen. */
+		for (j = 0, l = NULL; j < s->nlisteners; j++)
+			if (s->listeners[j] != NULL &&
+			    s->listeners[j]->fd == fd) {
+				l = s->listeners[j];
+				s->listeners[j] = NULL;
+				break;
+			}
+		if (l != NULL)
+			l->spec = spec;
+		else if ((l = listener_new(s, spec, fd)) == NULL) {
+			log_warn("%s port %d: worker %d cannot accept there",
+			    spec->addr, spec->port, s->index);
+			rv = -1;
+			continue;
+		}
+		next[n++] = l;
+	}
+	for (j = 0; j < s->nlisteners; j++)
+		listener_free(s->listeners[j]);
+	free(s->listeners);
+	s->listeners = next;
+	s->nlisteners = n;
+	generation_unref(s->gen);
+	s->gen = generation_ref(gen);
+	return rv;
+}
+
+void
+server_drain(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlisteners; i++)
+		listener_free(s->listeners[i]);
+	free(s->listeners);
+	s->listeners = NULL;
+	s->nlisteners = 0;
+	s->draining = 1;
+	if (TAILQ_EMPTY(&s->conns))
+		event_base_loopexit(s->base, NULL);
+}
+
+void
+server_free(struct server *s)
+{
+	size_t i;
+
+	/* A connection with a job in flight waits for it here. */
+	while (!TAILQ_EMPTY(&s->conns))
+		conn_free(TAILQ_FIRST(&s->conns));
+	jobs_stop(s->jobs);
+	s->jobs = NULL;
+	for (i = 0; i < s->nlisteners; i++)
+		listener_free(s->listeners[i]);
+	free(s->listeners);
+	s->listeners = NULL;
+	s->nlisteners = 0;
+	generation_unref(s->gen);
+	s->gen = NULL;
+	conn_pool_free(s->pool);
+	s->pool = NULL;
+}
