@@ -19,22 +19,6 @@ struct load {
 	int				 oom;
 };
 
-static void	problem(struct conf_diag *, unsigned, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-problem(struct conf_diag *d, unsigned line, const char *fmt, ...)
-{
-	char msg[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->errors++;
-	d->report(d->arg, line, msg);
-}
-
 static int
 add(void *arg, const unsigned char fp[FINGERPRINT_LEN])
 {
@@ -52,7 +36,7 @@ bad(void *arg, unsigned line, const char *msg)
 {
 	struct load *l = arg;
 
-	problem(l->diag, l->file->line, "%s: %s:%u: %s", l->directive,
+	conf_report(l->diag, l->file->line, "%s: %s:%u: %s", l->directive,
 	    l->file->path, line, msg);
 }
 
@@ -85,13 +69,13 @@ load_file(struct conf_certs *set, const struct conf_certfile *f,
 	int nbad;
 
 	if ((text = read(arg, f->path, &len, &why)) == NULL) {
-		problem(diag, f->line, "%s: %s: %s", directive, f->path, why);
+		conf_report(diag, f->line, "%s: %s: %s", directive, f->path, why);
 		return -1;
 	}
 	nbad = fingerprint_list_parse(text, len, &sink);
 	free(text);
 	if (l.oom)
-		problem(diag, f->line, "%s: %s: out of memory", directive,
+		conf_report(diag, f->line, "%s: %s: out of memory", directive,
 		    f->path);
 	return nbad == 0 ? 0 : -1;
 }

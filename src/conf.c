@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,20 @@ conf_log_style_from(const char *s, enum conf_log_style *out)
 	else
 		return -1;
 	return 0;
+}
+
+void
+conf_report(struct conf_diag *diag, unsigned line, const char *fmt, ...)
+{
+	char msg[8192 + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag->errors++;
+	if (diag->report != NULL)
+		diag->report(diag->arg, line, msg);
 }
 
 struct conf *

@@ -173,6 +173,10 @@ struct conf_diag {
 	unsigned	 errors;	/* counted by the parser */
 };
 
+/* One problem: formats it (one line, bounded), counts it, reports it. */
+void		 conf_report(struct conf_diag *diag, unsigned line,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /*
  * Parses a configuration file's text (len bytes; NUL bytes are errors).
  * file is its path: messages name it, and relative paths in it (capsule,

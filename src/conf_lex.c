@@ -8,20 +8,6 @@
 #include "conf_lex.h"
 #include "utf8.h"
 
-void
-conf_report(struct conf_diag *diag, unsigned line, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag->errors++;
-	if (diag->report != NULL)
-		diag->report(diag->arg, line, msg);
-}
-
 /* Line and paragraph separators, bidi controls, zero widths, BOM. */
 static int
 hidden(uint32_t cp)

@@ -43,10 +43,6 @@ void	conf_lex_free(struct conf_lexer *lx);
 /* The next token; after EOF, EOF again. */
 void	conf_lex(struct conf_lexer *lx, struct conf_token *t);
 
-/* One problem: formats it (one line, bounded) and counts it. */
-void	conf_report(struct conf_diag *diag, unsigned line, const char *fmt,
-	    ...) __attribute__((format(printf, 3, 4)));
-
 /*
  * Room for a quoted value: at most CONF_QUOTE_BYTES of it, each byte at
  * most 4 characters ("\xHH"), the quotes, "..." and the NUL.

@@ -4,18 +4,7 @@
 #include <strings.h>
 
 #include "fingerprint.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "uri.h"
 
 int
 fingerprint_parse(const char *s, size_t len, unsigned char out[FINGERPRINT_LEN])
@@ -37,8 +26,8 @@ fingerprint_parse(const char *s, size_t len, unsigned char out[FINGERPRINT_LEN])
 				return -1;
 			colons = 0;
 		}
-		if (i + 2 > len || (hi = hexval(s[i])) == -1 ||
-		    (lo = hexval(s[i + 1])) == -1)
+		if (i + 2 > len || (hi = uri_hexval(s[i])) == -1 ||
+		    (lo = uri_hexval(s[i + 1])) == -1)
 			return -1;
 		out[n++] = (unsigned char)(hi << 4 | lo);
 		i += 2;

@@ -17,22 +17,6 @@
 #include "server.h"
 #include "sni.h"
 
-static void	gen_report(struct conf_diag *, unsigned, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-gen_report(struct conf_diag *d, unsigned line, const char *fmt, ...)
-{
-	char msg[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->errors++;
-	d->report(d->arg, line, msg);
-}
-
 const struct site *
 generation_site(const struct generation *g, const char *name)
 {
@@ -107,14 +91,14 @@ site_tls(struct generation *g, struct site *s, const struct bundle *files,
 		    err, sizeof(err));
 	}
 	if (s->tls == NULL) {
-		gen_report(d, cs->certs_line ? cs->certs_line : cs->line,
+		conf_report(d, cs->certs_line ? cs->certs_line : cs->line,
 		    "%s", err);
 		return -1;
 	}
 	if (EVP_Digest(cs->name, strlen(cs->name), sid, &sidlen, EVP_sha256(),
 	    NULL) != 1 || sidlen > SSL_MAX_SID_CTX_LENGTH ||
 	    SSL_CTX_set_session_id_context(s->tls, sid, sidlen) != 1) {
-		gen_report(d, cs->line, "site %s: cannot set up TLS sessions",
+		conf_report(d, cs->line, "site %s: cannot set up TLS sessions",
 		    cs->name);
 		return -1;
 	}
@@ -134,7 +118,7 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 	s->conf = cs;
 	s->capsule.rootfd = -1;
 	if ((names = calloc(cs->naliases + 1, sizeof(*names))) == NULL) {
-		gen_report(d, cs->line, "out of memory");
+		conf_report(d, cs->line, "out of memory");
 		return -1;
 	}
 	names[0] = cs->name;
@@ -143,15 +127,15 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 	s->names = names;
 	s->nnames = cs->naliases + 1;
 	if ((s->cache = render_cache_new(RENDER_CACHE_BYTES)) == NULL) {
-		gen_report(d, cs->line, "out of memory");
+		conf_report(d, cs->line, "out of memory");
 		return -1;
 	}
 	if (capsule_open(&s->capsule, cs->capsule, err, sizeof(err)) == -1) {
-		gen_report(d, cs->capsule_line, "%s", err);
+		conf_report(d, cs->capsule_line, "%s", err);
 		return -1;
 	}
 	if (check_path_inside(cs->certs, cs->capsule)) {
-		gen_report(d, cs->certs_line, "%s: certificate directory is "
+		conf_report(d, cs->certs_line, "%s: certificate directory is "
 		    "inside the capsule %s; refusing to serve its keys",
 		    cs->certs, cs->capsule);
 		return -1;
@@ -162,7 +146,7 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 	if (services != NULL && (cs->search || cs->changes) &&
 	    (s->service = capsule_service_get(services, cs->capsule,
 	    cs->search, err, sizeof(err))) == NULL) {
-		gen_report(d, cs->capsule_line, "%s", err);
+		conf_report(d, cs->capsule_line, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -179,7 +163,7 @@ plan_listeners(struct generation *g, struct conf_diag *d)
 	if ((specs = listen_plan(g->conf, &n)) == NULL ||
 	    (g->listeners = calloc(n + 1, sizeof(*g->listeners))) == NULL) {
 		free(specs);
-		gen_report(d, 0, "out of memory");
+		conf_report(d, 0, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -231,7 +215,7 @@ generation_new(struct conf *conf, const struct bundle *files,
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		conf_free(conf);
-		gen_report(diag, 0, "out of memory");
+		conf_report(diag, 0, "out of memory");
 		return NULL;
 	}
 	atomic_init(&g->refs, 1);
@@ -241,7 +225,7 @@ generation_new(struct conf *conf, const struct bundle *files,
 	if (live != NULL)
 		atomic_fetch_add(live, 1);
 	if ((g->sites = calloc(conf->nsites, sizeof(*g->sites))) == NULL) {
-		gen_report(diag, 0, "out of memory");
+		conf_report(diag, 0, "out of memory");
 		generation_free(g);
 		return NULL;
 	}

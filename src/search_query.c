@@ -2,20 +2,9 @@
 #include <string.h>
 
 #include "search_query.h"
+#include "uri.h"
 #include "utf8.h"
 #include "words.h"
-
-static int
-hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes once into q->text; a stray '%' is kept. */
 static size_t
@@ -26,8 +15,8 @@ decode(const char *raw, size_t len, int percent_encoded, char *out)
 
 	for (i = 0; i < len; i++) {
 		if (percent_encoded && raw[i] == '%' && i + 2 < len &&
-		    (hi = hex(raw[i + 1])) != -1 &&
-		    (lo = hex(raw[i + 2])) != -1) {
+		    (hi = uri_hexval(raw[i + 1])) != -1 &&
+		    (lo = uri_hexval(raw[i + 2])) != -1) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else

@@ -117,8 +117,8 @@ uri_port(const struct uri_ref *u, unsigned dflt)
 	return (unsigned)v;
 }
 
-static int
-hexval(unsigned char c)
+int
+uri_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -141,8 +141,8 @@ uri_percent_decode(const char *in, size_t len, char *out, size_t outsz,
 		c = in[i];
 		if (c == '%') {
 			if (len - i < 3 ||
-			    (hi = hexval((unsigned char)in[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)in[i + 2])) == -1)
+			    (hi = uri_hexval((unsigned char)in[i + 1])) == -1 ||
+			    (lo = uri_hexval((unsigned char)in[i + 2])) == -1)
 				return URI_DECODE_MALFORMED;
 			c = (char)(hi << 4 | lo);
 			i += 2;

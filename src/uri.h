@@ -41,6 +41,9 @@ int	uri_split(const char *s, size_t len, struct uri_ref *out);
  */
 unsigned uri_port(const struct uri_ref *u, unsigned dflt);
 
+/* The value of a hex digit (either case), or -1. */
+int	uri_hexval(int c);
+
 /* Results of uri_percent_decode. */
 enum uri_decode_result {
 	URI_DECODE_OK = 0,
