@@ -80,6 +80,9 @@ site_admits(const struct site *s, const char *path, int gopher)
 	 * protocol: its titles and extracts are not for everyone.
 	 */
 	(void)gopher;
+	/* Most sites have no location: every page is in (no match to try). */
+	if (s->conf->nlocations == 0)
+		return 1;
 	if (!zone_public(s->conf, path))
 		return 0;
 	loc = conf_location_match(s->conf, path);
