@@ -3,6 +3,7 @@ valid and allowed certificates; lists re-read on reload; sessions resumed
 with their certificate; Gopher never serves nor shows a protected zone."""
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -155,3 +156,31 @@ def test_gopher_menus_and_listings_leave_protected_zones_out(office):
     listing = office.gopher_raw(b"/open/\r\n", port=port)
     assert b"1staff-notes/\t/open/staff-notes/\tlocalhost\t%d\r\n" % port \
         in listing
+
+
+def test_protected_pages_are_in_no_search_and_no_change_list(office):
+    """A title or extract of a protected page would tell what the zone
+    hides: search results and the change list leave it out, in both
+    protocols, certificate or not."""
+    from searchkit import wait_indexed
+    cap = office.office.capsule
+    (cap / "staff" / "secret.gmi").write_text(
+        "# Quokka plans\n\nThe quokka budget.\n")
+    (cap / "open" / "public.gmi").write_text("# Quokka news\n\nA quokka.\n")
+    wait_indexed(office)
+    deadline = time.monotonic() + 5
+    while True:
+        header, body = get(office, "/search?quokka", office.office.alice)
+        if b"public.gmi" in body or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert header == "20 text/gemini"
+    assert b"1 page matches." in body, body
+    assert b"/open/public.gmi" in body and b"staff" not in body
+    port = office.office.gopher
+    menu = office.gopher_raw(b"/search\tquokka\r\n", port=port)
+    assert b"/open/public.gmi" in menu and b"staff" not in menu
+    header, body = get(office, "/changes.gmi")
+    assert b"/open/public.gmi" in body and b"/staff/" not in body
+    assert b"/board/" not in body
+    assert b"staff" not in office.gopher_raw(b"/changes.gmi\r\n", port=port)
