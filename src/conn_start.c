@@ -77,7 +77,6 @@ read_proxy_header(struct conn *c, short what)
 {
 	unsigned char buf[PROXY_HEADER_MAX];
 	struct proxy_header h;
-	struct timespec now;
 	struct timeval left;
 	const char *why;
 	ssize_t n;
@@ -127,10 +126,7 @@ read_proxy_header(struct conn *c, short what)
 	if (!address_allowed(c))
 		return -1;
 	/* The request's deadline counts from the connect. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = REQUEST_TIMEOUT_SEC * 1000L -
-	    ((long)(now.tv_sec - c->started.tv_sec) * 1000 +
-	    (now.tv_nsec - c->started.tv_nsec) / 1000000);
+	ms = REQUEST_TIMEOUT_SEC * 1000L - conn_elapsed_ms(c);
 	if (ms < 1)
 		ms = 1;
 	left.tv_sec = ms / 1000;
@@ -141,20 +137,6 @@ read_proxy_header(struct conn *c, short what)
 	}
 	c->state = CONN_FIRST;
 	return 1;
-}
-
-/* Why OpenSSL failed, for the log; empties its error queue. */
-static const char *
-tls_reason(void)
-{
-	unsigned long e = ERR_get_error();
-	const char *r;
-
-	ERR_clear_error();
-	if (e == 0)
-		return "connection closed";
-	r = ERR_reason_error_string(e);
-	return r != NULL ? r : "unknown TLS error";
 }
 
 /*
@@ -192,7 +174,7 @@ handshake_step(struct conn *c)
 	/* A bare connect and close (a port probe) is no failure. */
 	if (BIO_number_read(SSL_get_rbio(ssl)) > 0)
 		log_warn("%s %s: TLS handshake failed: %s", c->peer,
-		    c->listener->proto->name, tls_reason());
+		    c->listener->proto->name, conn_tls_reason(0));
 	ERR_clear_error();
 	conn_free(c);
 }

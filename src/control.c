@@ -14,9 +14,8 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
-#include "bundle.h"
 #include "bounds.h"
-#include "capsule.h"
+#include "bundle.h"
 #include "capsule_service.h"
 #include "client_limits.h"
 #include "control.h"
@@ -28,7 +27,6 @@
 #include "sandbox.h"
 #include "workers.h"
 
-#define CONF_FILE_MAX	(1024 * 1024)	/* a configuration file, at most */
 #define DRAIN_MAX_SEC	60		/* an old server, replaced, at most */
 #define STOP_GRACE_SEC	10		/* requests in flight at a stop */
 #define FD_RESERVE	64		/* descriptors kept from connections */
@@ -65,62 +63,8 @@ static void
 report(void *arg, unsigned line, const char *msg)
 {
 	const struct control *ctl = arg;
-	char where[4096 + 32] = "attache: ";
 
-	if (ctl->file != NULL && line > 0)
-		snprintf(where, sizeof(where), "%s:%u: ", ctl->file, line);
-	else if (ctl->file != NULL)
-		snprintf(where, sizeof(where), "%s: ", ctl->file);
-	if (!ctl->first)
-		log_warn("%s%s", ctl->file != NULL ? where : "", msg);
-	else
-		fprintf(stderr, "%s%s\n", where, msg);
-}
-
-struct conf *
-control_read_conf(const char *config_file, int argc, char **argv,
-    struct conf_diag *diag, int partial, char **textp, size_t *lenp)
-{
-	struct options opts;
-	struct conf *conf = NULL;
-	const char *why;
-	char *text;
-	size_t len;
-	unsigned before = diag->errors;
-	int fd;
-
-	*textp = NULL;
-	*lenp = 0;
-	if (config_file == NULL) {
-		if (options_parse(argc, argv, &opts, &conf, stderr) ==
-		    OPTIONS_ERROR || conf == NULL) {
-			diag->errors++;
-			diag->report(diag->arg, 0, "the options cannot be read "
-			    "again");
-		}
-		return conf;
-	}
-	if ((fd = open(config_file, O_RDONLY | O_CLOEXEC)) == -1) {
-		diag->errors++;
-		diag->report(diag->arg, 0, strerror(errno));
-		return NULL;
-	}
-	text = capsule_read_file(fd, CONF_FILE_MAX, &len, &why);
-	close(fd);
-	if (text == NULL) {
-		diag->errors++;
-		diag->report(diag->arg, 0, why);
-		return NULL;
-	}
-	conf = conf_parse(config_file, text, len, diag);
-	if (diag->errors > before && !partial) {
-		conf_free(conf);
-		free(text);
-		return NULL;
-	}
-	*textp = text;
-	*lenp = len;
-	return conf;
+	log_problem(ctl->file, line, msg, !ctl->first);
 }
 
 /* The configuration a bundle carries, parsed as the privileged side did. */
@@ -160,7 +104,7 @@ bundle_conf(struct control *ctl, const struct bundle *b,
  * capsules (a reload that needs others gets a new server process).
  */
 static int
-confine(struct control *ctl, const struct conf *conf, struct conf_diag *d)
+confine(const struct conf *conf, struct conf_diag *d)
 {
 	const char **ro, **rw;
 	char err[4096 + 64];
@@ -202,7 +146,6 @@ confine(struct control *ctl, const struct conf *conf, struct conf_diag *d)
 	}
 	if (r == 0)
 		log_warn("%s", err);
-	(void)ctl;
 	return 0;
 }
 
@@ -316,7 +259,7 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 		if (log_configure(b->log_to, b->log_fd, b->log_style) == -1)
 			log_warn("cannot set up the log: %s", strerror(errno));
 		b->log_fd = -1;
-		if (confine(ctl, conf, d) == -1) {
+		if (confine(conf, d) == -1) {
 			conf_free(conf);
 			return -1;
 		}

@@ -17,16 +17,6 @@
  */
 int	control_serve(int ipc, int argc, char **argv);
 
-/*
- * Reads the configuration file (FILE:LINE: messages through diag) into
- * *text (malloc'ed) and parses it; or, without a file, reads the options
- * again (text NULL).  Returns it, or NULL after reporting why; with partial
- * set, what could be read of a file with errors (for --check).
- */
-struct conf	*control_read_conf(const char *config_file, int argc,
-		    char **argv, struct conf_diag *diag, int partial,
-		    char **text, size_t *len);
-
 /* The exit status of a server process whose first configuration failed. */
 #define CONTROL_EXIT_CONFIG	3
 

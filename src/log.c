@@ -139,6 +139,21 @@ log_warn(const char *fmt, ...)
 }
 
 void
+log_problem(const char *file, unsigned line, const char *msg, int to_log)
+{
+	char where[4096 + 32] = "attache: ";
+
+	if (file != NULL && line > 0)
+		snprintf(where, sizeof(where), "%s:%u: ", file, line);
+	else if (file != NULL)
+		snprintf(where, sizeof(where), "%s: ", file);
+	if (to_log)
+		log_warn("%s%s", file != NULL ? where : "", msg);
+	else
+		fprintf(stderr, "%s%s\n", where, msg);
+}
+
+void
 log_escape(const char *s, size_t len, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";

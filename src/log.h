@@ -38,6 +38,14 @@ void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_access(const struct log_access_entry *e);
 
 /*
+ * A problem of the configuration: "FILE:LINE: msg" ("FILE: msg" for line
+ * 0; "attache: msg" when file is NULL, the options), on stderr while
+ * starting (to_log 0), or as a warning in the log on reload.
+ */
+void	log_problem(const char *file, unsigned line, const char *msg,
+	    int to_log);
+
+/*
  * Sends the lines to stderr (fd -1 and not syslog), to the open file fd
  * (taken), or to syslog (facility daemon), access lines in style.  Called
  * by the main thread: before the workers start, and again on reload and

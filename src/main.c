@@ -23,14 +23,12 @@
 static int
 cert_pair_absent(const struct conf_site *s)
 {
-	char crt[4096], key[4096];
+	struct tls_cert_info info;
 
-	if (snprintf(crt, sizeof(crt), "%s/%s.crt", s->certs, s->name) >=
-	    (int)sizeof(crt) ||
-	    snprintf(key, sizeof(key), "%s/%s.key", s->certs, s->name) >=
-	    (int)sizeof(key))
+	if (tls_pair_paths(s->certs, s->name, &info, NULL, 0) == -1)
 		return 0;
-	return access(crt, F_OK) == -1 && access(key, F_OK) == -1;
+	return access(info.crt_path, F_OK) == -1 &&
+	    access(info.key_path, F_OK) == -1;
 }
 
 /* A configuration file's problems: "FILE:LINE: message" lines. */
@@ -60,7 +58,7 @@ run_check(const struct options *o, struct conf *conf)
 	SSL_CTX *ctx;
 
 	if (o->config_file != NULL)
-		conf = control_read_conf(o->config_file, 0, NULL, &diag, 1,
+		conf = priv_read_conf(o->config_file, 0, NULL, &diag, 1,
 		    &text, &len);
 	free(text);
 	for (i = 0; conf != NULL && i < conf->nsites; i++) {

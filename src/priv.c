@@ -33,16 +33,8 @@ static void
 report(void *arg, unsigned line, const char *msg)
 {
 	const struct reporter *r = arg;
-	char where[4096 + 32] = "attache: ";
 
-	if (r->file != NULL && line > 0)
-		snprintf(where, sizeof(where), "%s:%u: ", r->file, line);
-	else if (r->file != NULL)
-		snprintf(where, sizeof(where), "%s: ", r->file);
-	if (r->to_log)
-		log_warn("%s%s", r->file != NULL ? where : "", msg);
-	else
-		fprintf(stderr, "%s%s\n", where, msg);
+	log_problem(r->file, line, msg, r->to_log);
 }
 
 /* Only root can become another user; the user must exist. */
@@ -125,9 +117,12 @@ prepare(struct priv *p, struct bundle *b, struct listen_table *t,
 	*log_fd = -1;
 	bundle_init(b);
 	memset(t, 0, sizeof(*t));
-	if ((conf = control_read_conf(p->config_file, p->argc, p->argv, d, 0,
+	if ((conf = priv_read_conf(p->config_file, p->argc, p->argv, d, 0,
 	    &text, &len)) == NULL)
 		return NULL;
+	/* The number of workers is the first start's, for good. */
+	if (p->nworkers == 0)
+		p->nworkers = workers_count(conf);
 	if (check_user(conf, d) == -1 ||
 	    (*log_fd = priv_open_log(conf, d)) == -2) {
 		free(text);
@@ -206,7 +201,7 @@ reload(struct priv *p)
 		    "start; %d serve until then", p->nworkers);
 	old = p->serving;
 	if (old != NULL && priv_covers(old, conf)) {
-		if (priv_send(p, old, &b, &t, log_fd, &res) == -1)
+		if (priv_send(old, &b, &t, log_fd, &res) == -1)
 			goto undo;
 	} else {
 		/* Its sandbox is too small: a new server process. */
@@ -381,26 +376,12 @@ priv_run(const struct options *opts, struct conf *conf, int argc,
 	p.status = 1;
 	TAILQ_INIT(&p.children);
 	bundle_init(&p.bundle);
-	/* Read again in prepare, as a reload reads it. */
-	p.nworkers = conf != NULL ? workers_count(conf) : 0;
+	/* Read again by prepare, as every reload reads it. */
 	conf_free(conf);
 	raise_open_files(&from, &to);
 	if ((p.base = event_base_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
 		return 1;
-	}
-	if (p.nworkers == 0) {
-		struct reporter r = { p.config_file, 0 };
-		struct conf_diag d = { report, &r, 0 };
-		char *text;
-		size_t len;
-
-		if ((conf = control_read_conf(p.config_file, argc, argv, &d, 0,
-		    &text, &len)) == NULL)
-			goto out;
-		p.nworkers = workers_count(conf);
-		free(text);
-		conf_free(conf);
 	}
 	if (start(&p) == -1)
 		goto out;

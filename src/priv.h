@@ -72,6 +72,16 @@ struct priv_result {
 };
 
 /*
+ * Reads the configuration file (FILE:LINE: messages through diag) into
+ * *text (malloc'ed) and parses it; or, without a file, reads the options
+ * again (text NULL).  Returns it, or NULL after reporting why; with partial
+ * set, what could be read of a file with errors (for --check).
+ */
+struct conf	*priv_read_conf(const char *config_file, int argc,
+		    char **argv, struct conf_diag *diag, int partial,
+		    char **text, size_t *len);
+
+/*
  * Reads the files conf names into b (from the configuration file's text,
  * taken): every certificate pair, generated when both files are missing.
  * Each problem goes through diag.  Returns 0, or -1.
@@ -91,7 +101,7 @@ struct child *priv_spawn(struct priv *p, const struct conf *conf,
 	    struct priv_result *res);
 
 /* Sends b to a running child and waits for its result: 0, or -1. */
-int	priv_send(struct priv *p, struct child *c, const struct bundle *b,
+int	priv_send(struct child *c, const struct bundle *b,
 	    const struct listen_table *t, int log_fd,
 	    struct priv_result *res);
 

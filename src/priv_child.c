@@ -220,10 +220,9 @@ priv_spawn(struct priv *p, const struct conf *conf, const struct bundle *b,
 }
 
 int
-priv_send(struct priv *p, struct child *c, const struct bundle *b,
+priv_send(struct child *c, const struct bundle *b,
     const struct listen_table *t, int log_fd, struct priv_result *res)
 {
-	(void)p;
 	if (bundle_send(c->ipc, b, t, log_fd) == -1) {
 		log_warn("server process %d: %s", (int)c->pid, strerror(errno));
 		memset(res, 0, sizeof(*res));

@@ -8,17 +8,67 @@
 
 #include <openssl/ssl.h>
 
+#include "capsule.h"
 #include "certlist.h"
 #include "check.h"
 #include "log.h"
+#include "options.h"
 #include "priv.h"
 #include "tls.h"
+
+#define CONF_FILE_MAX	(1024 * 1024)	/* a configuration file, at most */
 
 static void
 problem(struct conf_diag *d, unsigned line, const char *msg)
 {
 	d->errors++;
 	d->report(d->arg, line, msg);
+}
+
+struct conf *
+priv_read_conf(const char *config_file, int argc, char **argv,
+    struct conf_diag *diag, int partial, char **textp, size_t *lenp)
+{
+	struct options opts;
+	struct conf *conf = NULL;
+	const char *why;
+	char *text;
+	size_t len;
+	unsigned before = diag->errors;
+	int fd;
+
+	*textp = NULL;
+	*lenp = 0;
+	if (config_file == NULL) {
+		if (options_parse(argc, argv, &opts, &conf, stderr) ==
+		    OPTIONS_ERROR || conf == NULL) {
+			diag->errors++;
+			diag->report(diag->arg, 0, "the options cannot be read "
+			    "again");
+		}
+		return conf;
+	}
+	if ((fd = open(config_file, O_RDONLY | O_CLOEXEC)) == -1) {
+		diag->errors++;
+		diag->report(diag->arg, 0, strerror(errno));
+		return NULL;
+	}
+	text = capsule_read_file(fd, CONF_FILE_MAX, &len, &why);
+	close(fd);
+	if (text == NULL) {
+		diag->errors++;
+		diag->report(diag->arg, 0, why);
+		return NULL;
+	}
+	conf = conf_parse(config_file, text, len, diag);
+	if (diag->errors > before && !partial) {
+		conf_free(conf);
+		free(text);
+		return NULL;
+	}
+	*textp = text;
+	*lenp = len;
+	return conf;
 }
 
 /*

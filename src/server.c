@@ -36,14 +36,14 @@ static void	conn_event_cb(struct bufferevent *, short, void *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
 static void	conn_shutdown(struct conn *);
 
-static long
-elapsed_ms(const struct timespec *since)
+long
+conn_elapsed_ms(const struct conn *c)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - since->tv_sec) * 1000 +
-	    (now.tv_nsec - since->tv_nsec) / 1000000;
+	return (long)(now.tv_sec - c->started.tv_sec) * 1000 +
+	    (now.tv_nsec - c->started.tv_nsec) / 1000000;
 }
 
 void
@@ -69,7 +69,7 @@ conn_log(struct conn *c, size_t unsent)
 	e.reqlen = c->reqlen;
 	e.status = c->status;
 	e.bytes = c->bytes_out - unsent;
-	e.ms = elapsed_ms(&c->started);
+	e.ms = conn_elapsed_ms(c);
 	e.cert = c->cert.present ? hex : NULL;
 	e.why = c->why;
 	log_access(&e);
@@ -651,10 +651,9 @@ conn_shutdown(struct conn *c)
 	conn_linger(c);
 }
 
-static const char *
-tls_error_reason(struct bufferevent *bev)
+const char *
+conn_tls_reason(unsigned long e)
 {
-	unsigned long e = bufferevent_get_openssl_error(bev);
 	const char *r;
 
 	if (e == 0)
@@ -686,7 +685,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			/* A bare connect and close (a port probe) is no failure. */
 			if (BIO_number_read(SSL_get_rbio(ssl)) > 0)
 				log_warn("%s: TLS handshake failed: %s",
-				    c->peer, tls_error_reason(bev));
+				    c->peer, conn_tls_reason(
+				    bufferevent_get_openssl_error(bev)));
 			ERR_clear_error();
 		}
 		else if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)

@@ -207,6 +207,15 @@ void	conn_send_file(struct conn *c, int fd, off_t size);
 /* The address and port the client reached, as text ("" if unknown). */
 void	conn_local_addr(const struct conn *c, char *out, size_t outsz);
 int	conn_local_port(const struct conn *c);
+/*
+ * Why TLS failed, for the log: the reason of e, or of the first error in
+ * OpenSSL's queue when e is 0; empties the queue.
+ */
+const char *conn_tls_reason(unsigned long e);
+
+/* Milliseconds since the connection was accepted. */
+long	conn_elapsed_ms(const struct conn *c);
+
 /* The access line of c, its unsent bytes not counted as sent. */
 void	conn_log(struct conn *c, size_t unsent);
 /* Records the status (and why, when it failed) for the access log. */
