@@ -89,8 +89,16 @@ limits_key(const struct sockaddr *sa, struct limits_key *k)
 	const struct sockaddr_in6 *s6 = (const void *)sa;
 
 	memset(k, 0, sizeof(*k));
-	if (sa->sa_family == AF_INET6)
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
 		memcpy(k->a, &s6->sin6_addr, 16);
+	else if (sa->sa_family == AF_INET6)
+		/*
+		 * One IPv6 client is one /64: a host picks any address of
+		 * its network's /64 at will (privacy addresses), so
+		 * counting whole addresses would limit nothing.
+		 */
+		memcpy(k->a, &s6->sin6_addr, LIMITS_V6_PREFIX_BYTES);
 	else if (sa->sa_family == AF_INET) {
 		k->a[10] = k->a[11] = 0xff;
 		memcpy(k->a + 12, &s4->sin_addr, 4);

@@ -16,7 +16,10 @@
 
 struct limits;
 
-/* A client address: 16 bytes, IPv4 as v4-mapped IPv6. */
+/* An IPv6 client is counted by its network's /64. */
+#define LIMITS_V6_PREFIX_BYTES	8
+
+/* A client: 16 bytes, IPv4 as v4-mapped IPv6, IPv6 as its /64. */
 struct limits_key {
 	unsigned char	 a[16];
 };
@@ -32,7 +35,7 @@ struct limits	*limits_new(void);
 /* Frees it; every connection must be closed (limits_close) by then. */
 void		 limits_free(struct limits *l);
 
-/* The key of an IPv4 or IPv6 socket address. */
+/* The key of an IPv4 or IPv6 socket address: the address, or its /64. */
 void		 limits_key(const struct sockaddr *sa, struct limits_key *k);
 
 /*

@@ -246,3 +246,38 @@ def test_limits_count_the_address_from_the_header(server):
         h.close()
     assert ' 192.0.2.50 gopher localhost "" 3 ' in s.wait_log(
         "over max-connections-per-address (2)")
+
+
+def test_an_ipv6_client_is_counted_by_its_64(server):
+    """Any address of one /64 is one client (a host picks its own at will);
+    the next /64 is someone else.  Rates count the same way."""
+    s = server(extra_args=["--proxy-protocol",
+                           "--max-connections-per-address", "2",
+                           "--rate-limit", "1/s burst 2"])
+    held = [connect(s.gopher_port, v1(src, "::1", n, 70))
+            for n, src in ((1, "2001:db8:1:2::50"),
+                           (2, "2001:db8:1:2:a1b2:c3d4:e5f6:789"))]
+    time.sleep(0.3)
+    got = gopher_via(s.gopher_port, v1("2001:db8:1:2::51", "::1", 3, 70),
+                     b"/hello.txt\r\n")
+    assert got == (b"3Too many connections: try again in 10 seconds\t\t"
+                   b"error.host\t1\r\n.\r\n")
+    assert gopher_via(s.gopher_port, v1("2001:db8:1:3::50", "::1", 4, 70),
+                      b"/hello.txt\r\n") == b"hello, world\n"
+    for h in held:
+        h.close()
+    assert (' 2001:db8:1:2::51 gopher localhost "" 3 65 0ms (over '
+            'max-connections-per-address (2))') in s.wait_log(
+                "over max-connections-per-address (2)")
+    # The rate: requests from two addresses of the /64 use up its burst;
+    # a third address of it waits, the neighbour /64 does not.
+    time.sleep(0.3)
+    for n in (5, 6):
+        assert gopher_via(s.gopher_port,
+                          v1(f"2001:db8:1:2::{n}", "::1", n, 70),
+                          b"/hello.txt\r\n") == b"hello, world\n"
+    got = gopher_via(s.gopher_port, v1("2001:db8:1:2::7", "::1", 7, 70),
+                     b"/hello.txt\r\n")
+    assert got.startswith(b"3Too many requests: try again in "), got
+    assert gopher_via(s.gopher_port, v1("2001:db8:1:3::7", "::1", 8, 70),
+                      b"/hello.txt\r\n") == b"hello, world\n"

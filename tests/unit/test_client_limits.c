@@ -41,6 +41,22 @@ test_keys(void)
 	/* A v4 client on a dual-stack socket is the same client. */
 	CHECK(memcmp(a.a, b.a, 16) == 0);
 	CHECK(memcmp(a.a, c.a, 16) != 0);
+	/* IPv4 addresses are whole: the neighbour is someone else. */
+	b = key4("127.0.0.4");
+	CHECK(memcmp(a.a, b.a, 16) != 0);
+	b = key6("::ffff:127.0.0.4");
+	CHECK(memcmp(a.a, b.a, 16) != 0);
+	/* An IPv6 host is its /64: any address in it, the same client. */
+	a = key6("2001:db8:1:2::50");
+	b = key6("2001:db8:1:2:a1b2:c3d4:e5f6:789");
+	CHECK(memcmp(a.a, b.a, 16) == 0);
+	c = key6("2001:db8:1:3::50");
+	CHECK(memcmp(a.a, c.a, 16) != 0);
+	c = key6("2001:db8:1:2::");
+	CHECK(memcmp(a.a, c.a, 16) == 0);
+	/* ::1 and :: share a /64, and neither is a v4-mapped address. */
+	CHECK(memcmp(key6("::1").a, key6("::2").a, 16) == 0);
+	CHECK(memcmp(key6("::1").a, key4("0.0.0.1").a, 16) != 0);
 }
 
 static void
