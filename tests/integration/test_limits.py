@@ -89,8 +89,10 @@ def test_one_address_at_its_cap_slows_no_one_else(server):
            time.monotonic() < deadline):
         time.sleep(0.05)
         log = s.log()
-    assert log.count(' 127.0.0.3 gemini localhost "" - 0 0ms (over '
-                     'max-connections-per-address (32))') == 168
+    # Refused at once: 0 ms, a few on a busy machine.
+    assert len(re.findall(r' 127\.0\.0\.3 gemini localhost "" - 0 \dms '
+                          r'\(over max-connections-per-address \(32\)\)',
+                          log)) == 168, log
     assert "TLS handshake failed" not in log
     for c in held:
         c.close()
@@ -111,8 +113,9 @@ def test_gopher_over_the_cap_gets_a_type_3_line(server):
         c.close()
     time.sleep(0.3)
     assert gopher_from(s.gopher_port, "127.0.0.3") == b"hello, world\n"
-    assert (' 127.0.0.3 gopher localhost "" 3 65 0ms (over '
-            'max-connections-per-address (3))') in s.wait_log("(3))")
+    assert re.search(r' 127\.0\.0\.3 gopher localhost "" 3 65 \dms '
+                     r'\(over max-connections-per-address \(3\)\)',
+                     s.wait_log("(3))"))
 
 
 def test_max_connections_in_all(server):
