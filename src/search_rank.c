@@ -5,13 +5,23 @@
 
 #include "search_rank.h"
 
+#define LOCATE_SPAN	16	/* words apart, at most, said to be together */
+#define LOCATE_POS_MAX	64	/* positions of a word looked at, at most */
+
 /* One file holding a query word, in one segment. */
 struct match {
 	uint32_t		 doc;
 	uint32_t		 tf;
 	uint32_t		 tf_title;
 	uint32_t		 poslen;
-	const unsigned char	*pos;		/* NULL for a prefix */
+	const unsigned char	*pos;		/* NULL for a prefix's words */
+	uint32_t		 first;		/* without pos: the first word */
+};
+
+/* A word of the query (term) at a position of a file. */
+struct spot {
+	uint32_t	 pos;
+	uint32_t	 term;
 };
 
 struct list {
@@ -69,6 +79,7 @@ push(struct list *l, const struct index_posting *p, int positions)
 	m->tf_title = p->tf_title;
 	m->pos = positions ? p->pos : NULL;
 	m->poslen = positions ? (uint32_t)p->poslen : 0;
+	m->first = 0;
 	return 0;
 }
 
@@ -96,6 +107,13 @@ by_df(const void *a, const void *b)
 	return (*x)->df > (*y)->df ? -1 : (*x)->df < (*y)->df;
 }
 
+/* A prefix's words in one file: counts, and the first of their positions. */
+struct acc {
+	uint32_t	 tf;
+	uint32_t	 tf_title;
+	uint32_t	 first;
+};
+
 /*
  * The files of every word a prefix stands for, one match per file: their
  * counts add up in an array over the segment's files, read in order.
@@ -105,17 +123,19 @@ add_prefix(struct list *l, const struct index_segment *s,
     const struct query_term *q, const unsigned char *dead)
 {
 	const struct index_term **terms;
+	const unsigned char *pp;
 	struct index_postings it;
 	struct index_posting p;
-	uint32_t (*acc)[2];
+	struct acc *acc, *a;
 	size_t first, last, n, i;
-	int r = 0;
+	uint32_t pos;
+	int r = 0, f;
 
 	index_term_prefix(s, q->word, q->len, &first, &last);
 	if ((n = last - first) == 0)
 		return 0;
 	if (n == 1)		/* one word: its files, in order */
-		return add_term(l, s, &s->terms[first], dead, 0);
+		return add_term(l, s, &s->terms[first], dead, 1);
 	if ((terms = calloc(n, sizeof(*terms))) == NULL)
 		return -1;
 	if ((acc = calloc(s->ndocs + 1, sizeof(*acc))) == NULL) {
@@ -130,19 +150,29 @@ add_prefix(struct list *l, const struct index_segment *s,
 	}
 	for (i = 0; i < n; i++) {
 		index_postings_init(&it, s, terms[i]);
-		while (index_postings_next(&it, &p))
-			if (p.doc < s->ndocs && !search_dead(dead, p.doc)) {
-				acc[p.doc][0] += p.tf;
-				acc[p.doc][1] += p.tf_title;
-			}
+		while (index_postings_next(&it, &p)) {
+			if (p.doc >= s->ndocs || search_dead(dead, p.doc))
+				continue;
+			a = &acc[p.doc];
+			pp = p.pos;
+			pos = 0;
+			f = 1;
+			(void)index_positions_next(&pp, p.pos + p.poslen, &pos,
+			    &f);
+			if (a->tf == 0 || pos < a->first)
+				a->first = pos;
+			a->tf += p.tf;
+			a->tf_title += p.tf_title;
+		}
 	}
 	for (i = 0; i < s->ndocs && r == 0; i++) {
-		if (acc[i][0] == 0)
+		if (acc[i].tf == 0)
 			continue;
 		p.doc = (uint32_t)i;
-		p.tf = acc[i][0];
-		p.tf_title = acc[i][1];
-		r = push(l, &p, 0);
+		p.tf = acc[i].tf;
+		p.tf_title = acc[i].tf_title;
+		if ((r = push(l, &p, 0)) == 0)
+			l->m[l->n - 1].first = acc[i].first;
 	}
 	free(acc);
 	free(terms);
@@ -257,7 +287,7 @@ sift_down(struct hits *h, size_t i)
 static void
 add_hit(struct hits *h, const struct index_doc *doc, double score)
 {
-	struct search_hit hit = { doc, score }, t;
+	struct search_hit hit = { doc, score, UINT32_MAX }, t;
 	size_t i;
 
 	h->total++;
@@ -333,6 +363,120 @@ match_segment(const struct search_view *v, const struct index_segment *s,
 }
 
 static int
+spot_cmp(const void *a, const void *b)
+{
+	const struct spot *x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/*
+ * The positions of a match into s (LOCATE_POS_MAX at most), those of the
+ * title's words [tfirst, tfirst + tn) left out unless title is set.
+ */
+static size_t
+spots(const struct match *m, uint32_t term, uint32_t tfirst, uint32_t tn,
+    int title, struct spot *s)
+{
+	const unsigned char *p = m->pos, *end = m->pos + m->poslen;
+	uint32_t pos = m->first;
+	size_t n = 0;
+	int first = 1;
+
+	if (m->pos == NULL) {
+		if (!title && pos - tfirst < tn)
+			return 0;
+		s[0].pos = pos;
+		s[0].term = term;
+		return 1;
+	}
+	while (n < LOCATE_POS_MAX && index_positions_next(&p, end, &pos,
+	    &first))
+		if (title || pos - tfirst >= tn) {
+			s[n].pos = pos;
+			s[n++].term = term;
+		}
+	return n;
+}
+
+/*
+ * Where most of the query's words are within LOCATE_SPAN words of each
+ * other, the earliest such place, in the text before the title: the word
+ * the extract shows.
+ */
+static uint32_t
+locate(const struct match *const *m, size_t nterms, const struct index_doc *d)
+{
+	struct spot s[QUERY_TERMS_MAX * LOCATE_POS_MAX];
+	unsigned count[QUERY_TERMS_MAX];
+	uint32_t tfirst, tn, at = UINT32_MAX;
+	size_t n = 0, i, lo, distinct = 0, best = 0;
+	int title;
+
+	index_doc_title_words(d, &tfirst, &tn);
+	for (title = 0; title < 2 && n == 0; title++)
+		for (i = 0; i < nterms; i++)
+			n += spots(m[i], (uint32_t)i, tfirst, tn, title,
+			    s + n);
+	if (n > 1)
+		qsort(s, n, sizeof(*s), spot_cmp);
+	memset(count, 0, sizeof(count));
+	for (i = lo = 0; i < n; i++) {
+		if (count[s[i].term]++ == 0)
+			distinct++;
+		for (; s[i].pos - s[lo].pos > LOCATE_SPAN; lo++)
+			if (--count[s[lo].term] == 0)
+				distinct--;
+		if (distinct > best) {
+			best = distinct;
+			at = s[lo].pos;
+		}
+	}
+	return at;
+}
+
+/* The match of doc in l (sorted by doc), or NULL. */
+static const struct match *
+find(const struct list *l, uint32_t doc)
+{
+	size_t lo = 0, hi = l->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (l->m[mid].doc < doc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && l->m[lo].doc == doc ? &l->m[lo] : NULL;
+}
+
+/* Where the extract of a hit is: locate() on its matches. */
+static void
+place(const struct search_view *v, struct list lists[][QUERY_TERMS_MAX],
+    size_t nterms, struct search_hit *h)
+{
+	const struct match *m[QUERY_TERMS_MAX];
+	const struct index_segment *s;
+	size_t g, i;
+
+	h->at = UINT32_MAX;
+	for (g = 0; g < 2; g++) {
+		if ((s = v->seg[g]) == NULL || h->doc < s->docs ||
+		    h->doc >= s->docs + s->ndocs)
+			continue;
+		for (i = 0; i < nterms; i++)
+			if ((m[i] = find(&lists[g][i],
+			    (uint32_t)(h->doc - s->docs))) == NULL)
+				return;
+		h->at = locate(m, nterms, h->doc);
+		return;
+	}
+}
+
+static int
 hit_cmp(const void *a, const void *b)
 {
 	return before(a, b) ? -1 : before(b, a);
@@ -377,8 +521,10 @@ search_run(const struct search_view *v, const struct query *q,
 	if (found.n > 0)
 		qsort(found.h, found.n, sizeof(*found.h), hit_cmp);
 	*total = found.total;
-	for (i = offset; i < found.n && n < nhits; i++)
-		hits[n++] = found.h[i];
+	for (i = offset; i < found.n && n < nhits; i++) {
+		hits[n] = found.h[i];
+		place(v, lists, q->nterms, &hits[n++]);
+	}
 	r = (long)n;
 out:
 	for (g = 0; g < 2; g++)

@@ -41,6 +41,7 @@ index_segment_unref(struct index_segment *s)
 	free(s->words);
 	free(s->postings);
 	free(s->strings);
+	free(s->marks);
 	free(s);
 }
 
@@ -146,6 +147,47 @@ index_positions_next(const unsigned char **p, const unsigned char *end,
 	*pos = *first ? delta : *pos + delta;
 	*first = 0;
 	return 1;
+}
+
+void
+index_doc_title_words(const struct index_doc *d, uint32_t *first,
+    uint32_t *n)
+{
+	const unsigned char *p = d->marks, *end = p + d->markslen;
+
+	*first = *n = 0;
+	if (p == NULL || !get_varint(&p, end, first) ||
+	    !get_varint(&p, end, n))
+		*first = *n = 0;
+}
+
+int
+index_doc_window(const struct index_doc *d, uint32_t at, unsigned ahead,
+    struct index_window *w)
+{
+	const unsigned char *p = d->marks, *end = p + d->markslen;
+	uint32_t delta, how;
+	uint64_t off = 0, k, mark = at / INDEX_MARK_EVERY;
+
+	if (p == NULL || !get_varint(&p, end, &how) ||
+	    !get_varint(&p, end, &how))
+		return 0;
+	w->end = UINT64_MAX;
+	/* Mark k is the first word from k * INDEX_MARK_EVERY on. */
+	for (k = 0; p < end; k++) {
+		if (!get_varint(&p, end, &delta) || !get_varint(&p, end, &how))
+			return 0;
+		off += delta;
+		if (k <= mark) {
+			w->pre = how & 1;
+			w->midline = how >> 1 & 1;
+			w->start = off - (how >> 2 <= off ? how >> 2 : off);
+		} else if (k >= mark + ahead) {
+			w->end = off;
+			break;
+		}
+	}
+	return k > 0;
 }
 
 long

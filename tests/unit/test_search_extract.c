@@ -96,10 +96,48 @@ test_bounds(void)
 	CHECK(strlen(out) <= EXTRACT_MAX + 6);
 }
 
+/* A window of a file (its marks): inside a block, inside a line. */
+static const struct {
+	const char	*text;
+	int		 pre;
+	int		 midline;
+	const char	*query;
+	const char	*extract;
+} windows[] = {
+	/* In a preformatted block, "=>" is not a link, "```" closes it. */
+	{ "=> not a link\n", 1, 0, "not", "=> not a link" },
+	{ "=> not a link\n", 0, 0, "not", "a link" },
+	{ "# no heading\n```\n# heading\nheading text\n", 1, 0, "heading",
+	    "# no heading" },
+	/* From a word inside a line: its start is cut. */
+	{ "visa here\nvisa\n", 0, 1, "visa", "\xe2\x80\xa6" "visa here" },
+	{ "first\nvisa here\n", 0, 1, "visa", "visa here" },
+	{ "first\nsecond\n", 0, 1, "zzz", "\xe2\x80\xa6" "first" },
+	{ "", 0, 1, "visa", "" },
+};
+
+static void
+test_windows(void)
+{
+	char out[EXTRACT_MAX + 8];
+	struct query q;
+	size_t i;
+
+	for (i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		CHECK(query_parse(windows[i].query, strlen(windows[i].query),
+		    0, &q) == QUERY_OK);
+		search_extract_window(windows[i].text, strlen(windows[i].text),
+		    1, windows[i].pre, windows[i].midline, &q, out,
+		    sizeof(out));
+		CHECK_STR(out, windows[i].extract);
+	}
+}
+
 int
 main(void)
 {
 	test_table();
 	test_bounds();
+	test_windows();
 	return unit_done("search_extract");
 }
