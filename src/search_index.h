@@ -140,15 +140,71 @@ void	index_term_prefix(const struct index_segment *s, const char *prefix,
 
 void	index_postings_init(struct index_postings *it,
 	    const struct index_segment *s, const struct index_term *t);
+
+/*
+ * Inline, as the two below: a search of a frequent word reads thousands of
+ * postings, and the calls were a fifth of its time.
+ * A varint at *p, not past end: 1, or 0 when it does not parse.
+ */
+static inline int
+index_varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
+{
+	uint32_t r = 0;
+	unsigned shift;
+
+	if (*p < end && **p < 0x80) {	/* most are one byte */
+		*v = *(*p)++;
+		return 1;
+	}
+	for (shift = 0; shift < 35 && *p < end; shift += 7) {
+		r |= (uint32_t)(**p & 0x7f) << shift;
+		if (!(*(*p)++ & 0x80)) {
+			*v = r;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The next posting: 1, or 0 at the end (or on bytes that do not parse). */
-int	index_postings_next(struct index_postings *it, struct index_posting *p);
+static inline int
+index_postings_next(struct index_postings *it, struct index_posting *p)
+{
+	uint32_t delta, len;
+
+	if (it->p >= it->end || !index_varint(&it->p, it->end, &delta) ||
+	    !index_varint(&it->p, it->end, &p->tf) ||
+	    !index_varint(&it->p, it->end, &p->tf_title) ||
+	    !index_varint(&it->p, it->end, &len) ||
+	    len > (size_t)(it->end - it->p)) {
+		it->p = it->end;
+		return 0;
+	}
+	it->doc = it->first ? delta : it->doc + delta;
+	it->first = 0;
+	p->doc = it->doc;
+	p->pos = it->p;
+	p->poslen = len;
+	it->p += len;
+	return 1;
+}
 
 /*
  * The next position of a posting into *pos, starting from *pos = 0 and
  * *first = 1: 1, or 0 at the end.
  */
-int	index_positions_next(const unsigned char **p, const unsigned char *end,
-	    uint32_t *pos, int *first);
+static inline int
+index_positions_next(const unsigned char **p, const unsigned char *end,
+    uint32_t *pos, int *first)
+{
+	uint32_t delta;
+
+	if (*p >= end || !index_varint(p, end, &delta))
+		return 0;
+	*pos = *first ? delta : *pos + delta;
+	*first = 0;
+	return 1;
+}
 
 /* The words of d's title: [*first, *first + *n). */
 void	index_doc_title_words(const struct index_doc *d, uint32_t *first,

@@ -5,6 +5,8 @@
 
 #include "search_rank.h"
 
+#define PREFIX_MERGE_MAX 8	/* a prefix's words merged file by file, at
+				 * most; more add up in an array */
 #define LOCATE_SPAN	16	/* words apart, at most, said to be together */
 #define LOCATE_POS_MAX	64	/* positions of a word looked at, at most */
 
@@ -60,27 +62,36 @@ search_bm25(double tf, double df, double n, double dl, double avgdl)
 	    (tf + SEARCH_K1 * (1 - SEARCH_B + SEARCH_B * dl / avgdl));
 }
 
+/* Room for more matches in l: once per word, not once per file. */
 static int
-push(struct list *l, const struct index_posting *p, int positions)
+reserve(struct list *l, size_t more)
 {
 	struct match *m;
 	size_t cap;
 
-	if (l->n == l->cap) {
-		cap = l->cap ? l->cap * 2 : 64;
-		if ((m = reallocarray(l->m, cap, sizeof(*m))) == NULL)
-			return -1;
-		l->m = m;
-		l->cap = cap;
-	}
-	m = &l->m[l->n++];
+	if (more <= l->cap - l->n)
+		return 0;
+	cap = l->n + more;
+	if ((m = reallocarray(l->m, cap, sizeof(*m))) == NULL)
+		return -1;
+	l->m = m;
+	l->cap = cap;
+	return 0;
+}
+
+/* Adds a match, l having room for it (reserve). */
+static void
+push(struct list *l, const struct index_posting *p, int positions,
+    uint32_t first)
+{
+	struct match *m = &l->m[l->n++];
+
 	m->doc = p->doc;
 	m->tf = p->tf;
 	m->tf_title = p->tf_title;
 	m->pos = positions ? p->pos : NULL;
 	m->poslen = positions ? (uint32_t)p->poslen : 0;
-	m->first = 0;
-	return 0;
+	m->first = first;
 }
 
 /* The files of one term, those replaced left out. */
@@ -91,12 +102,71 @@ add_term(struct list *l, const struct index_segment *s,
 	struct index_postings it;
 	struct index_posting p;
 
+	if (reserve(l, t->df) == -1)
+		return -1;
 	index_postings_init(&it, s, t);
-	while (index_postings_next(&it, &p))
-		if (p.doc < s->ndocs && !search_dead(dead, p.doc) &&
-		    push(l, &p, positions) == -1)
-			return -1;
+	while (l->n < l->cap && index_postings_next(&it, &p))
+		if (p.doc < s->ndocs && !search_dead(dead, p.doc))
+			push(l, &p, positions, 0);
 	return 0;
+}
+
+/* The first position of a posting (0 without any). */
+static uint32_t
+first_pos(const struct index_posting *p)
+{
+	const unsigned char *pp = p->pos;
+	uint32_t pos = 0;
+	int f = 1;
+
+	(void)index_positions_next(&pp, p->pos + p->poslen, &pos, &f);
+	return pos;
+}
+
+/*
+ * The files of a prefix's few words, one match per file, merged in the
+ * order of files from their postings: no array over every file to clear
+ * and read for a prefix of two or three words ("visa": visa, visas).
+ */
+static int
+merge_terms(struct list *l, const struct index_segment *s,
+    const struct index_term *const *terms, size_t n, const unsigned char *dead)
+{
+	struct index_postings it[PREFIX_MERGE_MAX];
+	struct index_posting p[PREFIX_MERGE_MAX], m;
+	int live[PREFIX_MERGE_MAX];
+	size_t i, more = 0;
+	uint32_t doc, first, pos;
+
+	for (i = 0; i < n; i++) {
+		more += terms[i]->df;
+		index_postings_init(&it[i], s, terms[i]);
+		live[i] = index_postings_next(&it[i], &p[i]);
+	}
+	if (reserve(l, more < s->ndocs ? more : s->ndocs) == -1)
+		return -1;
+	for (;;) {
+		doc = UINT32_MAX;
+		for (i = 0; i < n; i++)
+			if (live[i] && p[i].doc < doc)
+				doc = p[i].doc;
+		if (doc == UINT32_MAX)
+			return 0;
+		m.doc = doc;
+		m.tf = m.tf_title = 0;
+		first = UINT32_MAX;
+		for (i = 0; i < n; i++) {
+			if (!live[i] || p[i].doc != doc)
+				continue;
+			m.tf += p[i].tf;
+			m.tf_title += p[i].tf_title;
+			if ((pos = first_pos(&p[i])) < first)
+				first = pos;
+			live[i] = index_postings_next(&it[i], &p[i]);
+		}
+		if (doc < s->ndocs && !search_dead(dead, doc) && l->n < l->cap)
+			push(l, &m, 0, first);
+	}
 }
 
 static int
@@ -123,13 +193,12 @@ add_prefix(struct list *l, const struct index_segment *s,
     const struct query_term *q, const unsigned char *dead)
 {
 	const struct index_term **terms;
-	const unsigned char *pp;
 	struct index_postings it;
 	struct index_posting p;
 	struct acc *acc, *a;
-	size_t first, last, n, i;
+	size_t first, last, n, i, touched = 0;
 	uint32_t pos;
-	int r = 0, f;
+	int r = 0;
 
 	index_term_prefix(s, q->word, q->len, &first, &last);
 	if ((n = last - first) == 0)
@@ -138,15 +207,20 @@ add_prefix(struct list *l, const struct index_segment *s,
 		return add_term(l, s, &s->terms[first], dead, 1);
 	if ((terms = calloc(n, sizeof(*terms))) == NULL)
 		return -1;
-	if ((acc = calloc(s->ndocs + 1, sizeof(*acc))) == NULL) {
-		free(terms);
-		return -1;
-	}
 	for (i = 0; i < n; i++)
 		terms[i] = &s->terms[first + i];
 	if (n > SEARCH_PREFIX_TERMS_MAX) {
 		qsort(terms, n, sizeof(*terms), by_df);
 		n = SEARCH_PREFIX_TERMS_MAX;
+	}
+	if (n <= PREFIX_MERGE_MAX) {
+		r = merge_terms(l, s, terms, n, dead);
+		free(terms);
+		return r;
+	}
+	if ((acc = calloc(s->ndocs + 1, sizeof(*acc))) == NULL) {
+		free(terms);
+		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		index_postings_init(&it, s, terms[i]);
@@ -154,26 +228,25 @@ add_prefix(struct list *l, const struct index_segment *s,
 			if (p.doc >= s->ndocs || search_dead(dead, p.doc))
 				continue;
 			a = &acc[p.doc];
-			pp = p.pos;
-			pos = 0;
-			f = 1;
-			(void)index_positions_next(&pp, p.pos + p.poslen, &pos,
-			    &f);
-			if (a->tf == 0 || pos < a->first)
+			pos = first_pos(&p);
+			if (a->tf == 0) {
+				touched++;
+				a->first = pos;
+			} else if (pos < a->first)
 				a->first = pos;
 			a->tf += p.tf;
 			a->tf_title += p.tf_title;
 		}
 	}
-	for (i = 0; i < s->ndocs && r == 0; i++) {
-		if (acc[i].tf == 0)
-			continue;
-		p.doc = (uint32_t)i;
-		p.tf = acc[i].tf;
-		p.tf_title = acc[i].tf_title;
-		if ((r = push(l, &p, 0)) == 0)
-			l->m[l->n - 1].first = acc[i].first;
-	}
+	if ((r = reserve(l, touched)) == 0)
+		for (i = 0; i < s->ndocs && l->n < l->cap; i++) {
+			if (acc[i].tf == 0)
+				continue;
+			p.doc = (uint32_t)i;
+			p.tf = acc[i].tf;
+			p.tf_title = acc[i].tf_title;
+			push(l, &p, 0, acc[i].first);
+		}
 	free(acc);
 	free(terms);
 	return r;
@@ -321,8 +394,14 @@ match_segment(const struct search_view *v, const struct index_segment *s,
 	const struct match *m[QUERY_TERMS_MAX];
 	const struct index_doc *doc;
 	size_t i, j, k, drive = 0;
-	double score, tf, norm;
+	double score, tf, norm, w[QUERY_TERMS_MAX], n0, n1;
 	int r;
+
+	/* BM25's parts that do not depend on the file, worked out once. */
+	for (i = 0; i < q->nterms; i++)
+		w[i] = idf[i] * (SEARCH_K1 + 1);
+	n0 = SEARCH_K1 * (1 - SEARCH_B);
+	n1 = SEARCH_K1 * SEARCH_B / (v->avgdl > 0 ? v->avgdl : 1);
 
 	for (i = 0; i < q->nterms; i++) {
 		lists[i].at = 0;
@@ -349,13 +428,11 @@ match_segment(const struct search_view *v, const struct index_segment *s,
 		doc = &s->docs[m[0]->doc];
 		if (admit != NULL && !admit(arg, doc->path))
 			continue;
-		/* BM25, its idf computed once per word. */
-		norm = SEARCH_K1 * (1 - SEARCH_B + SEARCH_B * doc->length /
-		    (v->avgdl > 0 ? v->avgdl : 1));
+		norm = n0 + n1 * doc->length;
 		for (i = 0, score = 0; i < q->nterms; i++) {
 			tf = m[i]->tf + (SEARCH_TITLE_WEIGHT - 1) *
 			    (double)m[i]->tf_title;
-			score += idf[i] * tf * (SEARCH_K1 + 1) / (tf + norm);
+			score += w[i] * tf / (tf + norm);
 		}
 		add_hit(out, doc, score);
 	}
