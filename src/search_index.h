@@ -16,7 +16,7 @@
 
 #define INDEX_TITLE_MAX		200	/* bytes of a title */
 #define INDEX_DOC_WORDS_MAX	(1u << 20)	/* words of a file indexed */
-#define INDEX_MARK_EVERY	32	/* a file's words sampled for marks */
+#define INDEX_MARK_EVERY	16	/* a file's words sampled for marks */
 #define INDEX_MARK_BACK_MAX	1024	/* bytes back to a mark's line start */
 
 enum index_kind {

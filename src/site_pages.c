@@ -170,8 +170,9 @@ extract(const struct site *s, const struct search_hit *h,
 	    (int64_t)o.st.st_mtim.tv_sec == d->mtime &&
 	    index_doc_window(d, h->at, EXTRACT_AHEAD, &w) &&
 	    w.start < d->size) {
-		max = w.end - w.start < sizeof(window) ?
-		    (size_t)(w.end - w.start) : sizeof(window);
+		/* And the rest of a line the extract may show. */
+		max = w.end - w.start < sizeof(window) - EXTRACT_MAX ?
+		    (size_t)(w.end - w.start) + EXTRACT_MAX : sizeof(window);
 		len = read_at(o.fd, window, max, max, (off_t)w.start);
 		if (search_extract_window(window, len, gemtext, w.pre,
 		    w.midline, q, out, outsz) > 0) {
