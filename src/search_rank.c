@@ -123,6 +123,16 @@ first_pos(const struct index_posting *p)
 	return pos;
 }
 
+static size_t
+live_count(const int *live, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += live[i] != 0;
+	return c;
+}
+
 /*
  * The files of a prefix's few words, one match per file, merged in the
  * order of files from their postings: no array over every file to clear
@@ -135,7 +145,7 @@ merge_terms(struct list *l, const struct index_segment *s,
 	struct index_postings it[PREFIX_MERGE_MAX];
 	struct index_posting p[PREFIX_MERGE_MAX], m;
 	int live[PREFIX_MERGE_MAX];
-	size_t i, more = 0;
+	size_t i, left, more = 0;
 	uint32_t doc, first, pos;
 
 	for (i = 0; i < n; i++) {
@@ -147,11 +157,24 @@ merge_terms(struct list *l, const struct index_segment *s,
 		return -1;
 	for (;;) {
 		doc = UINT32_MAX;
-		for (i = 0; i < n; i++)
-			if (live[i] && p[i].doc < doc)
-				doc = p[i].doc;
+		for (i = 0, left = 0; i < n; i++)
+			if (live[i]) {
+				left = i + 1;
+				if (p[i].doc < doc)
+					doc = p[i].doc;
+			}
 		if (doc == UINT32_MAX)
 			return 0;
+		/* One word left (the commonest, often): its files as they are. */
+		if (left > 0 && live_count(live, n) == 1) {
+			i = left - 1;
+			do
+				if (p[i].doc < s->ndocs && !search_dead(dead,
+				    p[i].doc) && l->n < l->cap)
+					push(l, &p[i], 0, first_pos(&p[i]));
+			while (index_postings_next(&it[i], &p[i]));
+			return 0;
+		}
 		m.doc = doc;
 		m.tf = m.tf_title = 0;
 		first = UINT32_MAX;
@@ -410,12 +433,15 @@ match_segment(const struct search_view *v, const struct index_segment *s,
 	}
 	for (k = 0; k < lists[drive].n; k++) {
 		for (i = 0; i < q->nterms; i++)
-			if ((m[i] = seek(&lists[i], lists[drive].m[k].doc)) ==
-			    NULL)
+			if (i == drive)
+				m[i] = &lists[drive].m[k];
+			else if ((m[i] = seek(&lists[i],
+			    lists[drive].m[k].doc)) == NULL)
 				break;
 		if (i < q->nterms)
 			continue;
-		for (i = 0, r = 1; r == 1 && i < q->nterms; i = j) {
+		for (i = 0, r = 1; q->nphrases > 0 && r == 1 && i < q->nterms;
+		    i = j) {
 			for (j = i + 1; j < q->nterms && q->terms[i].phrase !=
 			    0 && q->terms[j].phrase == q->terms[i].phrase; j++)
 				;
