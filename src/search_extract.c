@@ -118,12 +118,14 @@ size_t
 search_extract(const char *text, size_t len, int gemtext,
     const struct query *q, char *out, size_t outsz)
 {
-	return search_extract_window(text, len, gemtext, 0, 0, q, out, outsz);
+	return search_extract_window(text, len, gemtext, 0, 0, q, out, outsz,
+	    NULL);
 }
 
 size_t
 search_extract_window(const char *text, size_t len, int gemtext, int pre,
-    int midline, const struct query *q, char *out, size_t outsz)
+    int midline, const struct query *q, char *out, size_t outsz,
+    enum extract_shown *shown)
 {
 	static const char dots[] = "\xe2\x80\xa6";	/* … */
 	struct line l;
@@ -132,6 +134,10 @@ search_extract_window(const char *text, size_t len, int gemtext, int pre,
 	if (outsz < EXTRACT_MAX + 8)
 		return 0;
 	pick(text, len, gemtext, pre, q, &l);
+	if (shown != NULL)
+		*shown = l.s == NULL || l.heading || l.found == 0 ?
+		    EXTRACT_WEAK : l.found == q->nterms ? EXTRACT_ALL :
+		    EXTRACT_SOME;
 	if (l.s == NULL) {
 		out[0] = '\0';
 		return 0;

@@ -5,7 +5,7 @@
 
 #include "search_rank.h"
 
-#define PREFIX_MERGE_MAX 8	/* a prefix's words merged file by file, at
+#define PREFIX_MERGE_MAX 8	/* a prefix's words merged list by list, at
 				 * most; more add up in an array */
 #define LOCATE_SPAN	16	/* words apart, at most, said to be together */
 #define LOCATE_POS_MAX	64	/* positions of a word looked at, at most */
@@ -123,73 +123,91 @@ first_pos(const struct index_posting *p)
 	return pos;
 }
 
-static size_t
-live_count(const int *live, size_t n)
+/* The files of a term with the first position of each, no positions. */
+static int
+add_firsts(struct list *l, const struct index_segment *s,
+    const struct index_term *t, const unsigned char *dead)
 {
-	size_t i, c = 0;
+	struct index_postings it;
+	struct index_posting p;
 
-	for (i = 0; i < n; i++)
-		c += live[i] != 0;
-	return c;
+	if (reserve(l, t->df) == -1)
+		return -1;
+	index_postings_init(&it, s, t);
+	while (l->n < l->cap && index_postings_next(&it, &p))
+		if (p.doc < s->ndocs && !search_dead(dead, p.doc))
+			push(l, &p, 0, first_pos(&p));
+	return 0;
 }
 
 /*
- * The files of a prefix's few words, one match per file, merged in the
- * order of files from their postings: no array over every file to clear
- * and read for a prefix of two or three words ("visa": visa, visas).
+ * Merges the sorted matches of add into those of l from start on, one
+ * match per file (their counts added up, the first of their positions),
+ * from the end backwards in l's room: no copy of l.
+ */
+static int
+merge_into(struct list *l, size_t start, const struct list *add)
+{
+	struct match *m;
+	size_t a, b, w, end;
+
+	if (reserve(l, add->n) == -1)
+		return -1;
+	m = l->m;
+	end = w = l->n + add->n;	/* one past the last written */
+	a = l->n;			/* one past the next to read */
+	b = add->n;
+	while (b > 0) {
+		if (a > start && m[a - 1].doc > add->m[b - 1].doc)
+			m[--w] = m[--a];
+		else if (a > start && m[a - 1].doc == add->m[b - 1].doc) {
+			m[--w] = m[--a];
+			m[w].tf += add->m[--b].tf;
+			m[w].tf_title += add->m[b].tf_title;
+			if (add->m[b].first < m[w].first)
+				m[w].first = add->m[b].first;
+		} else
+			m[--w] = add->m[--b];
+	}
+	/* Files in both leave a gap of as many before the merged ones. */
+	if (w > a)
+		memmove(m + a, m + w, (end - w) * sizeof(*m));
+	l->n = a + (end - w);
+	return 0;
+}
+
+/*
+ * The files of a prefix's few words, one match per file: the commonest
+ * word's straight into l, the others' merged into them.  No array over
+ * every file to clear and read for a prefix of two or three words
+ * ("visa": visa, visas).
  */
 static int
 merge_terms(struct list *l, const struct index_segment *s,
     const struct index_term *const *terms, size_t n, const unsigned char *dead)
 {
-	struct index_postings it[PREFIX_MERGE_MAX];
-	struct index_posting p[PREFIX_MERGE_MAX], m;
-	int live[PREFIX_MERGE_MAX];
-	size_t i, left, more = 0;
-	uint32_t doc, first, pos;
+	struct list add;
+	size_t i, big = 0, start = l->n, more = 0;
+	int r = 0;
 
 	for (i = 0; i < n; i++) {
 		more += terms[i]->df;
-		index_postings_init(&it[i], s, terms[i]);
-		live[i] = index_postings_next(&it[i], &p[i]);
+		if (terms[i]->df > terms[big]->df)
+			big = i;
 	}
-	if (reserve(l, more < s->ndocs ? more : s->ndocs) == -1)
+	/* Room for all at once: the merges then move, never copy, l. */
+	if (reserve(l, more) == -1 || add_firsts(l, s, terms[big], dead) == -1)
 		return -1;
-	for (;;) {
-		doc = UINT32_MAX;
-		for (i = 0, left = 0; i < n; i++)
-			if (live[i]) {
-				left = i + 1;
-				if (p[i].doc < doc)
-					doc = p[i].doc;
-			}
-		if (doc == UINT32_MAX)
-			return 0;
-		/* One word left (the commonest, often): its files as they are. */
-		if (left > 0 && live_count(live, n) == 1) {
-			i = left - 1;
-			do
-				if (p[i].doc < s->ndocs && !search_dead(dead,
-				    p[i].doc) && l->n < l->cap)
-					push(l, &p[i], 0, first_pos(&p[i]));
-			while (index_postings_next(&it[i], &p[i]));
-			return 0;
-		}
-		m.doc = doc;
-		m.tf = m.tf_title = 0;
-		first = UINT32_MAX;
-		for (i = 0; i < n; i++) {
-			if (!live[i] || p[i].doc != doc)
-				continue;
-			m.tf += p[i].tf;
-			m.tf_title += p[i].tf_title;
-			if ((pos = first_pos(&p[i])) < first)
-				first = pos;
-			live[i] = index_postings_next(&it[i], &p[i]);
-		}
-		if (doc < s->ndocs && !search_dead(dead, doc) && l->n < l->cap)
-			push(l, &m, 0, first);
+	memset(&add, 0, sizeof(add));
+	for (i = 0; i < n && r == 0; i++) {
+		if (i == big)
+			continue;
+		add.n = 0;
+		if ((r = add_firsts(&add, s, terms[i], dead)) == 0)
+			r = merge_into(l, start, &add);
 	}
+	free(add.m);
+	return r;
 }
 
 static int
@@ -383,7 +401,7 @@ sift_down(struct hits *h, size_t i)
 static void
 add_hit(struct hits *h, const struct index_doc *doc, double score)
 {
-	struct search_hit hit = { doc, score, UINT32_MAX }, t;
+	struct search_hit hit = { doc, score, UINT32_MAX, 0 }, t;
 	size_t i;
 
 	h->total++;
@@ -506,15 +524,16 @@ spots(const struct match *m, uint32_t term, uint32_t tfirst, uint32_t tn,
 
 /*
  * Where most of the query's words are within LOCATE_SPAN words of each
- * other, the earliest such place, in the text before the title: the word
- * the extract shows.
+ * other, in the text before the title: the closest together of those
+ * places (most likely one line), then the first.  The word the extract
+ * shows.
  */
 static uint32_t
 locate(const struct match *const *m, size_t nterms, const struct index_doc *d)
 {
 	struct spot s[QUERY_TERMS_MAX * LOCATE_POS_MAX];
 	unsigned count[QUERY_TERMS_MAX];
-	uint32_t tfirst, tn, at = UINT32_MAX;
+	uint32_t tfirst, tn, at = UINT32_MAX, width = UINT32_MAX;
 	size_t n = 0, i, lo, distinct = 0, best = 0;
 	int title;
 
@@ -532,9 +551,14 @@ locate(const struct match *const *m, size_t nterms, const struct index_doc *d)
 		for (; s[i].pos - s[lo].pos > LOCATE_SPAN; lo++)
 			if (--count[s[lo].term] == 0)
 				distinct--;
-		if (distinct > best) {
+		/* A word again later in the span: the span starts after it. */
+		while (count[s[lo].term] > 1)
+			count[s[lo++].term]--;
+		if (distinct > best || (distinct == best &&
+		    s[i].pos - s[lo].pos < width)) {
 			best = distinct;
 			at = s[lo].pos;
+			width = s[i].pos - s[lo].pos;
 		}
 	}
 	return at;
@@ -566,6 +590,7 @@ place(const struct search_view *v, struct list lists[][QUERY_TERMS_MAX],
 	size_t g, i;
 
 	h->at = UINT32_MAX;
+	h->exact = 0;
 	for (g = 0; g < 2; g++) {
 		if ((s = v->seg[g]) == NULL || h->doc < s->docs ||
 		    h->doc >= s->docs + s->ndocs)
@@ -575,6 +600,9 @@ place(const struct search_view *v, struct list lists[][QUERY_TERMS_MAX],
 			    (uint32_t)(h->doc - s->docs))) == NULL)
 				return;
 		h->at = locate(m, nterms, h->doc);
+		for (i = 0, h->exact = 1; i < nterms; i++)
+			if (m[i]->pos == NULL)
+				h->exact = 0;
 		return;
 	}
 }

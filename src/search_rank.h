@@ -38,6 +38,9 @@ struct search_hit {
 	uint32_t		 at;	/* the word of doc where the query's
 					 * words are closest together, for its
 					 * extract (index_doc_window) */
+	int			 exact;	/* at is from every word's positions
+					 * (a prefix of several words has only
+					 * its first) */
 };
 
 /* 1 when a result at path may be shown (see site_pages.c). */
@@ -71,13 +74,21 @@ int	search_dead(const unsigned char *dead, uint32_t doc);
 size_t	search_extract(const char *text, size_t len, int gemtext,
 	    const struct query *q, char *out, size_t outsz);
 
+/* What the line of an extract holds. */
+enum extract_shown {
+	EXTRACT_WEAK,		/* no word, or words only in a heading */
+	EXTRACT_SOME,		/* some of the words */
+	EXTRACT_ALL		/* every word, not in a heading */
+};
+
 /*
  * The same from a window of a file (index_doc_window): the text from
  * start, pre when that is inside a preformatted block, midline when it is
- * inside a line (whose start is then cut, with a "…").
+ * inside a line (whose start is then cut, with a "…").  *shown (unless
+ * NULL) says what the line shown holds.
  */
 size_t	search_extract_window(const char *text, size_t len, int gemtext,
 	    int pre, int midline, const struct query *q, char *out,
-	    size_t outsz);
+	    size_t outsz, enum extract_shown *shown);
 
 #endif

@@ -21,6 +21,7 @@
 						 * its marks cannot say where */
 #define EXTRACT_WINDOW_MAX	4096	/* of a file, where its marks say */
 #define EXTRACT_AHEAD		2	/* marks read past the word shown */
+#define EXTRACT_LINE_MORE	1024	/* read past them, for their line */
 
 enum site_page
 site_page_route(const struct site *s, const char *path, size_t len,
@@ -144,7 +145,8 @@ read_at(int fd, char *buf, size_t max, size_t want, off_t off)
 /*
  * The extract of a hit into out: from the window of the file its marks
  * say, while the file is as indexed (its size and time); else, or when the
- * window shows nothing, from the file's first EXTRACT_READ_MAX bytes.
+ * window shows nothing (or may miss a better line), from the file's first
+ * EXTRACT_READ_MAX bytes.
  */
 static void
 extract(const struct site *s, const struct search_hit *h,
@@ -156,6 +158,9 @@ extract(const struct site *s, const struct search_hit *h,
 	struct capsule_object o;
 	struct index_window w;
 	size_t len, max;
+	uint64_t span;
+	const char *nl;
+	enum extract_shown shown;
 
 	out[0] = '\0';
 	if (d->kind == INDEX_NAME)
@@ -170,12 +175,26 @@ extract(const struct site *s, const struct search_hit *h,
 	    (int64_t)o.st.st_mtim.tv_sec == d->mtime &&
 	    index_doc_window(d, h->at, EXTRACT_AHEAD, &w) &&
 	    w.start < d->size) {
-		/* And the rest of a line the extract may show. */
-		max = w.end - w.start < sizeof(window) - EXTRACT_MAX ?
-		    (size_t)(w.end - w.start) + EXTRACT_MAX : sizeof(window);
+		/* On to the end of the last mark's line, whole lines only. */
+		span = w.end - w.start;
+		max = span < sizeof(window) - EXTRACT_LINE_MORE ?
+		    (size_t)span + EXTRACT_LINE_MORE : sizeof(window);
 		len = read_at(o.fd, window, max, max, (off_t)w.start);
+		if (w.start + len < (uint64_t)o.size) {
+			nl = span < len ? memchr(window + span, '\n',
+			    len - (size_t)span) : memrchr(window, '\n', len);
+			if (nl != NULL)
+				len = (size_t)(nl - window) + 1;
+		}
+		/*
+		 * Short of a line with every word, look at it all when the
+		 * window shows only a heading, or when where the words are
+		 * was not known exactly (a prefix's several words).
+		 */
 		if (search_extract_window(window, len, gemtext, w.pre,
-		    w.midline, q, out, outsz) > 0) {
+		    w.midline, q, out, outsz, &shown) > 0 &&
+		    (shown == EXTRACT_ALL || (shown == EXTRACT_SOME &&
+		    h->exact))) {
 			close(o.fd);
 			return;
 		}

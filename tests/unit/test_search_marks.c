@@ -199,6 +199,8 @@ test_bad_marks(void)
 }
 
 /* Where search_run says the extract is: the query's words together. */
+static int exact;
+
 static const char *
 located(const struct index_segment *s, const char *query, uint32_t *at)
 {
@@ -216,6 +218,7 @@ located(const struct index_segment *s, const char *query, uint32_t *at)
 	    search_run(&v, &q, NULL, NULL, 0, hits, 1, &total) != 1)
 		return "(none)";
 	*at = hits[0].at;
+	exact = hits[0].exact;
 	return hits[0].doc->path;
 }
 
@@ -246,6 +249,7 @@ test_locate(void)
 	/* Not in the title, when the text has it. */
 	CHECK_STR(located(s, "\"alpha\"", &at), "/a.gmi");
 	CHECK_INT(at, 4);
+	CHECK_INT(exact, 1);
 	CHECK_STR(located(s, "news", &at), "/a.gmi");
 	CHECK_INT(at, 1);
 	/* Where most of the words are, within a few words. */
@@ -258,6 +262,7 @@ test_locate(void)
 	/* A prefix standing for several words: their first, title aside. */
 	CHECK_STR(located(s, "delta alph", &at), "/a.gmi");
 	CHECK_INT(at, 32);
+	CHECK_INT(exact, 0);
 	CHECK_STR(located(s, "alph", &at), "/a.gmi");
 	CHECK_INT(at, 0);
 	index_segment_unref(s);
