@@ -37,14 +37,14 @@ enum index_kind {
  * file's name (titled by it) are not in its text: their marks are 0.
  */
 struct index_doc {
-	const char		*path;	/* capsule path: "/dir/page.gmi" */
-	const char		*title;	/* UTF-8 without controls, not empty */
+	const char		*path;	/* "/dir/page.gmi" */
+	const char		*title;	/* UTF-8, no controls, not empty */
 	int64_t			 mtime;	/* seconds since the epoch */
-	uint64_t		 size;	/* bytes indexed: the file's, when read */
+	uint64_t		 size;	/* bytes indexed (the file's) */
 	const unsigned char	*marks;
 	uint32_t		 markslen;
 	uint32_t		 length;	/* words, for the ranking */
-	uint8_t			 kind;		/* enum index_kind */
+	uint8_t			 kind;	/* enum index_kind */
 };
 
 /* Where to read a file to show one of its words (index_doc_window). */

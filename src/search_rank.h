@@ -49,8 +49,8 @@ typedef int	(*search_admit_fn)(void *arg, const char *path);
 /*
  * Runs q on v.  Every matching file that admit lets through is counted in
  * *total; those ranked offset to offset + nhits - 1 (best first, equal
- * scores by path) go to hits, each with where to cut its extract.  Returns how many went, or -1 when out of
- * memory.
+ * scores by path) go to hits, each with where to cut its extract.
+ * Returns how many went, or -1 when out of memory.
  */
 long	search_run(const struct search_view *v, const struct query *q,
 	    search_admit_fn admit, void *arg, size_t offset,

@@ -9,7 +9,7 @@
 #include "search_rank.h"
 #include "unit.h"
 
-#define WORDS	700		/* "t0000" to "t0699": word n at position n */
+#define WORDS	700	/* "t0000" to "t0699": word n at position n */
 
 /*
  * A page whose word n is "tNNNN": a title, short lines, a link, a
@@ -26,7 +26,8 @@ page(int gemtext)
 	if (t == NULL)
 		return NULL;
 	if (gemtext)
-		o += (size_t)snprintf(t + o, cap - o, "# t0000 t0001 t0002\n\n");
+		o += (size_t)snprintf(t + o, cap - o,
+		    "# t0000 t0001 t0002\n\n");
 	else
 		o += (size_t)snprintf(t + o, cap - o, "t0000 t0001 t0002\n");
 	n = 3;
@@ -68,7 +69,8 @@ check_windows(const char *path, int gemtext)
 	const struct index_doc *d;
 	struct index_window w;
 	const char *at;
-	uint32_t p, first, n, base = gemtext ? 0 : 3;	/* "p txt", a gap */
+	/* Plain text: "p", "txt" (its title) and a gap come first. */
+	uint32_t p, first, n, base = gemtext ? 0 : 3;
 	size_t off, bad = 0, long_windows = 0;
 
 	CHECK(t != NULL && b != NULL);
@@ -86,7 +88,7 @@ check_windows(const char *path, int gemtext)
 	CHECK(d->marks != NULL && d->markslen > 0);
 	index_doc_title_words(d, &first, &n);
 	CHECK_INT(first, 0);
-	CHECK_INT(n, gemtext ? 3 : 2);		/* plain: its name's words */
+	CHECK_INT(n, gemtext ? 3 : 2);
 	for (p = 0; p < WORDS; p++) {
 		snprintf(w5, sizeof(w5), "t%04u", (unsigned)p);
 		at = strstr(t, w5);
