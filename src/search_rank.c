@@ -177,17 +177,19 @@ merge_into(struct list *l, size_t start, const struct list *add)
 }
 
 /*
- * The files of a prefix's few words, one match per file: the commonest
- * word's straight into l, the others' merged into them.  No array over
- * every file to clear and read for a prefix of two or three words
- * ("visa": visa, visas).
+ * The files of a prefix's few words, one match per file: the others'
+ * merged together first (few files), then into the commonest's as its
+ * postings are read.  No array over every file to clear and read, and no
+ * list moved, for a prefix of two or three words ("visa": visa, visas).
  */
 static int
 merge_terms(struct list *l, const struct index_segment *s,
     const struct index_term *const *terms, size_t n, const unsigned char *dead)
 {
-	struct list add;
-	size_t i, big = 0, start = l->n, more = 0;
+	struct index_postings it;
+	struct index_posting p;
+	struct list add, one;
+	size_t i, j, big = 0, more = 0;
 	int r = 0;
 
 	for (i = 0; i < n; i++) {
@@ -195,16 +197,35 @@ merge_terms(struct list *l, const struct index_segment *s,
 		if (terms[i]->df > terms[big]->df)
 			big = i;
 	}
-	/* Room for all at once: the merges then move, never copy, l. */
-	if (reserve(l, more) == -1 || add_firsts(l, s, terms[big], dead) == -1)
-		return -1;
 	memset(&add, 0, sizeof(add));
+	memset(&one, 0, sizeof(one));
 	for (i = 0; i < n && r == 0; i++) {
 		if (i == big)
 			continue;
-		add.n = 0;
-		if ((r = add_firsts(&add, s, terms[i], dead)) == 0)
-			r = merge_into(l, start, &add);
+		one.n = 0;
+		if ((r = add_firsts(&one, s, terms[i], dead)) == 0)
+			r = merge_into(&add, 0, &one);
+	}
+	free(one.m);
+	if (r == 0 && (r = reserve(l, more)) == 0) {
+		index_postings_init(&it, s, terms[big]);
+		for (j = 0; l->n < l->cap && index_postings_next(&it, &p); ) {
+			if (p.doc >= s->ndocs || search_dead(dead, p.doc))
+				continue;
+			while (j < add.n && add.m[j].doc < p.doc &&
+			    l->n < l->cap)
+				l->m[l->n++] = add.m[j++];
+			push(l, &p, 0, first_pos(&p));
+			if (j < add.n && add.m[j].doc == p.doc) {
+				l->m[l->n - 1].tf += add.m[j].tf;
+				l->m[l->n - 1].tf_title += add.m[j].tf_title;
+				if (add.m[j].first < l->m[l->n - 1].first)
+					l->m[l->n - 1].first = add.m[j].first;
+				j++;
+			}
+		}
+		while (j < add.n && l->n < l->cap)
+			l->m[l->n++] = add.m[j++];
 	}
 	free(add.m);
 	return r;
@@ -478,7 +499,11 @@ match_segment(const struct search_view *v, const struct index_segment *s,
 			    (double)m[i]->tf_title;
 			score += w[i] * tf / (tf + norm);
 		}
-		add_hit(out, doc, score);
+		/* Below the worst kept: only counted (most files). */
+		if (out->n == out->k && out->k > 0 && score < out->h[0].score)
+			out->total++;
+		else
+			add_hit(out, doc, score);
 	}
 	return 0;
 }

@@ -226,8 +226,9 @@ site_search(const struct site *s, int slot, const struct query *q,
 		capsule_service_leave(s->service, slot);
 		return SITE_ANSWER_NOT_READY;
 	}
-	n = search_run(&snap->view, q, admit, &a,
-	    (size_t)(page - 1) * SEARCH_PAGE_SIZE, hits, SEARCH_PAGE_SIZE,
+	/* Without locations every page is in: no call per file to say so. */
+	n = search_run(&snap->view, q, s->conf->nlocations > 0 ? admit : NULL,
+	    &a, (size_t)(page - 1) * SEARCH_PAGE_SIZE, hits, SEARCH_PAGE_SIZE,
 	    &total);
 	if (n < 0)
 		goto out;
