@@ -270,11 +270,76 @@ test_locate(void)
 	index_segment_unref(s);
 }
 
+/*
+ * A prefix of a few words (merged list by list) and one of many (added up
+ * over the files) count and rank alike: four pages as long as each other,
+ * the prefix's words 3, 1, 6 and 2 times in them.
+ */
+static void
+test_prefixes(void)
+{
+	static const char *const pages[][2] = {
+		{ "/a1.gmi", "zaa zaa zab" },
+		{ "/a2.gmi", "zac" },
+		{ "/a3.gmi", "zab zac zaa zaa zaa zaa" },
+		{ "/a4.gmi", "zac zac" },
+		{ "/b1.gmi", "zba zba zbb" },
+		{ "/b2.gmi", "zbc" },
+		{ "/b3.gmi", "zbb zbc zbd zbe zbf zbg" },
+		{ "/b4.gmi", "zbh zbi" },
+	};
+	struct index_builder *b = index_builder_new(1);
+	struct index_segment *s;
+	struct search_view v;
+	struct search_hit hits[4];
+	struct query q;
+	char text[128], got[128];
+	size_t i, total, o;
+	long n, k;
+	int w;
+
+	CHECK(b != NULL);
+	if (b == NULL)
+		return;
+	for (i = 0; i < 8; i++) {
+		/* Ten words each after the title. */
+		o = (size_t)snprintf(text, sizeof(text), "# T\n%s",
+		    pages[i][1]);
+		for (w = 0; w < 10 - (int)(strlen(pages[i][1]) + 1) / 4; w++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o, " x");
+		CHECK_INT(index_builder_add(b, pages[i][0], 1, text, o), 0);
+	}
+	if ((s = index_builder_finish(b)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	memset(&v, 0, sizeof(v));
+	v.seg[0] = s;
+	v.ndocs = s->ndocs;
+	v.avgdl = 11;
+	for (i = 0; i < 2; i++) {
+		CHECK(query_parse(i == 0 ? "za" : "zb", 2, 0, &q) == QUERY_OK);
+		n = search_run(&v, &q, NULL, NULL, 0, hits, 4, &total);
+		CHECK_INT(n, 4);
+		CHECK_INT(total, 4);
+		for (k = 0, o = 0, got[0] = '\0'; k < n; k++)
+			o += (size_t)snprintf(got + o, sizeof(got) - o, "%s ",
+			    hits[k].doc->path);
+		CHECK_STR(got, i == 0 ? "/a3.gmi /a1.gmi /a4.gmi /a2.gmi " :
+		    "/b3.gmi /b1.gmi /b4.gmi /b2.gmi ");
+		/* Only the first of a prefix's words is known: not exact. */
+		CHECK_INT(hits[0].at, 1);
+		CHECK_INT(hits[0].exact, 0);
+	}
+	index_segment_unref(s);
+}
+
 int
 main(void)
 {
 	test_marks();
 	test_bad_marks();
 	test_locate();
+	test_prefixes();
 	return unit_done("search_marks");
 }
