@@ -93,9 +93,16 @@ w_str(struct writer *w, const char *s)
 static size_t
 next_char(const char *s, size_t len, size_t *cols, enum ch_class *cls)
 {
+	unsigned char c = (unsigned char)s[0];
 	uint32_t cp;
 	size_t n;
 
+	/* Most text is printable ASCII: no decoding, no table for it. */
+	if (c > ' ' && c < 0x7f) {
+		*cols = 1;
+		*cls = CH_TEXT;
+		return 1;
+	}
 	if ((n = utf8_decode(s, len, &cp)) == 0) {
 		*cols = 1;
 		*cls = CH_TEXT;
@@ -174,6 +181,22 @@ put_item(struct writer *w, char type, const char *display, size_t displen,
 	put_tail(w, host, hostlen, port);
 }
 
+/* The port in decimal: snprintf was most of a short menu line's cost. */
+static void
+port_text(unsigned port, char out[16])
+{
+	char tmp[16];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port != 0 && n < sizeof(tmp) - 1);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+}
+
 static void
 ctx_init(struct ctx *c, struct evbuffer *out, const struct gophermap_opts *o)
 {
@@ -181,7 +204,7 @@ ctx_init(struct ctx *c, struct evbuffer *out, const struct gophermap_opts *o)
 	c->o = o;
 	c->host = o->host != NULL ? o->host : "";
 	c->hostlen = strlen(c->host);
-	snprintf(c->port, sizeof(c->port), "%u", o->port);
+	port_text(o->port, c->port);
 	c->width = o->width == 0 ? GOPHERMAP_WIDTH : o->width;
 	if (c->width < GOPHERMAP_WIDTH_MIN)
 		c->width = GOPHERMAP_WIDTH_MIN;
@@ -379,7 +402,7 @@ gopher_item(struct ctx *c, const char *display, size_t displen,
 
 	if (u->host.len == 0 || (portnum = uri_port(u, GOPHER_PORT)) == 0)
 		return -1;
-	snprintf(port, sizeof(port), "%u", portnum);
+	port_text(portnum, port);
 	/* RFC 4266: everything after the first '/' but the fragment. */
 	p = u->path.ptr;
 	end = u->fragment.ptr != NULL ? u->fragment.ptr - 1 : url + urllen;
@@ -503,7 +526,7 @@ gophermap_item(struct evbuffer *out, char type, const char *display,
 	char portstr[16];
 
 	w_init(&w, out);
-	snprintf(portstr, sizeof(portstr), "%u", port);
+	port_text(port, portstr);
 	if (host == NULL)
 		host = "";
 	put_item(&w, type, display, displen, selector, sellen, host,

@@ -60,7 +60,7 @@ better(const struct line *l, const struct line *best)
 
 /* The line to show, or best.s NULL when the text shows nothing. */
 static void
-pick(const char *text, size_t len, int gemtext, const struct query *q,
+pick(const char *text, size_t len, int gemtext, int pre, const struct query *q,
     struct line *best)
 {
 	struct gemtext_iter it;
@@ -71,6 +71,7 @@ pick(const char *text, size_t len, int gemtext, const struct query *q,
 
 	memset(best, 0, sizeof(*best));
 	gemtext_iter_init(&it, text, len);
+	it.in_pre = pre;
 	for (;;) {
 		memset(&l, 0, sizeof(l));
 		if (gemtext) {
@@ -117,13 +118,26 @@ size_t
 search_extract(const char *text, size_t len, int gemtext,
     const struct query *q, char *out, size_t outsz)
 {
+	return search_extract_window(text, len, gemtext, 0, 0, q, out, outsz,
+	    NULL);
+}
+
+size_t
+search_extract_window(const char *text, size_t len, int gemtext, int pre,
+    int midline, const struct query *q, char *out, size_t outsz,
+    enum extract_shown *shown)
+{
 	static const char dots[] = "\xe2\x80\xa6";	/* … */
 	struct line l;
 	size_t start = 0, end, o = 0, sp;
 
 	if (outsz < EXTRACT_MAX + 8)
 		return 0;
-	pick(text, len, gemtext, q, &l);
+	pick(text, len, gemtext, pre, q, &l);
+	if (shown != NULL)
+		*shown = l.s == NULL || l.heading || l.found == 0 ?
+		    EXTRACT_WEAK : l.found == q->nterms ? EXTRACT_ALL :
+		    EXTRACT_SOME;
 	if (l.s == NULL) {
 		out[0] = '\0';
 		return 0;
@@ -144,7 +158,8 @@ search_extract(const char *text, size_t len, int gemtext,
 		if (sp > l.first)
 			end = sp;
 	}
-	if (start > 0) {
+	/* A window that starts inside a line has cut its start. */
+	if (start > 0 || (midline && l.s == text)) {
 		memcpy(out, dots, 3);
 		o = 3;
 	}

@@ -34,7 +34,10 @@ struct token {
 struct dbuild {
 	size_t		 path;		/* offsets in strings */
 	size_t		 title;
+	size_t		 marks;		/* offset in marks */
+	uint32_t	 markslen;
 	int64_t		 mtime;
+	uint64_t	 size;
 	uint32_t	 length;
 	uint8_t		 kind;
 };
@@ -51,6 +54,17 @@ struct index_builder {
 	struct token	*tokens;
 	size_t		 ntokens, captokens;
 	struct buf	 scratch;
+	struct buf	 marks;		/* every doc's marks */
+	struct buf	 docmarks;	/* those of the doc being added */
+	/* Where the words of the doc being added come from, for its marks. */
+	const char	*text;		/* NULL: its name */
+	size_t		 line;		/* the start of their line, or SIZE_MAX:
+					 * to be found (plain text) */
+	int		 pre;		/* the line is preformatted */
+	size_t		 lastmark;	/* byte offset of the last mark */
+	uint64_t	 nextmark;	/* the word of the next mark */
+	uint32_t	 title_first;	/* the title's words */
+	uint32_t	 title_n;
 	uint64_t	 total_length;
 	int		 with_words;	/* index words, not only files */
 	int		 failed;
@@ -164,6 +178,8 @@ index_builder_free(struct index_builder *b)
 	free(b->words.p);
 	free(b->tokens);
 	free(b->scratch.p);
+	free(b->marks.p);
+	free(b->docmarks.p);
 	free(b);
 }
 
@@ -217,6 +233,44 @@ term_of(struct index_builder *b, const char *w, size_t len)
 	return (long)b->nterms - 1;
 }
 
+/*
+ * The mark of a word starting at s[start], s in the doc's text (or its
+ * name: then 0): see struct index_doc.
+ */
+static int
+add_mark(struct index_builder *b, const char *s, size_t start)
+{
+	size_t at = 0, line, from;
+	uint64_t how = 0;
+	const char *nl;
+
+	if (b->text != NULL) {
+		at = (size_t)(s - b->text) + start;
+		if ((line = b->line) == SIZE_MAX) {
+			from = at > INDEX_MARK_BACK_MAX ?
+			    at - INDEX_MARK_BACK_MAX : 0;
+			nl = memrchr(b->text + from, '\n', at - from);
+			if (nl != NULL)
+				line = (size_t)(nl - b->text) + 1;
+			else if (from == 0)
+				line = 0;
+		}
+		if (line == SIZE_MAX || at - line > INDEX_MARK_BACK_MAX)
+			how = 2;
+		else
+			how = (uint64_t)(at - line) << 2;
+		how |= b->pre != 0;
+	}
+	/* Marks follow the text; a name's words come before it. */
+	if (at < b->lastmark || at - b->lastmark > UINT32_MAX)
+		return -1;
+	if (buf_varint(&b->docmarks, (uint32_t)(at - b->lastmark)) == -1 ||
+	    buf_varint(&b->docmarks, (uint32_t)how) == -1)
+		return -1;
+	b->lastmark = at;
+	return 0;
+}
+
 /* The words of s[0..len) as tokens from *pos on. */
 static int
 add_words(struct index_builder *b, const char *s, size_t len, uint32_t *pos,
@@ -230,6 +284,14 @@ add_words(struct index_builder *b, const char *s, size_t len, uint32_t *pos,
 		return 0;
 	words_init(&it, s, len);
 	while (*pos < INDEX_DOC_WORDS_MAX && words_next(&it, &w)) {
+		if (title) {
+			if (b->title_n++ == 0)
+				b->title_first = *pos;
+		}
+		/* Mark k: the first word from k * INDEX_MARK_EVERY on. */
+		for (; b->nextmark <= *pos; b->nextmark += INDEX_MARK_EVERY)
+			if (add_mark(b, s, w.start) == -1)
+				return -1;
 		if ((term = term_of(b, w.text, w.len)) == -1 ||
 		    grow(&b->tokens, b->ntokens, &b->captokens,
 		    sizeof(*b->tokens)) == -1)
@@ -292,7 +354,11 @@ add_gemtext(struct index_builder *b, const char *text, size_t len,
 	size_t n;
 
 	gemtext_iter_init(&it, text, len);
-	while (gemtext_iter_next(&it, &l)) {
+	for (;;) {
+		b->line = it.pos;
+		b->pre = it.in_pre;
+		if (!gemtext_iter_next(&it, &l))
+			break;
 		index_line_text(&l, &s, &n);
 		if (add_words(b, s, n, pos, it.lineno == title_line) == -1)
 			return -1;
@@ -347,6 +413,24 @@ post_tokens(struct index_builder *b, uint32_t doc)
 	return 0;
 }
 
+/* The marks of the doc added, after its title's words (struct index_doc). */
+static int
+add_doc_marks(struct index_builder *b, struct dbuild *d)
+{
+	size_t start = b->marks.len;
+
+	if (!b->with_words)
+		return 0;
+	if (buf_varint(&b->marks, b->title_first) == -1 ||
+	    buf_varint(&b->marks, b->title_n) == -1 ||
+	    buf_add(&b->marks, b->docmarks.p, b->docmarks.len) == -1 ||
+	    b->marks.len - start > UINT32_MAX)
+		return -1;
+	d->marks = start;
+	d->markslen = (uint32_t)(b->marks.len - start);
+	return 0;
+}
+
 enum index_kind
 index_kind_of(const char *name, size_t len)
 {
@@ -379,7 +463,15 @@ index_builder_add(struct index_builder *b, const char *path, int64_t mtime,
 	d->kind = (uint8_t)index_kind_of(name, namelen);
 	if (text == NULL)
 		d->kind = INDEX_NAME;
+	d->size = len;
 	b->ntokens = 0;
+	b->docmarks.len = 0;
+	b->text = NULL;
+	b->line = 0;
+	b->pre = 0;
+	b->lastmark = 0;
+	b->nextmark = 0;
+	b->title_first = b->title_n = 0;
 	if (d->kind == INDEX_GEMTEXT)
 		tlen = page_title(text, len, title, &title_line);
 	if (tlen == 0) {
@@ -392,6 +484,8 @@ index_builder_add(struct index_builder *b, const char *path, int64_t mtime,
 			goto fail;
 		pos++;		/* no phrase across the name's end */
 	}
+	b->text = text;
+	b->line = SIZE_MAX;	/* plain text: lines found back from a mark */
 	if ((d->kind == INDEX_GEMTEXT &&
 	    add_gemtext(b, text, len, &pos, title_line) == -1) ||
 	    (d->kind == INDEX_TEXT && add_words(b, text, len, &pos, 0) == -1))
@@ -403,7 +497,8 @@ index_builder_add(struct index_builder *b, const char *path, int64_t mtime,
 	d->title = b->strings.len;
 	if (buf_add(&b->strings, title, tlen) == -1 ||
 	    buf_add(&b->strings, "", 1) == -1 ||
-	    post_tokens(b, (uint32_t)b->ndocs) == -1)
+	    post_tokens(b, (uint32_t)b->ndocs) == -1 ||
+	    add_doc_marks(b, d) == -1)
 		goto fail;
 	b->total_length += d->length;
 	b->ndocs++;
@@ -506,6 +601,11 @@ finish_docs(struct index_builder *b, struct index_segment *s)
 		b->strings.p = (unsigned char *)p;
 	s->strings = (char *)b->strings.p;
 	b->strings.p = NULL;
+	if (b->marks.len > 0 &&
+	    (p = realloc(b->marks.p, b->marks.len)) != NULL)
+		b->marks.p = (unsigned char *)p;
+	s->marks = b->marks.p;
+	b->marks.p = NULL;
 	s->ndocs = b->ndocs;
 	s->docs = calloc(s->ndocs + 1, sizeof(*s->docs));
 	s->by_path = calloc(s->ndocs + 1, sizeof(*s->by_path));
@@ -516,6 +616,11 @@ finish_docs(struct index_builder *b, struct index_segment *s)
 		s->docs[i].path = s->strings + b->docs[i].path;
 		s->docs[i].title = s->strings + b->docs[i].title;
 		s->docs[i].mtime = b->docs[i].mtime;
+		s->docs[i].size = b->docs[i].size;
+		if (s->marks != NULL && b->docs[i].markslen > 0) {
+			s->docs[i].marks = s->marks + b->docs[i].marks;
+			s->docs[i].markslen = b->docs[i].markslen;
+		}
 		s->docs[i].length = b->docs[i].length;
 		s->docs[i].kind = b->docs[i].kind;
 		s->by_path[i] = (uint32_t)i;
@@ -529,8 +634,8 @@ finish_docs(struct index_builder *b, struct index_segment *s)
 		qsort_r(s->by_mtime, s->npages, sizeof(*s->by_mtime),
 		    mtime_cmp, s->docs);
 	s->total_length = b->total_length;
-	s->bytes += b->strings.len + (s->ndocs + 1) * (sizeof(*s->docs) +
-	    2 * sizeof(uint32_t));
+	s->bytes += b->strings.len + b->marks.len + (s->ndocs + 1) *
+	    (sizeof(*s->docs) + 2 * sizeof(uint32_t));
 	return 0;
 }
 

@@ -35,6 +35,12 @@ struct search_view {
 struct search_hit {
 	const struct index_doc	*doc;
 	double			 score;
+	uint32_t		 at;	/* the word of doc where the query's
+					 * words are closest together, for its
+					 * extract (index_doc_window) */
+	int			 exact;	/* at is from every word's positions
+					 * (a prefix of several words has only
+					 * its first) */
 };
 
 /* 1 when a result at path may be shown (see site_pages.c). */
@@ -43,8 +49,8 @@ typedef int	(*search_admit_fn)(void *arg, const char *path);
 /*
  * Runs q on v.  Every matching file that admit lets through is counted in
  * *total; those ranked offset to offset + nhits - 1 (best first, equal
- * scores by path) go to hits.  Returns how many went, or -1 when out of
- * memory.
+ * scores by path) go to hits, each with where to cut its extract.
+ * Returns how many went, or -1 when out of memory.
  */
 long	search_run(const struct search_view *v, const struct query *q,
 	    search_admit_fn admit, void *arg, size_t offset,
@@ -67,5 +73,22 @@ int	search_dead(const unsigned char *dead, uint32_t doc);
  */
 size_t	search_extract(const char *text, size_t len, int gemtext,
 	    const struct query *q, char *out, size_t outsz);
+
+/* What the line of an extract holds. */
+enum extract_shown {
+	EXTRACT_WEAK,		/* no word, or words only in a heading */
+	EXTRACT_SOME,		/* some of the words */
+	EXTRACT_ALL		/* every word, not in a heading */
+};
+
+/*
+ * The same from a window of a file (index_doc_window): the text from
+ * start, pre when that is inside a preformatted block, midline when it is
+ * inside a line (whose start is then cut, with a "…").  *shown (unless
+ * NULL) says what the line shown holds.
+ */
+size_t	search_extract_window(const char *text, size_t len, int gemtext,
+	    int pre, int midline, const struct query *q, char *out,
+	    size_t outsz, enum extract_shown *shown);
 
 #endif

@@ -4,23 +4,6 @@
 
 #include "search_index.h"
 
-/* A varint at *p, not past end: 1, or 0 when it does not parse. */
-static int
-get_varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
-{
-	uint32_t r = 0;
-	unsigned shift;
-
-	for (shift = 0; shift < 35 && *p < end; shift += 7) {
-		r |= (uint32_t)(**p & 0x7f) << shift;
-		if (!(*(*p)++ & 0x80)) {
-			*v = r;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 struct index_segment *
 index_segment_ref(struct index_segment *s)
 {
@@ -41,6 +24,7 @@ index_segment_unref(struct index_segment *s)
 	free(s->words);
 	free(s->postings);
 	free(s->strings);
+	free(s->marks);
 	free(s);
 }
 
@@ -113,39 +97,46 @@ index_postings_init(struct index_postings *it, const struct index_segment *s,
 	it->first = 1;
 }
 
-int
-index_postings_next(struct index_postings *it, struct index_posting *p)
+void
+index_doc_title_words(const struct index_doc *d, uint32_t *first,
+    uint32_t *n)
 {
-	uint32_t delta, len;
+	const unsigned char *p = d->marks, *end = p + d->markslen;
 
-	if (it->p >= it->end || !get_varint(&it->p, it->end, &delta) ||
-	    !get_varint(&it->p, it->end, &p->tf) ||
-	    !get_varint(&it->p, it->end, &p->tf_title) ||
-	    !get_varint(&it->p, it->end, &len) ||
-	    len > (size_t)(it->end - it->p)) {
-		it->p = it->end;
-		return 0;
-	}
-	it->doc = it->first ? delta : it->doc + delta;
-	it->first = 0;
-	p->doc = it->doc;
-	p->pos = it->p;
-	p->poslen = len;
-	it->p += len;
-	return 1;
+	*first = *n = 0;
+	if (p == NULL || !index_varint(&p, end, first) ||
+	    !index_varint(&p, end, n))
+		*first = *n = 0;
 }
 
 int
-index_positions_next(const unsigned char **p, const unsigned char *end,
-    uint32_t *pos, int *first)
+index_doc_window(const struct index_doc *d, uint32_t at, unsigned ahead,
+    struct index_window *w)
 {
-	uint32_t delta;
+	const unsigned char *p = d->marks, *end = p + d->markslen;
+	uint32_t delta, how;
+	uint64_t off = 0, k, mark = at / INDEX_MARK_EVERY;
 
-	if (*p >= end || !get_varint(p, end, &delta))
+	if (p == NULL || !index_varint(&p, end, &how) ||
+	    !index_varint(&p, end, &how))
 		return 0;
-	*pos = *first ? delta : *pos + delta;
-	*first = 0;
-	return 1;
+	w->end = UINT64_MAX;
+	/* Mark k is the first word from k * INDEX_MARK_EVERY on. */
+	for (k = 0; p < end; k++) {
+		if (!index_varint(&p, end, &delta) ||
+		    !index_varint(&p, end, &how))
+			return 0;
+		off += delta;
+		if (k <= mark) {
+			w->pre = how & 1;
+			w->midline = how >> 1 & 1;
+			w->start = off - (how >> 2 <= off ? how >> 2 : off);
+		} else if (k >= mark + ahead) {
+			w->end = off;
+			break;
+		}
+	}
+	return k > 0;
 }
 
 long

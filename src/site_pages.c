@@ -17,7 +17,11 @@
 #include "zone.h"
 #include "uri.h"
 
-#define EXTRACT_READ_MAX	(64 * 1024)	/* of a file, for its extract */
+#define EXTRACT_READ_MAX	(64 * 1024)	/* of a file from its start, when
+						 * its marks cannot say where */
+#define EXTRACT_WINDOW_MAX	4096	/* of a file, where its marks say */
+#define EXTRACT_AHEAD		2	/* marks read past the word shown */
+#define EXTRACT_LINE_MORE	1024	/* read past them, for their line */
 
 enum site_page
 site_page_route(const struct site *s, const char *path, size_t len,
@@ -120,30 +124,87 @@ admit(void *arg, const char *path)
 	return site_admits(a->site, path, a->gopher);
 }
 
-/* The first bytes of a file of the capsule, for its extract. */
+/* Up to max bytes of fd from off, stopping early at want bytes. */
 static size_t
-read_head(const struct site *s, const char *path, char *buf, size_t max)
+read_at(int fd, char *buf, size_t max, size_t want, off_t off)
 {
-	struct capsule_object o;
 	size_t n = 0;
 	ssize_t r;
 
-	if (capsule_resolve(&s->capsule, path, strlen(path), &o) !=
-	    CAPSULE_FILE) {
-		if (o.fd != -1)
-			close(o.fd);
-		return 0;
-	}
-	while (n < max) {
-		r = read(o.fd, buf + n, max - n);
+	while (n < max && n < want) {
+		r = pread(fd, buf + n, max - n, off + (off_t)n);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		n += (size_t)r;
 	}
-	close(o.fd);
 	return n;
+}
+
+/*
+ * The extract of a hit into out: from the window of the file its marks
+ * say, while the file is as indexed (its size and time); else, or when the
+ * window shows nothing (or may miss a better line), from the file's first
+ * EXTRACT_READ_MAX bytes.
+ */
+static void
+extract(const struct site *s, const struct search_hit *h,
+    const struct query *q, char *out, size_t outsz)
+{
+	const struct index_doc *d = h->doc;
+	int gemtext = d->kind == INDEX_GEMTEXT;
+	char window[EXTRACT_WINDOW_MAX], *head;
+	struct capsule_object o;
+	struct index_window w;
+	size_t len, max;
+	uint64_t span;
+	const char *nl;
+	enum extract_shown shown;
+
+	out[0] = '\0';
+	if (d->kind == INDEX_NAME)
+		return;
+	if (capsule_resolve(&s->capsule, d->path, strlen(d->path), &o) !=
+	    CAPSULE_FILE || o.size < 0) {
+		if (o.fd != -1)
+			close(o.fd);
+		return;
+	}
+	if (h->at != UINT32_MAX && (uint64_t)o.size == d->size &&
+	    (int64_t)o.st.st_mtim.tv_sec == d->mtime &&
+	    index_doc_window(d, h->at, EXTRACT_AHEAD, &w) &&
+	    w.start < d->size) {
+		/* On to the end of the last mark's line, whole lines only. */
+		span = w.end - w.start;
+		max = span < sizeof(window) - EXTRACT_LINE_MORE ?
+		    (size_t)span + EXTRACT_LINE_MORE : sizeof(window);
+		len = read_at(o.fd, window, max, max, (off_t)w.start);
+		if (w.start + len < (uint64_t)o.size) {
+			nl = span < len ? memchr(window + span, '\n',
+			    len - (size_t)span) : memrchr(window, '\n', len);
+			if (nl != NULL)
+				len = (size_t)(nl - window) + 1;
+		}
+		/*
+		 * Short of a line with every word, look at it all when the
+		 * window shows only a heading, or when where the words are
+		 * was not known exactly (a prefix's several words).
+		 */
+		if (search_extract_window(window, len, gemtext, w.pre,
+		    w.midline, q, out, outsz, &shown) > 0 &&
+		    (shown == EXTRACT_ALL || (shown == EXTRACT_SOME &&
+		    h->exact))) {
+			close(o.fd);
+			return;
+		}
+	}
+	if ((head = malloc(EXTRACT_READ_MAX)) != NULL) {
+		len = read_at(o.fd, head, EXTRACT_READ_MAX, (size_t)o.size, 0);
+		search_extract(head, len, gemtext, q, out, outsz);
+		free(head);
+	}
+	close(o.fd);
 }
 
 enum site_answer
@@ -157,8 +218,7 @@ site_search(const struct site *s, int slot, const struct query *q,
 	struct admit a = { s, o != NULL };
 	struct search_page p;
 	enum site_answer r = SITE_ANSWER_NOMEM;
-	size_t total, len, i;
-	char *head = NULL;
+	size_t total, i;
 	long n;
 
 	if ((snap = capsule_service_enter(s->service, slot)) == NULL ||
@@ -166,21 +226,17 @@ site_search(const struct site *s, int slot, const struct query *q,
 		capsule_service_leave(s->service, slot);
 		return SITE_ANSWER_NOT_READY;
 	}
-	n = search_run(&snap->view, q, admit, &a,
-	    (size_t)(page - 1) * SEARCH_PAGE_SIZE, hits, SEARCH_PAGE_SIZE,
+	/* Without locations every page is in: no call per file to say so. */
+	n = search_run(&snap->view, q, s->conf->nlocations > 0 ? admit : NULL,
+	    &a, (size_t)(page - 1) * SEARCH_PAGE_SIZE, hits, SEARCH_PAGE_SIZE,
 	    &total);
-	if (n < 0 || (n > 0 && (head = malloc(EXTRACT_READ_MAX)) == NULL))
+	if (n < 0)
 		goto out;
 	for (i = 0; i < (size_t)n; i++) {
 		results[i].path = hits[i].doc->path;
 		results[i].title = hits[i].doc->title;
 		results[i].extract = extracts[i];
-		extracts[i][0] = '\0';
-		if (hits[i].doc->kind == INDEX_NAME)
-			continue;
-		len = read_head(s, hits[i].doc->path, head, EXTRACT_READ_MAX);
-		search_extract(head, len, hits[i].doc->kind == INDEX_GEMTEXT,
-		    q, extracts[i], sizeof(extracts[i]));
+		extract(s, &hits[i], q, extracts[i], sizeof(extracts[i]));
 	}
 	p.search_path = conf_search_path(s->conf);
 	p.q = q;
@@ -193,7 +249,6 @@ site_search(const struct site *s, int slot, const struct query *q,
 		r = SITE_ANSWER_OK;
 out:
 	capsule_service_leave(s->service, slot);
-	free(head);
 	return r;
 }
 

@@ -80,6 +80,16 @@ utf8_one_line(const char *s, size_t len, char *out, size_t *o, size_t max)
 	int space = 0;
 
 	while (i < len) {
+		/* Printable ASCII, most of any text: as it is. */
+		if ((unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f) {
+			if (*o + (space ? 1 : 0) + 1 > max)
+				break;
+			if (space)
+				out[(*o)++] = ' ';
+			space = 0;
+			out[(*o)++] = s[i++];
+			continue;
+		}
 		if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
 			n = 1;			/* a byte of bad UTF-8 */
 			cp = '?';

@@ -171,6 +171,32 @@ def test_pages_of_results(tmp_path, conf_server):
         line("3", "Not found", "", p) + b".\r\n")
 
 
+def test_extracts_from_where_the_words_are(tmp_path, conf_server):
+    """An extract is read from where the index says the words are, however
+    deep in the file; from its start once the file has changed."""
+    cap = tmp_path / "deep"
+    cap.mkdir()
+    filler = "".join(f"Filler line {i} says nothing at all.\n"
+                     for i in range(2500))
+    (cap / "deep.gmi").write_text(
+        "# Deep\n\n" + filler + "Here visa and zebra meet.\n" + filler +
+        "A zebra alone.\n")
+    g, p = free_port(), free_port()
+    s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
+                    gemini_port=g, gopher_ports=[p])
+    wait_indexed(s)
+    assert (cap / "deep.gmi").stat().st_size > 128 * 1024
+    _, body, _ = s.gemini(s.url("/search?zebra"))
+    assert "=> /deep.gmi Deep\n> Here visa and zebra meet.\n" in \
+        body.decode()
+    _, body, _ = s.gemini(s.url("/search?zebra%20alone"))
+    assert "> A zebra alone.\n" in body.decode()
+    # Searched at once: the index may not know yet; the extract is right.
+    (cap / "deep.gmi").write_text("# Deep\n\nzebra moved up\n" + filler)
+    _, body, _ = s.gemini(s.url("/search?zebra"))
+    assert "=> /deep.gmi Deep\n> zebra moved up\n" in body.decode()
+
+
 def test_real_clients(office):
     p = office.gopher_port
     r = subprocess.run(["curl", "-s", f"gopher://127.0.0.1:{p}/7/search"

@@ -96,10 +96,56 @@ test_bounds(void)
 	CHECK(strlen(out) <= EXTRACT_MAX + 6);
 }
 
+/* A window of a file (its marks): inside a block, inside a line. */
+static const struct {
+	const char	*text;
+	int		 pre;
+	int		 midline;
+	const char	*query;
+	const char	*extract;
+	enum extract_shown shown;
+} windows[] = {
+	/* In a preformatted block, "=>" is not a link, "```" closes it. */
+	{ "=> not a link\n", 1, 0, "not", "=> not a link", EXTRACT_ALL },
+	{ "=> not a link\n", 0, 0, "not", "a link", EXTRACT_WEAK },
+	{ "# no heading\n```\n# heading\nheading text\n", 1, 0, "heading",
+	    "# no heading", EXTRACT_ALL },
+	/* From a word inside a line: its start is cut. */
+	{ "visa here\nvisa\n", 0, 1, "visa", "\xe2\x80\xa6" "visa here",
+	    EXTRACT_ALL },
+	{ "first\nvisa here\n", 0, 1, "visa", "visa here", EXTRACT_ALL },
+	{ "first\nsecond\n", 0, 1, "zzz", "\xe2\x80\xa6" "first",
+	    EXTRACT_WEAK },
+	{ "", 0, 1, "visa", "", EXTRACT_WEAK },
+	/* Not every word, or only in a heading. */
+	{ "# visa\nnothing\n", 0, 0, "visa", "visa", EXTRACT_WEAK },
+	{ "visa only\n", 0, 0, "visa interpol", "visa only", EXTRACT_SOME },
+};
+
+static void
+test_windows(void)
+{
+	char out[EXTRACT_MAX + 8];
+	struct query q;
+	size_t i;
+	enum extract_shown shown;
+
+	for (i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		CHECK(query_parse(windows[i].query, strlen(windows[i].query),
+		    0, &q) == QUERY_OK);
+		search_extract_window(windows[i].text, strlen(windows[i].text),
+		    1, windows[i].pre, windows[i].midline, &q, out,
+		    sizeof(out), &shown);
+		CHECK_STR(out, windows[i].extract);
+		CHECK_INT(shown, windows[i].shown);
+	}
+}
+
 int
 main(void)
 {
 	test_table();
 	test_bounds();
+	test_windows();
 	return unit_done("search_extract");
 }
