@@ -242,7 +242,8 @@ def report(out, loads, table, fmt):
     rows = [[r["label"], r["conns"], r.get("requests", "?"),
              r.get("failures", "?"), fmt(r.get("rps")),
              fmt(r.get("p50_ms"), "{:.2f}"), fmt(r.get("p99_ms"), "{:.2f}"),
-             fmt(r.get("server_cpu_us_per_req"))] for r in loads]
+             fmt(r["cpu_ms"] * 1000 if r.get("cpu_ms") is not None
+                 else None)] for r in loads]
     lines += ["  " + x for x in table(rows, [
         "load  [p99 < 5 ms]", "conns", "reqs", "fail", "req/s", "p50 ms",
         "p99 ms", "srv CPU us/req"])]
