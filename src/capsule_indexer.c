@@ -93,6 +93,9 @@ index_fd(struct index_builder *b, int fd, const char *path)
 		text = capsule_read_file(fd, INDEX_FILE_MAX, &len, &why);
 	close(fd);
 	r = index_builder_add(b, path, (int64_t)st.st_mtim.tv_sec, text, len);
+	if (r == 0)
+		index_builder_identify(b, (uint64_t)st.st_dev,
+		    (uint64_t)st.st_ino);
 	free(text);
 	return r;
 }

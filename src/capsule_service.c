@@ -17,6 +17,7 @@
 #include "capsule_service.h"
 #include "capsule_snapshot.h"
 #include "conf.h"
+#include "extract_files.h"
 #include "log.h"
 
 struct capsule_service {
@@ -37,6 +38,8 @@ struct capsule_service {
 	_Atomic(struct capsule_snapshot *) current;
 	_Atomic(struct capsule_snapshot *) hazard[CONF_WORKERS_MAX];
 	struct capsule_snapshot	*retired;	/* the indexer's */
+	/* Each worker's open files for extracts: its own, made on first use. */
+	struct extract_files	*files[CONF_WORKERS_MAX];
 	/* Under the registry's lock. */
 	unsigned		 refs;
 	int			 started;	/* its thread runs */
@@ -87,7 +90,10 @@ static void
 service_free(struct capsule_service *s)
 {
 	struct capsule_snapshot *p;
+	int i;
 
+	for (i = 0; i < CONF_WORKERS_MAX; i++)
+		extract_files_free(s->files[i]);
 	capsule_snapshot_free(atomic_load(&s->current));
 	while ((p = s->retired) != NULL) {
 		s->retired = p->retired;
@@ -280,6 +286,16 @@ capsule_service_leave(struct capsule_service *s, int slot)
 {
 	if (slot >= 0 && slot < CONF_WORKERS_MAX)
 		atomic_store(&s->hazard[slot], NULL);
+}
+
+struct extract_files *
+capsule_service_files(struct capsule_service *s, int slot)
+{
+	if (slot < 0 || slot >= CONF_WORKERS_MAX)
+		return NULL;
+	if (s->files[slot] == NULL)
+		s->files[slot] = extract_files_new();
+	return s->files[slot];
 }
 
 static int

@@ -17,6 +17,7 @@
 
 struct capsule_service;
 struct capsule_snapshot;
+struct extract_files;
 struct service_registry;
 
 struct service_registry *service_registry_new(void);
@@ -54,6 +55,14 @@ void	capsule_service_unref(struct capsule_service *s);
 const struct capsule_snapshot *capsule_service_enter(
 	    struct capsule_service *s, int slot);
 void	capsule_service_leave(struct capsule_service *s, int slot);
+
+/*
+ * The open files the worker whose number is slot keeps for extracts (made
+ * on its first call; NULL when out of memory): that worker's thread alone
+ * uses them, and the service closes them when it ends.
+ */
+struct extract_files *capsule_service_files(struct capsule_service *s,
+	    int slot);
 
 /* For the indexer: publishes snap (taken) and frees the snapshots no
  * request holds any more.  Returns 1 while some are still held. */

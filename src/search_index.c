@@ -38,6 +38,7 @@ struct dbuild {
 	uint32_t	 markslen;
 	int64_t		 mtime;
 	uint64_t	 size;
+	uint64_t	 dev, ino;
 	uint32_t	 length;
 	uint8_t		 kind;
 };
@@ -441,6 +442,15 @@ index_kind_of(const char *name, size_t len)
 	return INDEX_NAME;
 }
 
+void
+index_builder_identify(struct index_builder *b, uint64_t dev, uint64_t ino)
+{
+	if (b->failed || b->ndocs == 0)
+		return;
+	b->docs[b->ndocs - 1].dev = dev;
+	b->docs[b->ndocs - 1].ino = ino;
+}
+
 int
 index_builder_add(struct index_builder *b, const char *path, int64_t mtime,
     const char *text, size_t len)
@@ -617,6 +627,8 @@ finish_docs(struct index_builder *b, struct index_segment *s)
 		s->docs[i].title = s->strings + b->docs[i].title;
 		s->docs[i].mtime = b->docs[i].mtime;
 		s->docs[i].size = b->docs[i].size;
+		s->docs[i].dev = b->docs[i].dev;
+		s->docs[i].ino = b->docs[i].ino;
 		if (s->marks != NULL && b->docs[i].markslen > 0) {
 			s->docs[i].marks = s->marks + b->docs[i].marks;
 			s->docs[i].markslen = b->docs[i].markslen;

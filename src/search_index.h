@@ -41,6 +41,8 @@ struct index_doc {
 	const char		*title;	/* UTF-8, no controls, not empty */
 	int64_t			 mtime;	/* seconds since the epoch */
 	uint64_t		 size;	/* bytes indexed (the file's) */
+	uint64_t		 dev;	/* the file indexed, when known: */
+	uint64_t		 ino;	/* 0 when not */
 	const unsigned char	*marks;
 	uint32_t		 markslen;
 	uint32_t		 length;	/* words, for the ranking */
@@ -120,6 +122,11 @@ void	index_builder_free(struct index_builder *b);
  */
 int	index_builder_add(struct index_builder *b, const char *path,
 	    int64_t mtime, const char *text, size_t len);
+
+/* Which file the doc index_builder_add just added was (its device and
+ * inode), so that a request can tell whether one it holds open is it. */
+void	index_builder_identify(struct index_builder *b, uint64_t dev,
+	    uint64_t ino);
 
 /* The finished segment (one reference), or NULL; frees b either way. */
 struct index_segment *index_builder_finish(struct index_builder *b);

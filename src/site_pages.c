@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -10,6 +11,7 @@
 #include "bounds.h"
 #include "capsule_service.h"
 #include "capsule_snapshot.h"
+#include "extract_files.h"
 #include "generation.h"
 #include "search_pages.h"
 #include "search_rank.h"
@@ -142,45 +144,87 @@ read_at(int fd, char *buf, size_t max, size_t want, off_t off)
 	return n;
 }
 
-/*
- * The extract of a hit into out: from the window of the file its marks
- * say, while the file is as indexed (its size and time); else, or when the
- * window shows nothing (or may miss a better line), from the file's first
- * EXTRACT_READ_MAX bytes.
- */
-static void
-extract(const struct site *s, const struct search_hit *h,
-    const struct query *q, char *out, size_t outsz)
+static int64_t
+monotonic_sec(void)
 {
-	const struct index_doc *d = h->doc;
-	int gemtext = d->kind == INDEX_GEMTEXT;
-	char window[EXTRACT_WINDOW_MAX], *head;
-	struct capsule_object o;
-	struct index_window w;
-	size_t len, max;
-	uint64_t span;
-	const char *nl;
-	enum extract_shown shown;
+	struct timespec ts;
 
-	out[0] = '\0';
-	if (d->kind == INDEX_NAME)
-		return;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec;
+}
+
+/*
+ * The file of doc d open for reading, from the worker's open files when
+ * it keeps it (*kept set: not to be closed), else opened now and kept if
+ * it is still the file indexed.  *fresh says whether it is (the same
+ * inode, size and time): only then do the index's marks fit it.  Returns
+ * the descriptor, or -1.
+ */
+static int
+open_indexed(const struct site *s, struct extract_files *files,
+    const struct index_doc *d, uint64_t *size, int *fresh, int *kept)
+{
+	struct extract_file_id id = { d->dev, d->ino, d->size, d->mtime };
+	struct capsule_object o;
+	int64_t now = monotonic_sec();
+	int fd;
+
+	*kept = *fresh = 0;
+	if (files != NULL && (fd = extract_files_get(files, &id, now)) != -1) {
+		*size = d->size;
+		*kept = *fresh = 1;
+		return fd;
+	}
 	if (capsule_resolve(&s->capsule, d->path, strlen(d->path), &o) !=
 	    CAPSULE_FILE || o.size < 0) {
 		if (o.fd != -1)
 			close(o.fd);
-		return;
+		return -1;
 	}
-	if (h->at != UINT32_MAX && (uint64_t)o.size == d->size &&
-	    (int64_t)o.st.st_mtim.tv_sec == d->mtime &&
+	*size = (uint64_t)o.size;
+	*fresh = *size == d->size && (int64_t)o.st.st_mtim.tv_sec ==
+	    d->mtime && (d->ino == 0 || ((uint64_t)o.st.st_ino == d->ino &&
+	    (uint64_t)o.st.st_dev == d->dev));
+	if (*fresh && files != NULL)
+		*kept = extract_files_put(files, &id, o.fd, now);
+	return o.fd;
+}
+
+/*
+ * The extract of a hit into out: from the window of the file its marks
+ * say, while the file is as indexed (its inode, size and time); else, or
+ * when the window shows nothing (or may miss a better line), from the
+ * file's first EXTRACT_READ_MAX bytes.
+ */
+static void
+extract(const struct site *s, struct extract_files *files,
+    const struct search_hit *h, const struct query *q, char *out,
+    size_t outsz)
+{
+	const struct index_doc *d = h->doc;
+	int gemtext = d->kind == INDEX_GEMTEXT;
+	char window[EXTRACT_WINDOW_MAX], *head;
+	struct index_window w;
+	size_t len, max;
+	uint64_t span, size;
+	const char *nl;
+	enum extract_shown shown;
+	int fd, fresh, kept;
+
+	out[0] = '\0';
+	if (d->kind == INDEX_NAME ||
+	    (fd = open_indexed(s, files, d, &size, &fresh, &kept)) == -1)
+		return;
+	if (h->at != UINT32_MAX && fresh &&
 	    index_doc_window(d, h->at, EXTRACT_AHEAD, &w) &&
 	    w.start < d->size) {
 		/* On to the end of the last mark's line, whole lines only. */
 		span = w.end - w.start;
 		max = span < sizeof(window) - EXTRACT_LINE_MORE ?
 		    (size_t)span + EXTRACT_LINE_MORE : sizeof(window);
-		len = read_at(o.fd, window, max, max, (off_t)w.start);
-		if (w.start + len < (uint64_t)o.size) {
+		len = read_at(fd, window, max, max, (off_t)w.start);
+		if (w.start + len < size) {
 			nl = span < len ? memchr(window + span, '\n',
 			    len - (size_t)span) : memrchr(window, '\n', len);
 			if (nl != NULL)
@@ -194,17 +238,17 @@ extract(const struct site *s, const struct search_hit *h,
 		if (search_extract_window(window, len, gemtext, w.pre,
 		    w.midline, q, out, outsz, &shown) > 0 &&
 		    (shown == EXTRACT_ALL || (shown == EXTRACT_SOME &&
-		    h->exact))) {
-			close(o.fd);
-			return;
-		}
+		    h->exact)))
+			goto done;
 	}
 	if ((head = malloc(EXTRACT_READ_MAX)) != NULL) {
-		len = read_at(o.fd, head, EXTRACT_READ_MAX, (size_t)o.size, 0);
+		len = read_at(fd, head, EXTRACT_READ_MAX, (size_t)size, 0);
 		search_extract(head, len, gemtext, q, out, outsz);
 		free(head);
 	}
-	close(o.fd);
+done:
+	if (!kept)
+		close(fd);
 }
 
 enum site_answer
@@ -218,6 +262,7 @@ site_search(const struct site *s, int slot, const struct query *q,
 	struct admit a = { s, o != NULL };
 	struct search_page p;
 	enum site_answer r = SITE_ANSWER_NOMEM;
+	struct extract_files *files;
 	size_t total, i;
 	long n;
 
@@ -232,11 +277,14 @@ site_search(const struct site *s, int slot, const struct query *q,
 	    &total);
 	if (n < 0)
 		goto out;
+	/* Out of memory for it: each file opened now, then closed. */
+	files = capsule_service_files(s->service, slot);
 	for (i = 0; i < (size_t)n; i++) {
 		results[i].path = hits[i].doc->path;
 		results[i].title = hits[i].doc->title;
 		results[i].extract = extracts[i];
-		extract(s, &hits[i], q, extracts[i], sizeof(extracts[i]));
+		extract(s, files, &hits[i], q, extracts[i],
+		    sizeof(extracts[i]));
 	}
 	p.search_path = conf_search_path(s->conf);
 	p.q = q;

@@ -155,6 +155,9 @@ def run(args, tmp, certs, Server, run_load, free_port, say):
     out = {"pages": PAGES}
     cap, text_bytes = make_capsule(tmp, say)
     out["text_mb"] = text_bytes / 1e6
+    # The 50 MB just written go to disk now, not in the kernel's writeback
+    # 30 s later, in the middle of the loads measured.
+    os.sync()
     # The same capsule without search or changes: the memory baseline.
     base = start(Server, args, tmp, cap, certs, free_port, "nosearch",
                  ["--search", "off", "--changes", "off"])

@@ -197,6 +197,43 @@ def test_extracts_from_where_the_words_are(tmp_path, conf_server):
     assert "=> /deep.gmi Deep\n> zebra moved up\n" in body.decode()
 
 
+def test_files_kept_open_follow_the_capsule(tmp_path, conf_server):
+    """The files a worker keeps open for extracts: one worker, so that
+    every search uses what the last one kept.  A page replaced by another
+    file of the same size and time (the old one still linked elsewhere, as
+    Titan's history keeps it) shows the new text once indexed; one
+    rewritten in place, at once."""
+    cap = tmp_path / "kept"
+    cap.mkdir()
+    page = cap / "a.gmi"
+    page.write_text("# A\n\nzanzibar alpha\n")
+    g, p = free_port(), free_port()
+    conf = office_conf(cap, tmp_path / "certs", g, p).replace(
+        "workers 2", "workers 1")
+    s = conf_server(conf, gemini_port=g, gopher_ports=[p])
+    wait_indexed(s)
+    for _ in range(2):
+        _, body, _ = s.gemini(s.url("/search?zanzibar"))
+        assert "=> /a.gmi A\n> zanzibar alpha\n" in body.decode()
+    st = page.stat()
+    (tmp_path / "history").mkdir()
+    os.link(page, tmp_path / "history" / "a.gmi.1")
+    new = cap / "a.gmi.tmp"
+    new.write_text("# A\n\nzanzibar omega\n")
+    os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(new, page)
+    assert page.stat().st_size == st.st_size
+    assert page.stat().st_ino != st.st_ino
+    took, got = gemini_until(s, s.url("/search?zanzibar"),
+                             lambda h, b: b"omega" in b)
+    assert "=> /a.gmi A\n> zanzibar omega\n" in got[1].decode(), got
+    # Rewritten in place, longer: searched at once, before the index
+    # knows, the extract is read anew.
+    page.write_text("# A\n\nzanzibar gamma and more\n")
+    _, body, _ = s.gemini(s.url("/search?zanzibar"))
+    assert "=> /a.gmi A\n> zanzibar gamma and more\n" in body.decode()
+
+
 def test_real_clients(office):
     p = office.gopher_port
     r = subprocess.run(["curl", "-s", f"gopher://127.0.0.1:{p}/7/search"
