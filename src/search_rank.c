@@ -94,23 +94,6 @@ push(struct list *l, const struct index_posting *p, int positions,
 	m->first = first;
 }
 
-/* The files of one term, those replaced left out. */
-static int
-add_term(struct list *l, const struct index_segment *s,
-    const struct index_term *t, const unsigned char *dead, int positions)
-{
-	struct index_postings it;
-	struct index_posting p;
-
-	if (reserve(l, t->df) == -1)
-		return -1;
-	index_postings_init(&it, s, t);
-	while (l->n < l->cap && index_postings_next(&it, &p))
-		if (p.doc < s->ndocs && !search_dead(dead, p.doc))
-			push(l, &p, positions, 0);
-	return 0;
-}
-
 /* The first position of a posting (0 without any). */
 static uint32_t
 first_pos(const struct index_posting *p)
@@ -123,10 +106,13 @@ first_pos(const struct index_posting *p)
 	return pos;
 }
 
-/* The files of a term with the first position of each, no positions. */
+/*
+ * The files of one term, those replaced left out: with their positions,
+ * or (positions 0) with only the first of them.
+ */
 static int
-add_firsts(struct list *l, const struct index_segment *s,
-    const struct index_term *t, const unsigned char *dead)
+add_term(struct list *l, const struct index_segment *s,
+    const struct index_term *t, const unsigned char *dead, int positions)
 {
 	struct index_postings it;
 	struct index_posting p;
@@ -136,7 +122,7 @@ add_firsts(struct list *l, const struct index_segment *s,
 	index_postings_init(&it, s, t);
 	while (l->n < l->cap && index_postings_next(&it, &p))
 		if (p.doc < s->ndocs && !search_dead(dead, p.doc))
-			push(l, &p, 0, first_pos(&p));
+			push(l, &p, positions, positions ? 0 : first_pos(&p));
 	return 0;
 }
 
@@ -203,7 +189,7 @@ merge_terms(struct list *l, const struct index_segment *s,
 		if (i == big)
 			continue;
 		one.n = 0;
-		if ((r = add_firsts(&one, s, terms[i], dead)) == 0)
+		if ((r = add_term(&one, s, terms[i], dead, 0)) == 0)
 			r = merge_into(&add, 0, &one);
 	}
 	free(one.m);
