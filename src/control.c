@@ -19,6 +19,7 @@
 #include "capsule_service.h"
 #include "client_limits.h"
 #include "control.h"
+#include "extract_files.h"
 #include "generation.h"
 #include "ipc.h"
 #include "listen_table.h"
@@ -167,18 +168,24 @@ send_result(struct control *ctl, int ok, unsigned problems)
 
 /*
  * Connections at once by default: what the open-files limit allows, the
- * listening sockets and a reserve set apart, two descriptors each (the
- * connection and a file it sends).
+ * listening sockets, the files workers keep open for search extracts and
+ * a reserve set apart, two descriptors each (the connection and a file
+ * it sends).
  */
 static int
 default_max_connections(const struct generation *gen, int nworkers)
 {
 	struct rlimit rl;
-	long long n;
+	long long n, kept = 0;
+	size_t i;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
 		return CONF_LIMIT_MAX;
-	n = ((long long)rl.rlim_cur - FD_RESERVE -
+	/* The files each worker keeps open for search extracts, too. */
+	for (i = 0; i < gen->nsites; i++)
+		if (gen->sites[i].service != NULL)
+			kept += (long long)EXTRACT_FILES_MAX * nworkers;
+	n = ((long long)rl.rlim_cur - FD_RESERVE - kept -
 	    (long long)gen->nlisteners * nworkers) / 2;
 	return n < 1 ? 1 : n > CONF_LIMIT_MAX ? CONF_LIMIT_MAX : (int)n;
 }
