@@ -2,9 +2,9 @@
  * The limits on clients: open connections in all and per address, and a
  * request rate per address (a token bucket: `rate` tokens a second, at
  * most `burst` kept, one per request).  One table is shared by every
- * worker, under one lock held for a hash lookup: the kernel spreads one
- * address's connections over the workers (SO_REUSEPORT hashes the ports
- * too), so per-worker counts would allow workers times the limit.  The
+ * worker, under one lock held for a hash lookup: any worker may take any
+ * of one address's connections (they share the accept queues), so
+ * per-worker counts would allow workers times the limit.  The
  * table outlives the generations (the main thread owns it); the values
  * come from the generation a connection was accepted under.
  */

@@ -1,6 +1,6 @@
 /*
- * The listening sockets: one per worker for each address and port
- * (SO_REUSEPORT spreads connections over the workers).  The privileged
+ * The listening sockets: one for each address and port, with a descriptor
+ * of it for each worker (one accept queue they share).  The privileged
  * process binds them and keeps them; the server process gets copies.  A
  * reload keeps the very sockets of the ports it keeps, so that nothing
  * waiting in their accept queues is lost, binds the new ones before it
@@ -29,8 +29,8 @@ struct listen_table {
 
 /*
  * The sockets of a plan: cur's for an address and port cur has, new ones
- * otherwise, each new port first probed without SO_REUSEPORT so that a
- * port another program holds is refused rather than shared.  A default
+ * otherwise, each new port bound without SO_REUSEPORT so that a port
+ * another program holds is refused rather than shared.  A default
  * "::" on a host without IPv6 is left out with a warning.  Returns 0 and
  * the table in next; or -1 after reporting each problem (at the line of
  * the port), with everything it opened closed and next empty.

@@ -16,7 +16,6 @@
 #include "client_limits.h"
 
 struct event_base;
-struct evconnlistener;
 struct bufferevent;
 struct evbuffer;
 struct evbuffer_cb_entry;
@@ -56,8 +55,8 @@ extern const struct protocol gopher_protocol;
 /* A worker's accepting end of one of the generation's listeners. */
 struct listener {
 	struct server		*srv;
-	struct evconnlistener	*evl;
-	struct event		*resume;	/* re-enables evl after EMFILE */
+	struct event		*ev;		/* readable: a connection waits */
+	struct event		*resume;	/* re-adds ev after EMFILE */
 	int			 fd;		/* owned by the listen table */
 	const struct gen_listener *spec;	/* in srv->gen */
 };

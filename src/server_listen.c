@@ -1,10 +1,11 @@
 /* A worker's listeners, and the generation it serves (server.h). */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "conn_pool.h"
 #include "jobs.h"
@@ -13,15 +14,43 @@
 
 #define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
 
+/*
+ * One connection per wakeup: the workers share each port's accept queue
+ * (listen_table.c), and one that took every waiting connection at once
+ * would leave the others idle while its own queue waits.  A failure other
+ * than a connection gone already (out of descriptors, most likely) pauses
+ * this listener briefly, since the socket stays readable.
+ */
 static void
-accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+accept_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
+	struct timeval pause = { 0, ACCEPT_PAUSE_MS * 1000 };
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	int cfd;
 
-	(void)evl;
-	(void)salen;
-	conn_start(l->srv, l->spec, fd, sa);
+	(void)what;
+	cfd = accept4(fd, (struct sockaddr *)&ss, &sslen,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd != -1) {
+		conn_start(l->srv, l->spec, cfd, (struct sockaddr *)&ss);
+		return;
+	}
+	switch (errno) {
+	case EAGAIN:		/* another worker took it */
+#if EWOULDBLOCK != EAGAIN
+	case EWOULDBLOCK:
+#endif
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return;
+	}
+	log_warn("%s port %d: accept: %s; pausing %d ms", l->spec->addr,
+	    l->spec->port, strerror(errno), ACCEPT_PAUSE_MS);
+	if (event_del(l->ev) == -1 || evtimer_add(l->resume, &pause) == -1)
+		(void)event_add(l->ev, NULL);
 }
 
 static void
@@ -31,27 +60,9 @@ listener_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (evconnlistener_enable(l->evl) == -1)
+	if (event_add(l->ev, NULL) == -1)
 		log_warn("%s port %d: cannot resume accepting", l->spec->addr,
 		    l->spec->port);
-}
-
-/*
- * accept() failed: out of file descriptors, most likely.  The socket stays
- * readable, so pause this listener briefly instead of spinning on it.
- */
-static void
-accept_error_cb(struct evconnlistener *evl, void *arg)
-{
-	struct listener *l = arg;
-	struct timeval pause = { 0, ACCEPT_PAUSE_MS * 1000 };
-	int e = EVUTIL_SOCKET_ERROR();
-
-	log_warn("%s port %d: accept: %s; pausing %d ms", l->spec->addr,
-	    l->spec->port, evutil_socket_error_to_string(e), ACCEPT_PAUSE_MS);
-	evconnlistener_disable(evl);
-	if (evtimer_add(l->resume, &pause) == -1)
-		evconnlistener_enable(evl);
 }
 
 static void
@@ -60,8 +71,8 @@ listener_free(struct listener *l)
 	if (l == NULL)
 		return;
 	/* The socket is the listen table's: it stays open. */
-	if (l->evl != NULL)
-		evconnlistener_free(l->evl);
+	if (l->ev != NULL)
+		event_free(l->ev);
 	if (l->resume != NULL)
 		event_free(l->resume);
 	free(l);
@@ -77,18 +88,14 @@ listener_new(struct server *s, const struct gen_listener *spec, int fd)
 	l->srv = s;
 	l->fd = fd;
 	l->spec = spec;
-	/*
-	 * Backlog 0: the socket listens already, with the listen table's
-	 * backlog.  (-1 would make libevent listen() again with 128, and a
-	 * burst of connects would overflow it: SYNs dropped, 1 s stalls.)
-	 */
-	l->evl = evconnlistener_new(s->base, accept_cb, l, 0, 0, fd);
+	/* The socket listens already, with the listen table's backlog. */
+	l->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, accept_cb, l);
 	l->resume = evtimer_new(s->base, listener_resume_cb, l);
-	if (l->evl == NULL || l->resume == NULL) {
+	if (l->ev == NULL || l->resume == NULL ||
+	    event_add(l->ev, NULL) == -1) {
 		listener_free(l);
 		return NULL;
 	}
-	evconnlistener_set_error_cb(l->evl, accept_error_cb);
 	return l;
 }
 

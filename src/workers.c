@@ -1,4 +1,4 @@
-/* Worker threads: one event loop each, sharing the ports (SO_REUSEPORT). */
+/* Worker threads: one event loop each, sharing the ports' accept queues. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>

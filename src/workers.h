@@ -1,4 +1,4 @@
-/* Worker threads: one event loop each, sharing the ports (SO_REUSEPORT). */
+/* Worker threads: one event loop each, sharing the ports' accept queues. */
 #ifndef ATTACHE_WORKERS_H
 #define ATTACHE_WORKERS_H
 
