@@ -351,3 +351,24 @@ def conf_server(tmp_path):
 def srv(server):
     """One server with both protocols on the default test capsule."""
     return server()
+
+
+def listening_descriptors(pid, port):
+    """The socket inode of each descriptor of pid listening on port."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in list(f)[1:]:
+                parts = line.split()
+                if (parts[3] == "0A" and
+                        int(parts[1].split(":")[1], 16) == port):
+                    inodes.add(parts[9])
+    held = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            t = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if t.startswith("socket:[") and t[8:-1] in inodes:
+            held.append(t[8:-1])
+    return held

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from conftest import (BIN, Server, client_context, free_port, make_capsule,
+                      listening_descriptors,
                       serving_pid)
 
 
@@ -269,26 +270,6 @@ def test_workers_share_the_ports(server):
         held = listening_descriptors(s.server_pid(), port)
         assert len(set(held)) == 1 and len(held) == 3, held
 
-
-def listening_descriptors(pid, port):
-    """The socket inode of each descriptor of pid listening on port."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in list(f)[1:]:
-                parts = line.split()
-                if (parts[3] == "0A" and
-                        int(parts[1].split(":")[1], 16) == port):
-                    inodes.add(parts[9])
-    held = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            t = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if t.startswith("socket:[") and t[8:-1] in inodes:
-            held.append(t[8:-1])
-    return held
 
 
 def test_second_instance_on_same_port_is_refused(server, tmp_path):

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from conftest import client_context, free_port, read_all
+from conftest import (client_context, free_port, listening_descriptors,
+                      read_all)
 from sitekit import write_tree
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
@@ -187,22 +188,7 @@ def test_without_the_option_a_header_is_a_request(srv):
 
 def listening_inodes(pid, port):
     """The socket inodes of pid listening on port."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in list(f)[1:]:
-                parts = line.split()
-                if parts[3] == "0A" and int(parts[1].split(":")[1], 16) == port:
-                    inodes.add(parts[9])
-    mine = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            t = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if t.startswith("socket:["):
-            mine.add(t[8:-1])
-    return inodes & mine
+    return set(listening_descriptors(pid, port))
 
 
 def test_config_file_proxy_listener_and_reload_keeps_the_socket(
