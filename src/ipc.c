@@ -9,14 +9,17 @@
 
 #define HEADER	4	/* the type */
 
+/* Room for the descriptors of a message, aligned as a cmsghdr. */
+union cmsg_room {
+	struct cmsghdr	hdr;
+	char		buf[CMSG_SPACE(sizeof(int) * IPC_FDS_MAX)];
+};
+
 int
 ipc_send(int sock, uint32_t type, const void *data, size_t len,
     const int *fds, int nfds)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int) * IPC_FDS_MAX)];
-	} cmsg;
+	union cmsg_room cmsg;
 	unsigned char head[HEADER];
 	struct iovec iov[2];
 	struct msghdr msg;
@@ -66,10 +69,7 @@ ipc_close_fds(struct ipc_msg *m)
 int
 ipc_recv(int sock, struct ipc_msg *m)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int) * IPC_FDS_MAX)];
-	} cmsg;
+	union cmsg_room cmsg;
 	unsigned char head[HEADER];
 	struct iovec iov[2];
 	struct msghdr msg;

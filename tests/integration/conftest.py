@@ -1,6 +1,7 @@
 """Shared fixtures: start the real attache binary on free loopback ports with
 a temporary capsule and certificate directory, and talk to it as clients do."""
 import os
+import random
 import pathlib
 import signal
 import socket
@@ -37,6 +38,20 @@ def free_port(family=socket.AF_INET, host="127.0.0.1"):
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def free_low_port():
+    """A free loopback port below 1024, as a daemon's Gopher port would
+    be, tried from a random start."""
+    start = random.randrange(600, 1024)
+    for port in [*range(start, 1024), *range(600, start)]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    pytest.skip("no free port below 1024")
 
 
 def wait_port(port, host="127.0.0.1", timeout=10.0):

@@ -3,6 +3,7 @@ capsule, and waiting for the capsule service."""
 import os
 import time
 
+from conftest import free_port
 from sitekit import write_tree
 
 # 2026-12-01T10:20:30Z, and the days before it.
@@ -76,3 +77,15 @@ def gemini_until(srv, url, pred, timeout=2.0, step=0.05):
         if pred(got[0], got[1]) or time.monotonic() - t0 > timeout:
             return time.monotonic() - t0, got
         time.sleep(step)
+
+
+def office_server(tmp_path, conf_server):
+    """The office capsule served, its index built; .capsule is its
+    directory."""
+    cap = make_office(tmp_path)
+    g, p = free_port(), free_port()
+    s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
+                    gemini_port=g, gopher_ports=[p])
+    s.capsule = cap
+    wait_indexed(s)
+    return s

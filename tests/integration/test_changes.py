@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import free_port
-from searchkit import (T1, gemini_until, make_office, office_conf,
+from searchkit import (T1, gemini_until, office_conf, office_server,
                        wait_indexed)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -13,13 +13,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @pytest.fixture
 def office(tmp_path, conf_server):
-    cap = make_office(tmp_path)
-    g, p = free_port(), free_port()
-    s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
-                    gemini_port=g, gopher_ports=[p])
-    s.capsule = cap
-    wait_indexed(s)
-    return s
+    return office_server(tmp_path, conf_server)
 
 
 def test_gemsub_page(office):

@@ -3,14 +3,12 @@ import os
 import re
 import shutil
 import socket
-import ssl
 import subprocess
 
 import pytest
 
-from conftest import (BIN, Server, client_context, free_port, make_capsule,
-                      listening_descriptors,
-                      serving_pid)
+from conftest import (BIN, client_context, free_port, listening_descriptors,
+                      make_capsule, serving_pid)
 
 
 def run(*args, timeout=20):

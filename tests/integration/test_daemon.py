@@ -9,29 +9,16 @@ import socket
 import stat
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 
-from conftest import (BIN, client_context, free_port, read_all,
-                      root_items, serving_pid)
+from conftest import (BIN, client_context, free_low_port, free_port,
+                      root_items)
 from sitekit import make_cert, peer_der, pem_der, write_tree
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
                                reason="needs root (CI runs as root)")
-
-
-def low_port():
-    """A free port below 1024, as a daemon's Gopher port would be."""
-    for port in range(700, 1000):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    pytest.skip("no free port below 1024")
 
 
 @pytest.fixture
@@ -69,7 +56,7 @@ def test_serves_as_nobody_with_no_capabilities(public_dir, conf_server):
     for p in [cap, *cap.iterdir()]:
         os.chmod(p, 0o755 if p.is_dir() else 0o644)
     certs = public_dir / "certs"
-    gopher, gemini = low_port(), free_port()
+    gopher, gemini = free_low_port(), free_port()
     s = conf_server(f"""user "nobody"
 listen "127.0.0.1"
 gemini-port {gemini}
@@ -105,7 +92,7 @@ def test_reload_after_the_drop(public_dir, conf_server):
     os.chmod(cap, 0o755)
     os.chmod(cap / "index.gmi", 0o644)
     certs = public_dir / "certs"
-    gemini, gopher, gopher2 = free_port(), low_port(), None
+    gemini, gopher, gopher2 = free_port(), free_low_port(), None
     text = f"""user "nobody"
 listen "127.0.0.1"
 gemini-port {gemini}

@@ -4,7 +4,6 @@ option and directive), the systemd unit (systemd-analyze verify and
 security) and the logrotate snippet."""
 import os
 import pathlib
-import random
 import re
 import shutil
 import signal
@@ -15,8 +14,8 @@ import tempfile
 
 import pytest
 
-from conftest import (BIN, ROOT, SANITIZED, free_port, gemini_raw, read_all,
-                      wait_port)
+from conftest import (BIN, ROOT, SANITIZED, free_low_port, free_port,
+                      gemini_raw, read_all, wait_port)
 
 # What `make install` puts where, relative to DESTDIR, with its mode.
 LAYOUT = {
@@ -229,19 +228,6 @@ def serve_installed_example(dest, base, gopher, wrap=(), preexec_fn=None,
 
 def test_the_installed_binary_serves_the_installed_example(dest, tmp_path):
     serve_installed_example(dest, tmp_path, free_port())
-
-
-def free_low_port():
-    """A free loopback port below 1024, tried from a random start."""
-    start = random.randrange(600, 1024)
-    for port in [*range(start, 1024), *range(600, start)]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    pytest.skip("no free port below 1024")
 
 
 CAPS = {"CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7,

@@ -2,7 +2,6 @@
 gives is logged, bytes after it go to TLS or the Gopher request, and
 anything malformed, partial or late closes the connection."""
 import ipaddress
-import os
 import re
 import socket
 import struct

@@ -8,18 +8,13 @@ import time
 import pytest
 
 from conftest import free_port
-from searchkit import (gemini_until, make_office, office_conf, wait_indexed)
+from searchkit import (gemini_until, make_office, office_conf,
+                       office_server, wait_indexed)
 
 
 @pytest.fixture
 def office(tmp_path, conf_server):
-    cap = make_office(tmp_path)
-    g, p = free_port(), free_port()
-    s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
-                    gemini_port=g, gopher_ports=[p])
-    s.capsule = cap
-    wait_indexed(s)
-    return s
+    return office_server(tmp_path, conf_server)
 
 
 def line(t, display, selector, port, host="localhost"):
