@@ -91,7 +91,7 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
     """attache, molly-brown and Gophernicus all running; the loads that
     make the table's ratios alternate between them, round after round, so
     that both sides of a ratio see the same machine."""
-    res = {"attache": {}, "molly": {}, "gophernicus": {}}
+    res = {"attache": {}, "molly": {}, "gophernicus": {}, "floor": {}}
     a = start_attache(args, tmp, cap, certs, "-speed")
     servers = [a]
     try:
@@ -100,32 +100,39 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
         servers.append(m)
         g = gophernicus(tmp)
         servers.append(g)
+        f = tls_floor(args, tmp, cap, certs)
+        servers.append(f)
         L = args.loadgen
         page = f"gemini://localhost/{SMALL}\\r\\n"
         mb1 = f"gemini://localhost/{MB1}\\r\\n"
         menu, text = f"/{SMALL}\\r\\n", f"/{TEXT}\\r\\n"
         A, M, G = res["attache"], res["molly"], res["gophernicus"]
+        F = res["floor"]
+        # The floor's rows: the same Gemini loads, in the same rounds.
+        gemini = ((a, A), (m, M), (f, F))
         add(A, "warm", run_load(L, a, "warm-up", "gemini", a.gem, page, 2,
                                 200, 5))
         add(A, "warm", run_load(L, a, "warm-up", "gopher", a.gop, menu, 2,
                                 200, 5))
         add(M, "warm", run_load(L, m, "warm-up", "gemini", m.gem, page, 2,
                                 200, 5))
+        add(F, "warm", run_load(L, f, "warm-up", "gemini", f.gem, page, 2,
+                                200, 5))
         add(G, "warm", run_load(L, g, "warm-up", "gopher", g.gop,
                                 "/\\r\\n", 2, 50, 5))
         d = plan.duration
         for rnd in range(plan.rounds):
             say(f"round {rnd + 1} of {plan.rounds}")
-            for srv, out in ((a, A), (m, M)):
+            for srv, out in gemini:
                 add(out, "full", run_load(L, srv, "Gemini 2 KB page",
                                           "gemini", srv.gem, page, 16,
                                           plan.small[16], d, expect="20 "))
-            for srv, out in ((a, A), (m, M)):
+            for srv, out in gemini:
                 add(out, "resumed", run_load(L, srv, "Gemini 2 KB page, "
                                              "resumed", "gemini", srv.gem,
                                              page, 16, plan.resumed, d,
                                              resume=True, expect="20 "))
-            for srv, out in ((a, A), (m, M)):
+            for srv, out in gemini:
                 add(out, "mb1", run_load(L, srv, "Gemini 1 MiB file",
                                          "gemini", srv.gem, mb1, 4, plan.mb1,
                                          20, expect="20 ", min_bytes=1 << 20,
@@ -161,8 +168,9 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
                     min_bytes=100 * MB, timeout=30))
     finally:
         for srv in servers:
-            key = "attache" if srv is a else "molly" if srv.name.startswith(
-                "molly") else "gophernicus"
+            key = "attache" if srv is a else "floor" if \
+                srv.name == "tls_floor" else "molly" if \
+                srv.name.startswith("molly") else "gophernicus"
             finish(srv, [r for runs in res[key].values() for r in runs],
                    problems)
     return res
@@ -227,6 +235,21 @@ def molly(tmp, certs, tag):
     return srv
 
 
+def tls_floor(args, tmp, cap, certs):
+    """OpenSSL 3 and nothing else around it (tests/bench/tls_floor.c):
+    what the library and the kernel alone cost for the same Gemini loads,
+    so that each run shows how far below attache the floor lies."""
+    port = free_port()
+    say("tls_floor (OpenSSL 3 alone: blocking threads, pages in memory)")
+    srv = Server("tls_floor",
+                 [args.floor, port, certs / "localhost.crt",
+                  certs / "localhost.key", os.cpu_count() or 1,
+                  f"{SMALL}={cap / SMALL}", f"{MB1}={cap / MB1}"],
+                 tmp / "tls_floor.log", [port])
+    srv.gem = port
+    return srv
+
+
 def gophernicus(tmp):
     docs = tmp / "gophernicus"
     docs.mkdir()
@@ -277,7 +300,7 @@ def one(res, key):
     return runs[-1]
 
 
-def report(att, mem, mol, mmem, gph, rounds):
+def report(att, mem, mol, mmem, gph, flo, rounds):
     """The issue's table: one row each, attache, the peer, the ratio."""
     rows = []
 
@@ -299,6 +322,16 @@ def report(att, mem, mol, mmem, gph, rounds):
     row("Gemini 1 MiB file, 4 clients (server ms/request)", a, p,
         "molly-brown", "<= 0.8 x molly-brown",
         None if ratio(a, p) is None else ratio(a, p) <= 0.8)
+    # The library's floor beside the same peer: below it, attache cannot go
+    # whatever it does around OpenSSL.
+    for key, what in (("full", "full handshake"), ("resumed", "resumed"),
+                      ("mb1", "1 MiB file")):
+        f = cpu(flo, key)
+        rows.append([f"reference: OpenSSL 3 alone (tls_floor), {what}",
+                     fmt(f, "{:.3f}"), f"molly-brown {fmt(cpu(mol, key), '{:.3f}')}",
+                     fmt(ratio(f, cpu(mol, key)), "{:.2f}"),
+                     f"attache / floor: {fmt(ratio(cpu(att, key), f), '{:.2f}')}",
+                     "-"])
     menu, text = cpu(att, "menu"), cpu(att, "text")
     own = ratio(menu, text)
     row("Gopher menu from a 2.5 KB .gmi, 16 clients (server ms/request)",
@@ -393,6 +426,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bin", default=str(ROOT / "attache"))
     ap.add_argument("--loadgen", default=str(ROOT / "build" / "loadgen"))
+    ap.add_argument("--floor", default=str(ROOT / "build" / "tls_floor"))
     ap.add_argument("--quick", action="store_true",
                     help="fewer requests, shorter waits: under two minutes")
     ap.add_argument("--json", help="also write every raw figure to this file")
@@ -405,7 +439,8 @@ def main():
     ARGS = args = ap.parse_args()
     # The search section's loads run as the others do.
     args.scale = 0.25 if args.quick else 1.0
-    for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen")):
+    for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen"),
+                       (args.floor, "tls_floor")):
         if not os.access(path, os.X_OK):
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
     for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
@@ -428,11 +463,11 @@ def main():
         time.sleep(2.1)
         version = subprocess.run([args.bin, "--version"], capture_output=True,
                                  text=True, timeout=10).stdout.strip()
-        att, mol, gph, mem, mmem = {}, {}, {}, {}, {}
+        att, mol, gph, flo, mem, mmem = {}, {}, {}, {}, {}, {}
         if not args.search_only:
             speed = bench_speed(args, plan, tmp, cap, certs, problems)
             att, mol = speed["attache"], speed["molly"]
-            gph = speed["gophernicus"]
+            gph, flo = speed["gophernicus"], speed["floor"]
             say("attache: memory")
             mem = bench_memory("attache", lambda tag: start_attache(
                 args, tmp, cap, certs, tag), plan, problems)
@@ -448,7 +483,7 @@ def main():
                                                      **kw),
                 free_port, say)
             problems += p
-        failures([r for d in (att, mol, gph) for runs in d.values()
+        failures([r for d in (att, mol, gph, flo) for runs in d.values()
                   for r in runs] + search_loads, problems)
         elapsed = time.monotonic() - t0
         if args.json:
@@ -457,6 +492,7 @@ def main():
                  "memory": mem, "molly": {str(k): v for k, v in mol.items()},
                  "molly_memory": mmem,
                  "gophernicus": {str(k): v for k, v in gph.items()},
+                 "floor": {str(k): v for k, v in flo.items()},
                  "problems": problems}, indent=1, default=str))
         out = ["", "Commands", "--------"]
         for label, argv in COMMANDS:
@@ -471,7 +507,7 @@ def main():
                 "server CPU = the server's utime+stime (children's too) per "
                 "request; compare ratios, not absolute figures", ""]
         if not args.search_only:
-            out += report(att, mem, mol, mmem, gph, plan.rounds)
+            out += report(att, mem, mol, mmem, gph, flo, plan.rounds)
             out.append("")
         if not args.no_search:
             out += bench_search.report(search, search_loads, table, fmt)
