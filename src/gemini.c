@@ -202,7 +202,7 @@ gemini_request(struct conn *c, const char *line, size_t len)
 			close(o.fd);
 			return;
 		}
-		conn_send_file(c, o.fd, o.size);
+		conn_send_file(c, o.fd, &o.st, req.path);
 		break;
 	case CAPSULE_DIR_LISTING:
 		gemini_listing(c, req.path, o.fd, &o.st, lang);

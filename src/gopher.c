@@ -368,7 +368,7 @@ again:
 		type[0] = mime_gopher_type(name, strlen(name));
 		type[1] = '\0';
 		conn_set_status(c, type, NULL);
-		conn_send_file(c, o.fd, o.size);
+		conn_send_file(c, o.fd, &o.st, path);
 		return;
 	case CAPSULE_DIR_INDEX:
 		if (gopher_handwritten(c, path)) {

@@ -198,6 +198,14 @@ too_young(const struct stat *st, const struct timespec *now)
 	    now->tv_nsec < t->tv_nsec);
 }
 
+int
+render_cache_would_keep(const struct render_cache *rc, const struct stat *st,
+    size_t len, const struct timespec *now)
+{
+	return len <= RENDER_BLOB_MAX && len <= rc->max_bytes &&
+	    !too_young(st, now);
+}
+
 struct render_blob *
 render_cache_put(struct render_cache *rc, enum render_kind kind,
     const char *path, const struct stat *st, struct evbuffer *body,
@@ -207,7 +215,7 @@ render_cache_put(struct render_cache *rc, enum render_kind kind,
 	struct render_blob *b;
 	struct entry **slot, *e, *victim;
 
-	if (len > RENDER_BLOB_MAX || len > rc->max_bytes || too_young(st, now))
+	if (!render_cache_would_keep(rc, st, len, now))
 		return NULL;
 	if ((b = malloc(sizeof(*b) + len)) == NULL)
 		return NULL;

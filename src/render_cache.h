@@ -1,6 +1,6 @@
 /*
  * Rendered pages kept for the next request: Gopher menus made from gemtext
- * and the listings of directories.  One cache per site of a generation
+ * and the listings of directories; and, for TLS, files' own bytes.  One cache per site of a generation
  * (a reload starts empty ones), shared by the workers under one lock held
  * for a lookup.
  *
@@ -26,7 +26,8 @@ struct render_blob;
 enum render_kind {
 	RENDER_GOPHER_PAGE,	/* a gemtext page as a Gopher menu */
 	RENDER_GOPHER_LISTING,	/* a directory as a Gopher menu */
-	RENDER_GEMINI_LISTING	/* a directory as a gemtext page */
+	RENDER_GEMINI_LISTING,	/* a directory as a gemtext page */
+	RENDER_FILE		/* a file's own bytes, for TLS (send_file.c) */
 };
 
 #define RENDER_CACHE_BYTES	(8 * 1024 * 1024)	/* per site */
@@ -45,6 +46,13 @@ void		 render_cache_free(struct render_cache *rc);
 struct render_blob *render_cache_get(struct render_cache *rc,
 		    enum render_kind kind, const char *path,
 		    const struct stat *st);
+
+/*
+ * 1 when render_cache_put would keep len bytes from the source st at now:
+ * lets a caller skip making what would not be kept.
+ */
+int		 render_cache_would_keep(const struct render_cache *rc,
+		    const struct stat *st, size_t len, const struct timespec *now);
 
 /*
  * Keeps what body holds (left as it is) as the rendering of kind for path

@@ -302,25 +302,6 @@ conn_write_blob(struct conn *c, struct render_blob *b)
 }
 
 void
-conn_send_file(struct conn *c, int fd, off_t size)
-{
-	if (size <= 0) {
-		close(fd);
-		return;
-	}
-	/* Plain TCP: the kernel sends the file (sendfile), no copy here. */
-	if (!c->tls) {
-		if (evbuffer_add_file(bufferevent_get_output(c->bev), fd, 0,
-		    size) == 0) {
-			c->bytes_out += (size_t)size;
-			return;
-		}
-	}
-	c->file_fd = fd;
-	c->file_left = size;
-}
-
-void
 conn_set_status(struct conn *c, const char *status, const char *why)
 {
 	snprintf(c->status, sizeof(c->status), "%s", status);

@@ -201,8 +201,13 @@ int	conn_printf(struct conn *c, const char *fmt, ...)
 int	conn_write_buffer(struct conn *c, struct evbuffer *buf);
 /* A cached rendering, sent without a copy. */
 int	conn_write_blob(struct conn *c, struct render_blob *b);
-/* Sends size bytes of fd after what is queued; takes fd. */
-void	conn_send_file(struct conn *c, int fd, off_t size);
+/*
+ * Sends the file fd (st its fstat) after what is queued, from the site's
+ * render cache under key (its path) when it holds this version; takes fd
+ * (send_file.c).
+ */
+void	conn_send_file(struct conn *c, int fd, const struct stat *st,
+	    const char *key);
 /* The address and port the client reached, as text ("" if unknown). */
 void	conn_local_addr(const struct conn *c, char *out, size_t outsz);
 int	conn_local_port(const struct conn *c);

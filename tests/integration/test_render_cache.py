@@ -129,3 +129,73 @@ def test_readers_during_edits_get_whole_versions(server):
         for t in threads:
             t.join(30)
     assert bad == [] and seen[0] > 0
+
+
+class FileReads:
+    """inotify on one file: how many times it was read (a run of reads with
+    nothing between them is one event: opens and closes are watched too, so
+    that each request's reads are one event of their own)."""
+    IN_ACCESS, IN_CLOSE_NOWRITE, IN_OPEN = 0x1, 0x10, 0x20
+
+    def __init__(self, path):
+        import ctypes
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        assert self.fd >= 0, ctypes.get_errno()
+        wd = self.libc.inotify_add_watch(self.fd, str(path).encode(),
+                                         self.IN_ACCESS | self.IN_OPEN |
+                                         self.IN_CLOSE_NOWRITE)
+        assert wd >= 0, ctypes.get_errno()
+        self.reads = 0
+
+    def count(self):
+        import struct
+        try:
+            data = os.read(self.fd, 65536)
+        except BlockingIOError:
+            data = b""
+        at = 0
+        while at < len(data):
+            _, mask, _, n = struct.unpack_from("iIII", data, at)
+            self.reads += bool(mask & self.IN_ACCESS)
+            at += 16 + n
+        return self.reads
+
+    def close(self):
+        os.close(self.fd)
+
+
+def test_files_over_tls_are_read_once_while_unchanged(server):
+    s = server()
+    f = s.capsule / "photo.bin"
+    old = bytes(range(256)) * 1024                  # 256 KB: four windows
+    new = bytes(reversed(range(256))) * 1024
+    f.write_bytes(old)
+    head = b"20 application/octet-stream\r\n"
+    reads = FileReads(f)
+    try:
+        # Younger than the settling time: read from the file each time.
+        assert gemini(s.gemini_port, "photo.bin") == head + old
+        assert gemini(s.gemini_port, "photo.bin") == head + old
+        assert reads.count() == 2
+        time.sleep(SETTLE)
+        # Settled: read once more, then served from the cache (still
+        # opened: its fstat is the key).
+        for _ in range(3):
+            assert gemini(s.gemini_port, "photo.bin") == head + old
+        assert reads.count() == 3
+        # In place, the same size, the time put back: read again, once.
+        st = f.stat()
+        with open(f, "r+b") as w:
+            w.write(new)
+        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+        reads.count()
+        time.sleep(SETTLE)
+        n = reads.count()
+        for _ in range(2):
+            assert gemini(s.gemini_port, "photo.bin") == head + new
+        assert reads.count() == n + 1
+        # Gopher over plain TCP: sendfile, as before.
+        assert s.gopher_raw(b"/photo.bin\r\n") == new
+    finally:
+        reads.close()
