@@ -1,5 +1,4 @@
 """attache --check: the capsule checker operators run before readers come."""
-import os
 import shutil
 import subprocess
 

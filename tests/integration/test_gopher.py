@@ -1,8 +1,6 @@
 """Gopher over real sockets, with curl and lynx as real clients."""
 import os
-import pathlib
 import re
-import shutil
 import socket
 import subprocess
 import time

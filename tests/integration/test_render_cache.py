@@ -92,7 +92,6 @@ site "localhost" {{ capsule "{tmp_path}/cap" gopher-port {gop} }}
 
 def test_readers_during_edits_get_whole_versions(server):
     s = server(extra_args=["--rate-limit", "off"])
-    p = s.gopher_port
     page = s.capsule / "busy.gmi"
     versions = [("# First\n\n" + "one " * 200 + "\n"),
                 ("# Second, longer\n\n" + "two " * 300 + "\n")]

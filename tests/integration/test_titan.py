@@ -2,7 +2,6 @@
 directories, history; the limits (size, paths, parameters, time); a cut
 off upload changes nothing; the answer is the page's gemini:// URL."""
 import re
-import socket
 import time
 
 import pytest
