@@ -46,7 +46,7 @@ class Plan:
         self.peer_gopher = {1: 100, 16: 300, 64: 300} if quick else \
             {1: 300, 16: 1000, 64: 1000}
         self.mb1 = 100 if quick else 300
-        self.rounds = 3                     # the ratios' loads, alternated
+        self.rounds = 3 if quick else 5     # the ratios' loads, alternated
         self.idle = 2000 if quick else 5000
         self.settle = 10 if quick else 30        # RSS after the burst, s
         self.duration = 10
@@ -373,6 +373,16 @@ def report(att, mem, mol, mmem, gph, flo, rounds):
                        "met"])
     out.append(f"(CPU rows: the median of {rounds} rounds, attache and its "
                "peer alternating)")
+    # Each round's ratio, its two loads a few seconds apart: how far the
+    # machine moved a ratio during this run.
+    for key, what in (("full", "full handshake"), ("resumed", "resumed"),
+                      ("mb1", "1 MiB file")):
+        cells = []
+        for name, res in (("attache", att), ("floor", flo)):
+            rr = [ratio(x.get("cpu_ms"), y.get("cpu_ms")) for x, y in
+                  zip(res.get(key, []), mol.get(key, []))]
+            cells.append(f"{name} " + " ".join(fmt(r, "{:.2f}") for r in rr))
+        out.append(f"  per round, / molly-brown, {what}: " + "; ".join(cells))
     out.append("")
     out.append("Latency seen by the clients, ms (p50 / p99), and server CPU "
                "ms per request")
