@@ -124,3 +124,19 @@ def cert_chain_count(port, sni):
                         "-showcerts"], input=b"", capture_output=True,
                        timeout=30)
     return r.stdout.count(b"-----BEGIN CERTIFICATE-----")
+
+
+def gopher_tls(port, request, sni="localhost"):
+    """A Gopher request over TLS: the answer and the server's certificate
+    (DER)."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+    with client_context().wrap_socket(raw, server_hostname=sni,
+                                      suppress_ragged_eofs=False) as s:
+        s.sendall(request)
+        out = bytearray()
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+        return bytes(out), s.getpeercert(binary_form=True)

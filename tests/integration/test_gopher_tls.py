@@ -4,21 +4,7 @@ with the site's certificate; a plain one as before."""
 import socket
 
 from conftest import client_context
-from sitekit import TwoSites, pem_der
-
-
-def gopher_tls(port, request, sni="localhost"):
-    raw = socket.create_connection(("127.0.0.1", port), timeout=15)
-    with client_context().wrap_socket(raw, server_hostname=sni,
-                                      suppress_ragged_eofs=False) as s:
-        s.sendall(request)
-        out = bytearray()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-        return bytes(out), s.getpeercert(binary_form=True)
+from sitekit import TwoSites, gopher_tls, pem_der
 
 
 def test_tls_and_plain_on_one_port(srv):

@@ -7,7 +7,7 @@ import threading
 import time
 
 from conftest import client_context, free_port, read_all
-from sitekit import write_tree
+from sitekit import gopher_tls, write_tree
 
 SETTLE = 2.1        # sources younger than 2 s are not cached at all
 
@@ -195,7 +195,10 @@ def test_files_over_tls_are_read_once_while_unchanged(server):
         for _ in range(2):
             assert gemini(s.gemini_port, "photo.bin") == head + new
         assert reads.count() == n + 1
-        # Gopher over plain TCP: sendfile, as before.
+        # Gopher over TLS shares the entry (same site, same path, same
+        # version): no read; over plain TCP, sendfile as before.
+        assert gopher_tls(s.gopher_port, b"/photo.bin\r\n")[0] == new
+        assert reads.count() == n + 1
         assert s.gopher_raw(b"/photo.bin\r\n") == new
     finally:
         reads.close()
