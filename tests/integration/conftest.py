@@ -40,6 +40,20 @@ def free_port(family=socket.AF_INET, host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+def free_ports(n, family=socket.AF_INET, host="127.0.0.1"):
+    """n distinct free ports: each socket stays bound until all are, so
+    two calls of free_port cannot hand out the same one."""
+    socks = []
+    try:
+        for _ in range(n):
+            socks.append(socket.socket(family, socket.SOCK_STREAM))
+            socks[-1].bind((host, 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_low_port():
     """A free loopback port below 1024, as a daemon's Gopher port would
     be, tried from a random start."""
@@ -127,11 +141,9 @@ class Server:
         self.capsule = capsule or make_capsule(tmp_path)
         self.certs = certs or (tmp_path / "certs")
         self.hostname = hostname
-        self.gemini_port = free_port() if gemini else 0
-        self.gopher_port = free_port() if gopher else 0
-        # Two calls may hand out the same free port.
-        while gopher and self.gopher_port == self.gemini_port:
-            self.gopher_port = free_port()
+        gem, gop = free_ports(2)
+        self.gemini_port = gem if gemini else 0
+        self.gopher_port = gop if gopher else 0
         self.logpath = tmp_path / f"attache-{time.monotonic_ns()}.log"
         args = [BIN, "--capsule", str(self.capsule), "--certs", str(self.certs),
                 "--hostname", hostname,

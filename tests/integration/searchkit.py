@@ -3,7 +3,7 @@ capsule, and waiting for the capsule service."""
 import os
 import time
 
-from conftest import free_port
+from conftest import free_ports
 from sitekit import write_tree
 
 # 2026-12-01T10:20:30Z, and the days before it.
@@ -83,7 +83,7 @@ def office_server(tmp_path, conf_server):
     """The office capsule served, its index built; .capsule is its
     directory."""
     cap = make_office(tmp_path)
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
                     gemini_port=g, gopher_ports=[p])
     s.capsule = cap

@@ -6,7 +6,7 @@ import socket
 import ssl
 import subprocess
 
-from conftest import client_context, free_port
+from conftest import client_context, free_ports
 
 
 def write_tree(root: pathlib.Path, files: dict):
@@ -47,9 +47,7 @@ class TwoSites:
         write_tree(self.office, OFFICE_FILES)
         write_tree(self.lab, LAB_FILES)
         self.certs = tmp_path / "certs"
-        self.gemini = free_port()
-        self.gopher_office = free_port()
-        self.gopher_lab = free_port()
+        self.gemini, self.gopher_office, self.gopher_lab = free_ports(3)
 
     def text(self, office_extra="", lab_extra="", glob=""):
         return f"""# two sites

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import free_port
+from conftest import free_ports
 from searchkit import (T1, gemini_until, office_conf, office_server,
                        wait_indexed)
 
@@ -74,7 +74,7 @@ def test_atom_feed(office, tmp_path, conf_server):
     ]
     # The ids are the same after a restart, on other ports.
     office.stop()
-    g2, p2 = free_port(), free_port()
+    g2, p2 = free_ports(2)
     again = conf_server(office_conf(office.capsule, tmp_path / "certs", g2,
                                     p2), gemini_port=g2, gopher_ports=[p2])
     wait_indexed(again)
@@ -93,7 +93,7 @@ def test_fifty_newest(tmp_path, conf_server):
         f = cap / f"p{i:02d}.gmi"
         f.write_text(f"# Page {i:02d}\n")
         os.utime(f, (T1 + i * 3600, T1 + i * 3600))
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
                     gemini_port=g, gopher_ports=[p])
     wait_indexed(s)

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import client_context, free_port, make_capsule, wait_port
+from conftest import client_context, free_ports, make_capsule, wait_port
 from sitekit import pem_der
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -65,8 +65,8 @@ class Front:
             pytest.fail("haproxy is missing: make deps-test installs it")
         self.capsule = make_capsule(tmp_path)
         self.certs = tmp_path / "certs"
-        self.hg, self.hp = free_port(), free_port()
-        self.ports = {k: free_port() for k in ("ga", "gb", "pa", "pb")}
+        self.hg, self.hp, *mine = free_ports(6)
+        self.ports = dict(zip(("ga", "gb", "pa", "pb"), mine))
         self.instances = []
         for g, p in (("ga", "pa"), ("gb", "pb")):
             # The first generates the certificate, the second loads it.

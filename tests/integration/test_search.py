@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import free_port
+from conftest import free_ports
 from searchkit import (gemini_until, make_office, office_conf,
                        office_server, wait_indexed)
 
@@ -138,7 +138,7 @@ def test_pages_of_results(tmp_path, conf_server):
     (cap / "index.gmi").write_text("# Many\n")
     for i in range(23):
         (cap / f"p{i:02d}.gmi").write_text(f"# Page {i:02d}\n\nvisa\n")
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
                     gemini_port=g, gopher_ports=[p])
     wait_indexed(s)
@@ -176,7 +176,7 @@ def test_extracts_from_where_the_words_are(tmp_path, conf_server):
     (cap / "deep.gmi").write_text(
         "# Deep\n\n" + filler + "Here visa and zebra meet.\n" + filler +
         "A zebra alone.\n")
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
                     gemini_port=g, gopher_ports=[p])
     wait_indexed(s)
@@ -202,7 +202,7 @@ def test_files_kept_open_follow_the_capsule(tmp_path, conf_server):
     cap.mkdir()
     page = cap / "a.gmi"
     page.write_text("# A\n\nzanzibar alpha\n")
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     conf = office_conf(cap, tmp_path / "certs", g, p).replace(
         "workers 2", "workers 1")
     s = conf_server(conf, gemini_port=g, gopher_ports=[p])
@@ -284,7 +284,7 @@ def test_edits_are_found_within_2s(office):
 def test_not_ready_says_so(tmp_path, conf_server, monkeypatch):
     monkeypatch.setenv("ATTACHE_TEST_INDEX_DELAY_MS", "3000")
     cap = make_office(tmp_path)
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     s = conf_server(office_conf(cap, tmp_path / "certs", g, p),
                     gemini_port=g, gopher_ports=[p])
     assert s.gemini(s.url("/search?visa")) == (
@@ -305,7 +305,7 @@ def test_searches_while_pages_change(tmp_path, conf_server):
     files are written, replaced and removed (under ASan in make test)."""
     import threading
     cap = make_office(tmp_path)
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     # Readers in a loop from one address: no limits on it.
     office = conf_server(office_conf(cap, tmp_path / "certs", g, p).replace(
         "site ", "rate-limit off\nmax-connections-per-address off\nsite ", 1),

@@ -2,7 +2,7 @@
 hide them, and reloads that keep the index."""
 import subprocess
 
-from conftest import BIN, free_port, root_items
+from conftest import BIN, free_ports, root_items
 from searchkit import make_office, office_conf, wait_indexed
 from sitekit import TwoSites, write_tree
 
@@ -43,7 +43,7 @@ def test_search_off_changes_on(server):
 
 def test_paths(tmp_path, conf_server):
     cap = make_office(tmp_path)
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     s = conf_server(office_conf(cap, tmp_path / "certs", g, p, extra="""
     search-path "/find"
     changes-path "/news/recent.gmi"
@@ -68,7 +68,7 @@ def test_a_capsule_file_wins(tmp_path, conf_server):
     cap = make_office(tmp_path)
     (cap / "search").write_text("my own search page\n")
     (cap / "changes.gmi").write_text("# My own changes\n")
-    g, p = free_port(), free_port()
+    g, p = free_ports(2)
     text = office_conf(cap, tmp_path / "certs", g, p)
     s = conf_server(text, gemini_port=g, gopher_ports=[p])
     wait_indexed(s)
