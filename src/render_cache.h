@@ -1,8 +1,8 @@
 /*
  * Rendered pages kept for the next request: Gopher menus made from gemtext
- * and the listings of directories; and, for TLS, files' own bytes.  One cache per site of a generation
- * (a reload starts empty ones), shared by the workers under one lock held
- * for a lookup.
+ * and the listings of directories; and, for TLS, files' own bytes.  One
+ * cache per site of a generation (a reload starts empty ones), shared by
+ * the workers under one lock held for a lookup.
  *
  * An entry is valid for its source as stat(2) saw it: device, inode, size,
  * modification and change times.  An edit (in place or by rename) changes

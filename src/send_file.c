@@ -11,63 +11,53 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "capsule.h"
 #include "log.h"
 #include "render_cache.h"
 #include "server.h"
 
 /*
- * The whole file into body, from offset 0 so that a failure leaves fd as
- * it was for streaming.  One call per request that fills the cache: the
- * file is local, and the read is what streaming it would have done.
+ * The cached bytes of this version of the file, or NULL: stream it.  A
+ * miss reads the file whole (capsule_read_file), once per version: the
+ * read streaming it would have done.
  */
-static int
-read_whole(int fd, size_t size, struct evbuffer *body)
-{
-	struct evbuffer_iovec vec;
-	size_t got = 0;
-	ssize_t r;
-
-	if (evbuffer_reserve_space(body, (ev_ssize_t)size, &vec, 1) < 1 ||
-	    vec.iov_len < size)
-		return -1;
-	while (got < size) {
-		r = pread(fd, (char *)vec.iov_base + got, size - got,
-		    (off_t)got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;	/* shrank or failed: streaming says why */
-		got += (size_t)r;
-	}
-	vec.iov_len = size;
-	return evbuffer_commit_space(body, &vec, 1);
-}
-
-/* The cached bytes of this version of the file, or NULL: stream it. */
 static struct render_blob *
 cached_body(struct conn *c, const char *key, int fd, const struct stat *st)
 {
 	struct render_cache *cache = c->site->cache;
-	struct render_blob *b;
+	struct render_blob *b = NULL;
 	struct evbuffer *body;
 	struct timespec now;
+	const char *why;
+	size_t size = (size_t)st->st_size, len;
+	char *text;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* Too large or too young to be kept: not held under this stat. */
+	if (!render_cache_would_keep(cache, st, size, &now))
+		return NULL;
 	if ((b = render_cache_get(cache, RENDER_FILE, key, st)) != NULL)
 		return b;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (!render_cache_would_keep(cache, st, (size_t)st->st_size, &now))
-		return NULL;
-	if ((body = evbuffer_new()) == NULL)
-		return NULL;
-	if (read_whole(fd, (size_t)st->st_size, body) == 0)
-		b = render_cache_put(cache, RENDER_FILE, key, st, body, &now);
-	evbuffer_free(body);
+	if ((text = capsule_read_file(fd, size, &len, &why)) != NULL &&
+	    len == size && (body = evbuffer_new()) != NULL) {
+		if (evbuffer_add_reference(body, text, len, NULL, NULL) == 0)
+			b = render_cache_put(cache, RENDER_FILE, key, st, body,
+			    &now);
+		evbuffer_free(body);
+	}
+	free(text);
+	/* Not kept (it changed, or no memory): streamed from its start. */
+	if (b == NULL && lseek(fd, 0, SEEK_SET) == -1)
+		log_warn("%s: cannot rewind %s: %s", c->peer, key,
+		    strerror(errno));
 	return b;
 }
 
@@ -87,8 +77,7 @@ conn_send_file(struct conn *c, int fd, const struct stat *st,
 			c->bytes_out += (size_t)st->st_size;
 			return;
 		}
-	} else if (st->st_size <= RENDER_BLOB_MAX &&
-	    (b = cached_body(c, key, fd, st)) != NULL) {
+	} else if ((b = cached_body(c, key, fd, st)) != NULL) {
 		close(fd);
 		if (conn_write_blob(c, b) == -1) {
 			log_warn("%s: cannot queue a file", c->peer);

@@ -30,6 +30,9 @@ from benchlib import (COMMANDS, HOST, MB, MB1, MB100, ROOT, SMALL, TEXT,  # noqa
 import bench_search  # noqa: E402
 
 BURST = 10000               # connects in a row, half Gemini, half Gopher
+# The CPU rows against molly-brown that tls_floor runs too.
+FLOOR_ROWS = (("full", "full handshake"), ("resumed", "resumed"),
+              ("mb1", "1 MiB file"))
 STALL_MS = 100
 
 
@@ -93,15 +96,15 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
     that both sides of a ratio see the same machine."""
     res = {"attache": {}, "molly": {}, "gophernicus": {}, "floor": {}}
     a = start_attache(args, tmp, cap, certs, "-speed")
-    servers = [a]
+    servers = [(a, "attache")]
     try:
         say("molly-brown (Gemini, Go), in a network namespace of its own")
         m = molly(tmp, certs, "-speed")
-        servers.append(m)
+        servers.append((m, "molly"))
         g = gophernicus(tmp)
-        servers.append(g)
+        servers.append((g, "gophernicus"))
         f = tls_floor(args, tmp, cap, certs)
-        servers.append(f)
+        servers.append((f, "floor"))
         L = args.loadgen
         page = f"gemini://localhost/{SMALL}\\r\\n"
         mb1 = f"gemini://localhost/{MB1}\\r\\n"
@@ -167,10 +170,7 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
                     req, 4, 4, 30, expect="20 " if proto == "gemini" else None,
                     min_bytes=100 * MB, timeout=30))
     finally:
-        for srv in servers:
-            key = "attache" if srv is a else "floor" if \
-                srv.name == "tls_floor" else "molly" if \
-                srv.name.startswith("molly") else "gophernicus"
+        for srv, key in servers:
             finish(srv, [r for runs in res[key].values() for r in runs],
                    problems)
     return res
@@ -324,13 +324,12 @@ def report(att, mem, mol, mmem, gph, flo, rounds):
         None if ratio(a, p) is None else ratio(a, p) <= 0.8)
     # The library's floor beside the same peer: below it, attache cannot go
     # whatever it does around OpenSSL.
-    for key, what in (("full", "full handshake"), ("resumed", "resumed"),
-                      ("mb1", "1 MiB file")):
-        f = cpu(flo, key)
+    for key, what in FLOOR_ROWS:
+        f, p = cpu(flo, key), cpu(mol, key)
+        over = fmt(ratio(cpu(att, key), f), "{:.2f}")
         rows.append([f"reference: OpenSSL 3 alone (tls_floor), {what}",
-                     fmt(f, "{:.3f}"), f"molly-brown {fmt(cpu(mol, key), '{:.3f}')}",
-                     fmt(ratio(f, cpu(mol, key)), "{:.2f}"),
-                     f"attache / floor: {fmt(ratio(cpu(att, key), f), '{:.2f}')}",
+                     fmt(f, "{:.3f}"), f"molly-brown {fmt(p, '{:.3f}')}",
+                     fmt(ratio(f, p), "{:.2f}"), f"attache / floor: {over}",
                      "-"])
     menu, text = cpu(att, "menu"), cpu(att, "text")
     own = ratio(menu, text)
@@ -375,8 +374,7 @@ def report(att, mem, mol, mmem, gph, flo, rounds):
                "peer alternating)")
     # Each round's ratio, its two loads a few seconds apart: how far the
     # machine moved a ratio during this run.
-    for key, what in (("full", "full handshake"), ("resumed", "resumed"),
-                      ("mb1", "1 MiB file")):
+    for key, what in FLOOR_ROWS:
         cells = []
         for name, res in (("attache", att), ("floor", flo)):
             rr = [ratio(x.get("cpu_ms"), y.get("cpu_ms")) for x, y in

@@ -6,7 +6,7 @@ import socket
 import ssl
 import subprocess
 
-from conftest import client_context, free_ports
+from conftest import client_context, free_ports, read_all
 
 
 def write_tree(root: pathlib.Path, files: dict):
@@ -131,10 +131,4 @@ def gopher_tls(port, request, sni="localhost"):
     with client_context().wrap_socket(raw, server_hostname=sni,
                                       suppress_ragged_eofs=False) as s:
         s.sendall(request)
-        out = bytearray()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-        return bytes(out), s.getpeercert(binary_form=True)
+        return read_all(s), s.getpeercert(binary_form=True)

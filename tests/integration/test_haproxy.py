@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from conftest import client_context, free_ports, make_capsule, wait_port
+from conftest import (client_context, free_ports, make_capsule, read_all,
+                      wait_port)
 from sitekit import pem_der
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -111,26 +112,14 @@ def gemini(port, url, sni="localhost"):
                                    source_address=(CLIENT, 0))
     with client_context().wrap_socket(raw, server_hostname=sni) as s:
         s.sendall(url.encode() + b"\r\n")
-        out = bytearray()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-        return bytes(out), s.getpeercert(binary_form=True)
+        return read_all(s), s.getpeercert(binary_form=True)
 
 
 def gopher(port, sel):
     with socket.create_connection(("127.0.0.1", port), timeout=15,
                                   source_address=(CLIENT, 0)) as s:
         s.sendall(sel)
-        out = bytearray()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-        return bytes(out)
+        return read_all(s)
 
 
 PAGE = b"20 text/gemini\r\n# A page\n\nSome text.\n"

@@ -161,13 +161,7 @@ def fetch_gemini(port, sni, url):
     with client_context().wrap_socket(raw, server_hostname=sni,
                                       suppress_ragged_eofs=False) as s:
         s.sendall(url.encode() + b"\r\n")
-        out = bytearray()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-        return bytes(out), s.getpeercert(binary_form=True)
+        return read_all(s), s.getpeercert(binary_form=True)
 
 
 def fetch_gopher(port, sel):
