@@ -9,7 +9,7 @@ VERSION := 0.1.0
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
 TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
-              mandoc man-db systemd logrotate haproxy
+              mandoc man-db systemd logrotate haproxy gnutls-bin
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
               systemd

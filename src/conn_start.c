@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "proxy_header.h"
 #include "server.h"
+#include "tls.h"
 
 #define TLS_HANDSHAKE	0x16	/* the first byte of a TLS ClientHello */
 
@@ -79,6 +81,7 @@ read_proxy_header(struct conn *c, short what)
 	struct proxy_header h;
 	struct timeval left;
 	const char *why;
+	size_t peeked;
 	ssize_t n;
 	long ms;
 
@@ -92,7 +95,8 @@ read_proxy_header(struct conn *c, short what)
 		conn_free(c);
 		return -1;
 	}
-	switch (proxy_header_parse(buf, (size_t)n, &h, &why)) {
+	peeked = (size_t)n;
+	switch (proxy_header_parse(buf, peeked, &h, &why)) {
 	case PROXY_INCOMPLETE:
 		if (!(what & EV_CLOSED))
 			return 0;
@@ -113,6 +117,8 @@ read_proxy_header(struct conn *c, short what)
 		conn_free(c);
 		return -1;
 	}
+	if (peeked == h.len)
+		conn_ack_now(c);	/* the header came alone */
 	if (h.has_addresses) {
 		conn_addr_string((struct sockaddr *)&h.src, c->peer,
 		    sizeof(c->peer));
@@ -140,6 +146,24 @@ read_proxy_header(struct conn *c, short what)
 }
 
 /*
+ * Behind a proxy our ACKs reach the proxy, not the client, and the proxy
+ * delays its own: only bytes of ours carry its ACK of the client's last
+ * flight, which a client with Nagle on waits for before its request.  So
+ * a proxied TLS 1.3 handshake sends its ticket at once (not corked), and a
+ * resumed one, which would send nothing, gets a fresh ticket.  A resumed
+ * TLS 1.2 handshake has nothing to send after the client's Finished.
+ */
+static void
+proxied_ticket(struct conn *c)
+{
+	if (SSL_version(c->ssl) < TLS1_3_VERSION || !SSL_session_reused(c->ssl))
+		return;
+	if (SSL_new_session_ticket(c->ssl) != 1 ||
+	    SSL_do_handshake(c->ssl) != 1)
+		ERR_clear_error();	/* not sent now: it goes with the answer */
+}
+
+/*
  * The handshake, driven here rather than by libevent's TLS bufferevent:
  * that one switches its events from handshake to open mode (four
  * epoll_ctl calls per connection, perf).  Edge-triggered works, as
@@ -150,6 +174,8 @@ static void
 handshake_step(struct conn *c)
 {
 	SSL *ssl = c->ssl;
+	uint64_t got = BIO_number_read(SSL_get_rbio(ssl));
+	uint64_t sent = BIO_number_written(SSL_get_wbio(ssl));
 	int r, e;
 
 	ERR_clear_error();
@@ -157,18 +183,30 @@ handshake_step(struct conn *c)
 	    (e = SSL_get_error(ssl, r)) == SSL_ERROR_WANT_WRITE) {
 		event_free(c->wait);
 		c->wait = NULL;
-		(void)conn_serve(c, ssl, r != 1);
+		if (r == 1 && c->listener->proxy)
+			proxied_ticket(c);
+		if (conn_serve(c, ssl, r != 1) == 0 && r == 1)
+			conn_ack_now(c);	/* the request comes next */
 		return;
 	}
 	if (e == SSL_ERROR_WANT_READ) {
 		/*
 		 * Our flight is out, up to its Finished (TLS 1.3 then waits
 		 * in EARLY_DATA): what comes next is the session ticket,
-		 * which can wait for the response.
+		 * which can wait for the response (not behind a proxy).
 		 */
-		if (SSL_get_state(ssl) == TLS_ST_SW_FINISHED ||
-		    SSL_get_state(ssl) == TLS_ST_EARLY_DATA)
+		if ((SSL_get_state(ssl) == TLS_ST_SW_FINISHED ||
+		    SSL_get_state(ssl) == TLS_ST_EARLY_DATA) &&
+		    !c->listener->proxy)
 			conn_cork(c);
+		/*
+		 * Bytes that got nothing from us (a flight not whole yet,
+		 * or GnuTLS's ChangeCipherSpec in a write before its
+		 * Finished): ACK them, or Nagle holds the rest.
+		 */
+		if (BIO_number_read(SSL_get_rbio(ssl)) != got &&
+		    BIO_number_written(SSL_get_wbio(ssl)) == sent)
+			conn_ack_now(c);
 		return;
 	}
 	/* A bare connect and close (a port probe) is no failure. */
@@ -227,6 +265,11 @@ read_first_byte(struct conn *c)
 	}
 	if (c->listener->proto->tls)
 		SSL_set_app_data(c->ssl, &c->site);
+	if (c->listener->proxy && tls_set_proxied(c->ssl) == -1) {
+		log_warn("%s: cannot set up TLS", c->peer);
+		conn_free(c);
+		return;
+	}
 	SSL_set_accept_state(c->ssl);
 	c->state = CONN_HANDSHAKE;
 	handshake_step(c);

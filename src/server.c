@@ -348,6 +348,24 @@ conn_pump_file(struct conn *c)
 	return 0;
 }
 
+/*
+ * What the client sent so far is acknowledged now, not when the kernel's
+ * delayed ACK fires (40 ms): we are about to wait for more from it, and a
+ * client that leaves Nagle's algorithm on (the default of most stacks)
+ * holds a small segment back until the one before it is acknowledged.  Its
+ * handshake's last flight and a request's first line are such segments
+ * whenever we answer nothing to them.  An even value sends the pending
+ * ACK (none when bytes wait unread: the answer will carry it) and leaves
+ * delayed ACKs on for the rest, so the response still carries the next.
+ */
+void
+conn_ack_now(struct conn *c)
+{
+	int two = 2;
+
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &two, sizeof(two));
+}
+
 void
 conn_cork(struct conn *c)
 {
@@ -481,7 +499,8 @@ conn_body_pump(struct conn *c)
 	if (c->body_left == 0) {
 		conn_wait(c);
 		c->body->complete(c);
-	}
+	} else
+		conn_ack_now(c);	/* a body in a write of its own */
 }
 
 static void
@@ -513,8 +532,10 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		eol = evbuffer_search(in, "\r\n", 2, NULL);
 	else
 		eol = evbuffer_search(in, "\n", 1, NULL);
-	if (eol.pos == -1 && evbuffer_get_length(in) <= REQUEST_MAX + 1)
-		return;			/* the line is not complete yet */
+	if (eol.pos == -1 && evbuffer_get_length(in) <= REQUEST_MAX + 1) {
+		conn_ack_now(c);	/* the line is not complete yet */
+		return;
+	}
 	/* Copy the line (a too long one cut short) for the handler and log. */
 	len = eol.pos == -1 || (size_t)eol.pos > REQUEST_MAX + 1 ?
 	    REQUEST_MAX + 2 : (size_t)eol.pos;
@@ -652,8 +673,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 	SSL *ssl;
 
-	if (what & BEV_EVENT_CONNECTED)
-		return;		/* TLS handshake done */
+	if (what & BEV_EVENT_CONNECTED) {
+		conn_ack_now(c);	/* TLS handshake done: the request next */
+		return;
+	}
 	switch (c->state) {
 	case CONN_PROXY:
 	case CONN_FIRST:

@@ -192,6 +192,7 @@ void	conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz);
  * the sender the receiver's softirq.
  */
 void	conn_cork(struct conn *c);
+void	conn_ack_now(struct conn *c);
 int	conn_serve(struct conn *c, SSL *ssl, int handshaking);
 void	conn_free(struct conn *c);
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +166,35 @@ accept_any_client(int preverify_ok, X509_STORE_CTX *store)
 }
 
 /*
+ * Connections that came through a proxy, marked by tls_set_proxied: the
+ * index is made once, the first time a context is configured.
+ */
+static pthread_once_t proxied_once = PTHREAD_ONCE_INIT;
+static int proxied_index = -1;
+
+static void
+proxied_index_new(void)
+{
+	proxied_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+int
+tls_set_proxied(SSL *ssl)
+{
+	static int mark;
+
+	return proxied_index != -1 &&
+	    SSL_set_ex_data(ssl, proxied_index, &mark) == 1 ? 0 : -1;
+}
+
+static int
+is_proxied(SSL *ssl)
+{
+	return proxied_index != -1 &&
+	    SSL_get_ex_data(ssl, proxied_index) != NULL;
+}
+
+/*
  * A resumed handshake gets no new ticket while the one it used is fresh:
  * writing a ticket (the session encoded, encrypted and MACed, one more
  * record and segment) costs about what resuming saves, the certificate's
@@ -177,13 +207,20 @@ ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
 {
 	long age;
 
-	(void)ssl;
 	(void)keyname;
 	(void)keyname_len;
 	(void)arg;
 	switch (status) {
 	case SSL_TICKET_SUCCESS:
 	case SSL_TICKET_SUCCESS_RENEW:
+		/*
+		 * Behind a proxy only our bytes carry its ACK to the client,
+		 * and a resumed TLS 1.2 handshake sends none after the
+		 * client's Finished: its request would wait for the proxy's
+		 * delayed ACK (40 ms).  A full handshake ends with ours.
+		 */
+		if (SSL_version(ssl) < TLS1_3_VERSION && is_proxied(ssl))
+			return SSL_TICKET_RETURN_IGNORE_RENEW;
 		age = (long)time(NULL) - (long)SSL_SESSION_get_time(sess);
 		return age >= 0 && age < TICKET_RENEW_SEC ?
 		    SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
@@ -199,6 +236,9 @@ ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
 static int
 configure(SSL_CTX *ctx)
 {
+	if (pthread_once(&proxied_once, proxied_index_new) != 0 ||
+	    proxied_index == -1)
+		return -1;
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
 		return -1;
 	/*

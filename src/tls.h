@@ -89,6 +89,12 @@ SSL_CTX	*tls_site_context_new(const char *certdir, const char *hostname,
  */
 int	tls_fingerprint(X509 *crt, char *out, size_t outsz);
 
+/*
+ * Marks ssl as a connection that came through a proxy (a PROXY header):
+ * its handshakes end with bytes of ours (tls.c).  0, or -1.
+ */
+int	tls_set_proxied(SSL *ssl);
+
 #define TLS_SHA256_LEN	32
 
 /*

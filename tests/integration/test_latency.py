@@ -1,0 +1,313 @@
+"""Every reader gets the answer at once, whatever its TCP stack does.
+
+Clients here leave Nagle's algorithm on, as Python's ssl module, openssl
+s_client, GnuTLS and most scripts do, and write the request in a write of
+its own after the handshake: such a client holds a small segment back
+until the one before it is acknowledged, and an ACK the server delays
+costs it 40 ms (the kernel's delayed-ACK timer) per request.  Each case
+times a dozen requests from the request's last write to the answer's
+first byte and asserts concrete bytes; the median must stay well under
+the stall, so a loaded machine cannot fail it (the bench measures the
+figures themselves: tests/bench)."""
+import os
+import select
+import shutil
+import socket
+import ssl
+import statistics
+import subprocess
+import time
+
+import pytest
+
+from conftest import (client_context, free_ports, make_capsule, read_all,
+                      wait_port)
+from titankit import Uploads, context
+
+ROUNDS = 12
+# Half the kernel's delayed-ACK timer (TCP_DELACK_MIN): a stalled request
+# takes at least 40 ms, an answered one well under a millisecond.
+STALL_MS = 20.0
+PAGE = b"20 text/gemini\r\n# Test capsule\n\nHello.\n=> page.gmi A page\n"
+
+
+def nagle_socket(port, source="127.0.0.1"):
+    """A plain connected socket, as it comes: no TCP_NODELAY."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=15,
+                                 source_address=(source, 0))
+    assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+    return s
+
+
+def first_byte(s, parts):
+    """Writes each part in a write of its own; returns (ms from the last
+    write to the first byte of the answer, the whole answer)."""
+    for p in parts:
+        s.sendall(p)
+    t0 = time.monotonic()
+    first = s.recv(65536)
+    ms = (time.monotonic() - t0) * 1000
+    try:
+        rest = read_all(s)
+    except (ssl.SSLEOFError, ConnectionResetError):
+        rest = b""
+    return ms, first + rest
+
+
+def assert_prompt(times, what):
+    assert statistics.median(times) < STALL_MS, (
+        f"{what}: request to first byte (ms) {sorted(times)}")
+
+
+def tls_rounds(port, request, ctx, resume=False, source="127.0.0.1"):
+    """ROUNDS requests over TLS; (times, answers, resumptions)."""
+    times, answers, reused, session = [], [], 0, None
+    for _ in range(ROUNDS):
+        raw = nagle_socket(port, source)
+        with ctx.wrap_socket(raw, server_hostname="localhost",
+                             session=session) as s:
+            ms, answer = first_byte(s, [request])
+            reused += s.session_reused
+            if resume:
+                session = s.session
+        times.append(ms)
+        answers.append(answer)
+    return times, answers, reused
+
+
+def tls_context(version):
+    ctx = client_context()
+    ctx.minimum_version = ctx.maximum_version = version
+    return ctx
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_3,
+                                     ssl.TLSVersion.TLSv1_2])
+@pytest.mark.parametrize("resume", [False, True])
+def test_python_client_with_default_sockets(srv, version, resume):
+    times, answers, reused = tls_rounds(
+        srv.gemini_port, b"gemini://localhost/\r\n", tls_context(version),
+        resume)
+    assert answers == [PAGE] * ROUNDS
+    # The first connection is a full handshake; the others resume.
+    assert reused == (ROUNDS - 1 if resume else 0)
+    assert_prompt(times, f"{version.name}, resume={resume}")
+
+
+def test_gopher_plain(srv):
+    times = []
+    for _ in range(ROUNDS):
+        with nagle_socket(srv.gopher_port) as s:
+            ms, answer = first_byte(s, [b"/hello.txt\r\n"])
+        assert answer == b"hello, world\n"
+        times.append(ms)
+    assert_prompt(times, "gopher")
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_gopher_over_tls(srv, resume):
+    times, answers, reused = tls_rounds(srv.gopher_port, b"/hello.txt\r\n",
+                                        client_context(), resume)
+    assert answers == [b"hello, world\n"] * ROUNDS
+    assert reused == (ROUNDS - 1 if resume else 0)
+    assert_prompt(times, f"gopher over TLS, resume={resume}")
+
+
+@pytest.fixture
+def up(tmp_path, conf_server):
+    u = Uploads(tmp_path)
+    conf_server(u.text(), gemini_port=u.gemini, gopher_ports=[u.gopher])
+    return u
+
+
+def test_titan_body_in_a_second_write(up):
+    """The parameters and CRLF in one write, the body in the next, as
+    Lagrange and gmid's titan send them."""
+    ctx = context(up.alice)
+    times = []
+    for i in range(ROUNDS):
+        body = b"# Page %d\n" % i
+        head = f"{up.url('/up.gmi')};size={len(body)}\r\n".encode()
+        with ctx.wrap_socket(nagle_socket(up.gemini),
+                             server_hostname="localhost") as s:
+            ms, answer = first_byte(s, [head, body])
+        assert answer == f"30 gemini://localhost:{up.gemini}/up.gmi\r\n" \
+            .encode()
+        assert (up.capsule / "up.gmi").read_bytes() == body
+        times.append(ms)
+    assert_prompt(times, "titan")
+
+
+PROXY_CONF = """listen "127.0.0.1" proxy
+gemini-port {gemini}
+site "localhost" {{
+    capsule "{capsule}"
+    certs "{certs}"
+    lang none
+    gopher-port {gopher}
+}}
+"""
+
+
+@pytest.fixture
+def behind_proxy(tmp_path, conf_server):
+    gemini, gopher = free_ports(2)
+    text = PROXY_CONF.format(gemini=gemini, gopher=gopher,
+                             capsule=make_capsule(tmp_path),
+                             certs=tmp_path / "certs")
+    return conf_server(text, gemini_port=gemini, gopher_ports=[gopher])
+
+
+def proxy_line(port):
+    return f"PROXY TCP4 192.0.2.7 127.0.0.1 4321 {port}\r\n".encode()
+
+
+def test_through_a_proxy_header(behind_proxy):
+    """The header in a write of its own, as a proxy that connects before
+    its client speaks sends it: the ClientHello (or the selector) after
+    it must not wait, nor the request after the handshake."""
+    srv = behind_proxy
+    gem, hello, gop = [], [], []
+    for _ in range(ROUNDS):
+        raw = nagle_socket(srv.gemini_port)
+        raw.sendall(proxy_line(srv.gemini_port))
+        t0 = time.monotonic()
+        with client_context().wrap_socket(raw,
+                                          server_hostname="localhost") as s:
+            hello.append((time.monotonic() - t0) * 1000)
+            ms, answer = first_byte(s, [b"gemini://localhost/\r\n"])
+        assert answer == PAGE
+        gem.append(ms)
+        with nagle_socket(srv.gopher_port) as s:
+            ms, answer = first_byte(s, [proxy_line(srv.gopher_port),
+                                        b"/hello.txt\r\n"])
+        assert answer == b"hello, world\n"
+        gop.append(ms)
+    assert_prompt(hello, "PROXY header, then the handshake")
+    assert_prompt(gem, "PROXY header, Gemini request")
+    assert_prompt(gop, "PROXY header, Gopher selector")
+    assert srv.wait_log("192.0.2.7").count("192.0.2.7") >= ROUNDS
+
+
+def drive(cmd, ready, port):
+    """Runs a command-line TLS client, writes the request once it says its
+    handshake is done, and returns (ms to the answer's first bytes, what
+    it printed after the request, once the whole page is there)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, bufsize=0)
+    out, t0, t1, mark = b"", None, None, 0
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([p.stdout], [], [], 1)[0]:
+                continue
+            b = os.read(p.stdout.fileno(), 65536)
+            if not b:
+                break
+            out += b
+            if t0 is None and ready(out):
+                mark = len(out)
+                p.stdin.write(f"gemini://localhost:{port}/\r\n".encode())
+                t0 = time.monotonic()
+            elif t0 is not None and t1 is None and b"20 " in out[mark:]:
+                t1 = time.monotonic()
+            if t1 is not None and b"=> page.gmi A page\n" in out[mark:]:
+                return (t1 - t0) * 1000, out[mark:]
+        raise AssertionError(f"{cmd[0]} got no answer:\n" +
+                             out.decode(errors="replace"))
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_openssl_s_client(srv):
+    cmd = ["openssl", "s_client", "-connect", f"127.0.0.1:{srv.gemini_port}",
+           "-servername", "localhost", "-ign_eof"]
+    times = []
+    for _ in range(ROUNDS):
+        ms, out = drive(cmd, lambda o: b"Verify return code" in o and
+                        o.rstrip().endswith(b"---"), srv.gemini_port)
+        assert PAGE in out
+        times.append(ms)
+    assert_prompt(times, "openssl s_client")
+
+
+def test_gnutls_cli(srv):
+    """GnuTLS (Emacs and elpher) writes its ChangeCipherSpec and its
+    Finished apart: the first must be acknowledged for the second."""
+    cmd = ["gnutls-cli", "--insecure", "--sni-hostname", "localhost",
+           "-p", str(srv.gemini_port), "127.0.0.1"]
+    times = []
+    for _ in range(ROUNDS):
+        ms, out = drive(cmd, lambda o: b"- Simple Client Mode:" in o,
+                        srv.gemini_port)
+        assert PAGE in out
+        times.append(ms)
+    assert_prompt(times, "gnutls-cli")
+
+
+HAPROXY_CFG = """global
+    maxconn 64
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+listen gemini
+    bind 127.0.0.1:{hg}
+    server a 127.0.0.1:{gemini} send-proxy-v2
+listen gopher
+    bind 127.0.0.1:{hp}
+    server a 127.0.0.1:{gopher} send-proxy
+"""
+
+
+@pytest.fixture
+def haproxy(tmp_path, behind_proxy):
+    """Debian's haproxy in front of one attache (one instance, so that
+    sessions resume), ports hg and hp."""
+    srv = behind_proxy
+    srv.hg, srv.hp = free_ports(2)
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text(HAPROXY_CFG.format(hg=srv.hg, hp=srv.hp,
+                                      gemini=srv.gemini_port,
+                                      gopher=srv.gopher_port))
+    log = tmp_path / "haproxy.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([shutil.which("haproxy") or
+                                 "/usr/sbin/haproxy", "-db", "-f", str(cfg)],
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        if not (wait_port(srv.hg) and wait_port(srv.hp)):
+            raise RuntimeError("haproxy did not start: " + log.read_text())
+        yield srv
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("version, resume", [
+    (ssl.TLSVersion.TLSv1_3, False), (ssl.TLSVersion.TLSv1_3, True),
+    (ssl.TLSVersion.TLSv1_2, False), (ssl.TLSVersion.TLSv1_2, True)])
+def test_behind_haproxy(haproxy, version, resume):
+    """Debian's haproxy in front (PROXY v2 to Gemini): our ACKs reach
+    haproxy, which delays its own to the client, so only bytes of ours
+    can carry it: a TLS 1.3 handshake ends with a ticket, and a TLS 1.2
+    client that offers one gets a full handshake, which ends with our
+    Finished (a resumed one has nothing to send after the client's)."""
+    times, answers, reused = tls_rounds(
+        haproxy.hg, b"gemini://localhost/\r\n", tls_context(version), resume)
+    assert answers == [PAGE] * ROUNDS
+    tls13 = version == ssl.TLSVersion.TLSv1_3
+    assert reused == (ROUNDS - 1 if resume and tls13 else 0)
+    assert_prompt(times, f"haproxy, {version.name}, resume={resume}")
+
+
+def test_gopher_behind_haproxy(haproxy):
+    times = []
+    for _ in range(ROUNDS):
+        with nagle_socket(haproxy.hp) as s:
+            ms, answer = first_byte(s, [b"/hello.txt\r\n"])
+        assert answer == b"hello, world\n"
+        times.append(ms)
+    assert_prompt(times, "haproxy, Gopher")
