@@ -3,10 +3,12 @@ a temporary capsule and certificate directory, and talk to it as clients do."""
 import os
 import random
 import pathlib
+import shutil
 import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -77,6 +79,46 @@ def wait_port(port, host="127.0.0.1", timeout=10.0):
         except OSError:
             time.sleep(0.02)
     return False
+
+
+def reachable_dir(prefix="attache-test-"):
+    """A fresh directory every user can enter, for what a test runs as
+    another user: pytest's tmp_path is root's alone, and the checkout may
+    sit under a directory others cannot enter (/root, a home of 0700)."""
+    for top in dict.fromkeys([tempfile.gettempdir(), "/tmp", "/var/tmp"]):
+        top = pathlib.Path(top).resolve()
+        if top.is_dir() and all(os.stat(d).st_mode & 0o001
+                                for d in [top, *top.parents]):
+            d = pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir=top))
+            d.chmod(0o755)
+            return d
+    pytest.skip("no temporary directory that other users can enter")
+
+
+@pytest.fixture
+def reachable_tmp():
+    d = reachable_dir()
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def reachable_copy(src, dest):
+    """src (a file or a tree) copied to dest, in a reachable_dir, with its
+    times (make sees nothing to rebuild) and readable by every user: what
+    it makes, directories and executables 0755, other files 0644,
+    whatever the checkout's umask was."""
+    src, dest = pathlib.Path(src), pathlib.Path(dest)
+    made = [d for d in dest.parents if not d.exists()]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        shutil.copytree(src, dest, symlinks=True)
+    else:
+        shutil.copy2(src, dest)
+    for p in [*made, dest, *(dest.rglob("*") if src.is_dir() else [])]:
+        if not p.is_symlink():
+            p.chmod(0o755 if p.is_dir() or p.stat().st_mode & 0o100
+                    else 0o644)
+    return dest
 
 
 def root_items(port, host="localhost", search="/search",

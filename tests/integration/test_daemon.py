@@ -2,19 +2,16 @@
 process that serves as `user` with no capabilities inside Landlock; the
 notify protocol; SIGTERM finishing what is in flight."""
 import os
-import pathlib
-import shutil
 import signal
 import socket
 import stat
 import subprocess
-import tempfile
 import time
 
 import pytest
 
 from conftest import (BIN, client_context, free_low_port, free_port,
-                      root_items)
+                      reachable_copy, root_items)
 from sitekit import make_cert, peer_der, pem_der, write_tree
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
@@ -22,12 +19,10 @@ ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
 
 
 @pytest.fixture
-def public_dir():
-    """A directory nobody can read (pytest's tmp_path is root's alone)."""
-    d = pathlib.Path(tempfile.mkdtemp(prefix="attache-test-"))
-    os.chmod(d, 0o755)
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
+def public_dir(reachable_tmp):
+    """A directory the user nobody can read (pytest's tmp_path is root's
+    alone)."""
+    return reachable_tmp
 
 
 def status_fields(pid):
@@ -131,8 +126,8 @@ site "localhost" {{ capsule "{cap}" certs "{certs}" gopher-port {{}} }}
         assert t["CapEff"] == ["0000000000000000"]
 
 
-def run(*args, preexec_fn=None):
-    r = subprocess.run([BIN, *args], capture_output=True, timeout=30,
+def run(*args, binary=BIN, preexec_fn=None):
+    r = subprocess.run([binary, *args], capture_output=True, timeout=30,
                        preexec_fn=preexec_fn)
     return r.returncode, r.stdout.decode(), r.stderr.decode()
 
@@ -151,7 +146,10 @@ def test_user_needs_root_and_an_existing_user(public_dir):
     args = ["--capsule", str(cap), "--certs", str(public_dir / "certs"),
             "--gemini-port", "0", "--gopher-port", str(free_port()),
             "--listen", "127.0.0.1"]
-    assert run(*args, "--user", "nobody", preexec_fn=as_nobody) == (
+    # nobody runs a copy: the checkout may be where nobody can enter.
+    binary = reachable_copy(BIN, public_dir / "bin/attache")
+    assert run(*args, "--user", "nobody", binary=binary,
+               preexec_fn=as_nobody) == (
         1, "", "attache: user nobody: attache must be started as root to "
         "serve as another user\n")
     assert run(*args, "--user", "no-such-user-here") == (

@@ -5,17 +5,15 @@ security) and the logrotate snippet."""
 import os
 import pathlib
 import re
-import shutil
 import signal
 import socket
 import stat
 import subprocess
-import tempfile
 
 import pytest
 
 from conftest import (BIN, ROOT, SANITIZED, free_low_port, free_port,
-                      gemini_raw, read_all, wait_port)
+                      gemini_raw, reachable_copy, read_all, wait_port)
 
 # What `make install` puts where, relative to DESTDIR, with its mode.
 LAYOUT = {
@@ -53,13 +51,19 @@ ISSUE_DIRECTIVES = [
 ]
 
 
-def make(*args, as_user=()):
-    """make in the repository, on the build under test, with nothing of
-    the make that runs the suite (its MAKEFLAGS carry its SANITIZE)."""
+# What make install reads besides the build (its objects and binary).
+INSTALL_READS = ["Makefile", "scripts", "src", "man", "contrib",
+                 "attache.conf.example"]
+
+
+def make(*args, as_user=(), root=ROOT):
+    """make in the repository (or a copy at root), on the build under
+    test, with nothing of the make that runs the suite (its MAKEFLAGS
+    carry its SANITIZE)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     r = subprocess.run([*as_user, "make", "--no-print-directory", "-C",
-                        str(ROOT), f"SANITIZE={1 if SANITIZED else 0}", *args],
+                        str(root), f"SANITIZE={1 if SANITIZED else 0}", *args],
                        capture_output=True, env=env, timeout=600)
     assert r.returncode == 0, (r.stdout + r.stderr).decode(errors="replace")
     return r
@@ -97,25 +101,30 @@ def test_install_puts_each_file_in_its_place(dest):
     assert EXEC_START in unit.splitlines(keepends=True)
 
 
-def test_install_into_a_destdir_needs_no_root(dest, tmp_path):
-    """Run as nobody when the suite runs as root (as CI does)."""
-    as_user = []
+def test_install_into_a_destdir_needs_no_root(dest, reachable_tmp):
+    """Run as nobody when the suite runs as root (as CI does), in a copy
+    of what make install reads: the checkout may be where nobody can
+    enter (/root).  The copy keeps the build's times: nothing rebuilds."""
+    as_user, root = [], ROOT
     if os.geteuid() == 0:
         as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup",
                    "--clear-groups"]
-        if subprocess.run([*as_user, "test", "-r", str(ROOT / "Makefile")]
-                          ).returncode != 0:
-            pytest.skip(f"nobody cannot read {ROOT}")
-    d = pathlib.Path(tempfile.mkdtemp(prefix="attache-destdir-"))
-    try:
-        if as_user:
-            os.chown(d, 65534, 65534)
-        make("install", f"DESTDIR={d}", as_user=as_user)
-        assert tree(d) == set(LAYOUT)
-        if as_user:
-            assert {(d / rel).stat().st_uid for rel in LAYOUT} == {65534}
-    finally:
-        shutil.rmtree(d)
+        root = reachable_tmp / "checkout"
+        build, binary = (("build-san", "build-san/attache") if SANITIZED
+                         else ("build", "attache"))
+        objects = [p.relative_to(ROOT) for p in (ROOT / build).glob("*.[od]")]
+        for rel in [*INSTALL_READS, *objects, binary]:
+            reachable_copy(ROOT / rel, root / rel)
+    d = reachable_tmp / "destdir"
+    d.mkdir()
+    if as_user:
+        os.chown(d, 65534, 65534)
+    make("install", f"DESTDIR={d}", as_user=as_user, root=root)
+    assert tree(d) == set(LAYOUT)
+    assert (d / "usr/local/sbin/attache").read_bytes() == \
+        pathlib.Path(BIN).read_bytes()
+    if as_user:
+        assert {(d / rel).stat().st_uid for rel in LAYOUT} == {65534}
 
 
 def test_prefix_usr_puts_the_unit_where_debian_does(tmp_path):
@@ -196,7 +205,7 @@ def serve_installed_example(dest, base, gopher, wrap=(), preexec_fn=None,
         text = f'user "{user}"\n' + text
     conf = base / "attache.conf"
     conf.write_text(text)
-    shutil.copytree(ROOT / "capsule", base / "capsule")
+    reachable_copy(ROOT / "capsule", base / "capsule")
     logpath = base / "attache.log"
     with open(logpath, "wb") as log:
         proc = subprocess.Popen([*wrap, str(dest / "usr/local/sbin/attache"),
@@ -235,7 +244,7 @@ CAPS = {"CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7,
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="starts as root, as the unit")
-def test_the_units_capabilities_are_enough_to_start(dest):
+def test_the_units_capabilities_are_enough_to_start(dest, reachable_tmp):
     """What the unit leaves attache (its capability bounding set, no new
     privileges, its umask) is enough to bind a port below 1024, make and
     read a root-only key and, once `user` exists, serve as nobody."""
@@ -249,20 +258,16 @@ def test_the_units_capabilities_are_enough_to_start(dest):
             "--no-new-privs"]
     user = "nobody" if "user" in code_directives() else None
     # Where nobody may read the capsule (pytest's directories are root's).
-    base = pathlib.Path(tempfile.mkdtemp(prefix="attache-unit-"))
-    try:
-        base.chmod(0o755)
-        _, (main, kids) = serve_installed_example(
-            dest, base, free_low_port(), wrap, lambda: os.umask(umask), user)
-        assert int(main["CapBnd"], 16) == sum(1 << n for n in CAPS.values())
-        assert main["NoNewPrivs"] == "1"
-        key = base / "certs/localhost.key"
-        assert stat.S_IMODE(key.stat().st_mode) == 0o600
-        if user is not None:
-            assert [(k["Uid"].split(), k["CapEff"]) for k in kids] == \
-                [(["65534"] * 4, "0000000000000000")], kids
-    finally:
-        shutil.rmtree(base)
+    base = reachable_tmp
+    _, (main, kids) = serve_installed_example(
+        dest, base, free_low_port(), wrap, lambda: os.umask(umask), user)
+    assert int(main["CapBnd"], 16) == sum(1 << n for n in CAPS.values())
+    assert main["NoNewPrivs"] == "1"
+    key = base / "certs/localhost.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    if user is not None:
+        assert [(k["Uid"].split(), k["CapEff"]) for k in kids] == \
+            [(["65534"] * 4, "0000000000000000")], kids
 
 
 def test_man_pages_are_mandoc_lint_clean(dest):
