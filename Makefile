@@ -123,17 +123,23 @@ test: deps-test
 
 # Speed and memory against molly-brown and Gophernicus (tests/bench/README);
 # `make bench BENCH_ARGS=--quick` takes under two minutes.
-bench: deps-bench $(BIN) build/loadgen build/tls_floor
-	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) $(BENCH_ARGS)
+bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev
+	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) $(BENCH_ARGS)
 
 build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
 	@mkdir -p build
 	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $(LOADGEN_SRCS) $(shell pkg-config --libs openssl) -lpthread
 
-# The OpenSSL floor of the bench's reference rows (tests/bench/tls_floor.c).
-build/tls_floor: tests/bench/tls_floor.c
+# The OpenSSL floors of the bench's reference rows: threads blocking
+# (tests/bench/tls_floor.c), one thread on epoll (tests/bench/tls_floor_ev.c).
+FLOOR_DEPS := tests/bench/floor.c tests/bench/floor.h
+build/tls_floor: tests/bench/tls_floor.c $(FLOOR_DEPS)
 	@mkdir -p build
-	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< $(shell pkg-config --libs openssl) -lpthread
+	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< tests/bench/floor.c $(shell pkg-config --libs openssl) -lpthread
+
+build/tls_floor_ev: tests/bench/tls_floor_ev.c $(FLOOR_DEPS)
+	@mkdir -p build
+	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< tests/bench/floor.c $(shell pkg-config --libs openssl)
 
 clean:
 	rm -rf build build-san attache
