@@ -12,7 +12,7 @@ TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
               mandoc man-db systemd logrotate haproxy
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
-              systemd
+              systemd gnutls-bin golang-go
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -123,8 +123,8 @@ test: deps-test
 
 # Speed and memory against molly-brown and Gophernicus (tests/bench/README);
 # `make bench BENCH_ARGS=--quick` takes under two minutes.
-bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev
-	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) $(BENCH_ARGS)
+bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev build/goclient
+	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) --goclient $(abspath build/goclient) $(BENCH_ARGS)
 
 build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
 	@mkdir -p build
@@ -140,6 +140,12 @@ build/tls_floor: tests/bench/tls_floor.c $(FLOOR_DEPS)
 build/tls_floor_ev: tests/bench/tls_floor_ev.c $(FLOOR_DEPS)
 	@mkdir -p build
 	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< tests/bench/floor.c $(shell pkg-config --libs openssl)
+
+# The Go client of the bench's latency table (tests/bench/goclient), standard
+# library only: built offline, its caches under build/.
+build/goclient: tests/bench/goclient/main.go tests/bench/goclient/go.mod
+	@mkdir -p build
+	cd tests/bench/goclient && GOCACHE=$(abspath build/gocache) GOPATH=$(abspath build/gopath) GOENV=off GOPROXY=off GOFLAGS= go build -o $(abspath $@) .
 
 clean:
 	rm -rf build build-san attache

@@ -27,6 +27,7 @@ from benchlib import (COMMANDS, HOST, MB, MB1, MB100, ROOT, SMALL, TEXT,  # noqa
                       Server, answered, check_log, cmdline, fmt, free_port,
                       loadavg, make_capsule, rss_settle, run_idle, run_load,
                       say, table, usable_nofile)
+import bench_latency  # noqa: E402
 import bench_search  # noqa: E402
 
 BURST = 10000               # connects in a row, half Gemini, half Gopher
@@ -53,6 +54,7 @@ class Plan:
         self.idle = 2000 if quick else 5000
         self.settle = 10 if quick else 30        # RSS after the burst, s
         self.duration = 10
+        self.latency = bench_latency.Plan(quick)
 
 
 def attache_argv(args, cap, certs, gem, gop):
@@ -116,6 +118,9 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
         F, FE = res["floor"], res["floor_ev"]
         # The floors' rows: the same Gemini loads, in the same rounds.
         gemini = ((a, A), (m, M), (f, F), (fe, FE))
+        # The client stacks' latency: the same page, in the same rounds.
+        stacks = [(a, A, {"gemini": a.gem, "gopher": a.gop}),
+                  (m, M, {"gemini": m.gem}), (f, F, {"gemini": f.gem})]
         add(A, "warm", run_load(L, a, "warm-up", "gemini", a.gem, page, 2,
                                 200, 5))
         add(A, "warm", run_load(L, a, "warm-up", "gopher", a.gop, menu, 2,
@@ -153,6 +158,8 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
             add(G, "menu", run_load(L, g, "Gopher directory menu", "gopher",
                                     g.gop, "/\\r\\n", 16,
                                     plan.peer_gopher[16], d, expect=""))
+            bench_latency.run_round(plan.latency, args.goclient, stacks, rnd,
+                                    say, COMMANDS)
         say("latencies at 1, 16 and 64 clients")
         for c in (1, 16, 64):
             for srv, out in ((a, A), (m, M)):
@@ -449,6 +456,9 @@ def report(att, mem, mol, mmem, gph, flo, fev, rounds):
             lat.append(cells)
     out += table(lat, ["load", "attache p50/p99", "CPU", "peer",
                        "peer p50/p99", "CPU"])
+    out.append("")
+    out += bench_latency.report([("attache", att), ("molly-brown", mol),
+                                 ("tls_floor", flo)], rounds, table, fmt)
     extra = [runs[-1] for k, runs in att.items()
              if isinstance(k, tuple) and k[0] == "mb100"]
     if extra:
@@ -482,6 +492,7 @@ def main():
     ap.add_argument("--floor", default=str(ROOT / "build" / "tls_floor"))
     ap.add_argument("--floor-ev",
                     default=str(ROOT / "build" / "tls_floor_ev"))
+    ap.add_argument("--goclient", default=str(ROOT / "build" / "goclient"))
     ap.add_argument("--quick", action="store_true",
                     help="fewer requests, shorter waits: under two minutes")
     ap.add_argument("--json", help="also write every raw figure to this file")
@@ -496,11 +507,12 @@ def main():
     args.scale = 0.25 if args.quick else 1.0
     for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen"),
                        (args.floor, "tls_floor"),
-                       (args.floor_ev, "tls_floor_ev")):
+                       (args.floor_ev, "tls_floor_ev"),
+                       (args.goclient, "goclient")):
         if not os.access(path, os.X_OK):
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
     for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
-                 "systemd-socket-activate"):
+                 "systemd-socket-activate", "openssl", "gnutls-cli"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing (make bench installs it)")
     if usable_nofile() < BURST + 500:
@@ -552,6 +564,9 @@ def main():
                  "gophernicus": {str(k): v for k, v in gph.items()},
                  "floor": {str(k): v for k, v in flo.items()},
                  "floor_ev": {str(k): v for k, v in fev.items()},
+                 "latency": bench_latency.summary([("attache", att),
+                                                   ("molly-brown", mol),
+                                                   ("tls_floor", flo)]),
                  "problems": problems}, indent=1, default=str))
         out = ["", "Commands", "--------"]
         for label, argv in COMMANDS:
