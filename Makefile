@@ -122,7 +122,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-one
 
 # Speed and memory against molly-brown and Gophernicus (tests/bench/README);
-# `make bench BENCH_ARGS=--quick` takes under two minutes.
+# `make bench BENCH_ARGS=--quick` takes about two and a half minutes.
 bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev build/goclient
 	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) --goclient $(abspath build/goclient) $(BENCH_ARGS)
 

@@ -3,13 +3,14 @@
 (Gemini) and Gophernicus (Gopher) from Debian, in the same run, on
 loopback.
 
-Builds nothing (the Makefile builds ./attache and build/loadgen and
-installs the peers).  Makes a temporary capsule, starts each server on it,
-drives it with build/loadgen, reads the server's CPU time and memory from
-/proc, and prints one table with every row of issue 8 (attache, the peer,
-their ratio, the goal) and the latencies at 1, 16 and 64 clients.  Every
+Builds nothing (the Makefile builds ./attache, build/loadgen, the floors
+and build/goclient, and installs the peers).  Makes a temporary capsule,
+starts each server on it, drives it with build/loadgen, reads the server's
+CPU time and memory from /proc, and prints one table with every row of
+issue 8 (attache, the peer, their ratio, the goal), the latencies at 1, 16
+and 64 clients, and the client stacks' latency (bench_latency.py).  Every
 load is bounded in requests and seconds; only processes started here are
-stopped, by PID.  --quick finishes in under two minutes.
+stopped, by PID.  --quick finishes in about two and a half minutes.
 """
 import argparse
 import datetime
@@ -494,7 +495,7 @@ def main():
                     default=str(ROOT / "build" / "tls_floor_ev"))
     ap.add_argument("--goclient", default=str(ROOT / "build" / "goclient"))
     ap.add_argument("--quick", action="store_true",
-                    help="fewer requests, shorter waits: under two minutes")
+                    help="fewer requests, shorter waits: about two and a half minutes")
     ap.add_argument("--json", help="also write every raw figure to this file")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory")
