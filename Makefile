@@ -12,7 +12,7 @@ TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
               mandoc man-db systemd logrotate haproxy gnutls-bin
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
-              systemd
+              systemd gnutls-bin golang-go
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -122,18 +122,30 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-one
 
 # Speed and memory against molly-brown and Gophernicus (tests/bench/README);
-# `make bench BENCH_ARGS=--quick` takes under two minutes.
-bench: deps-bench $(BIN) build/loadgen build/tls_floor
-	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) $(BENCH_ARGS)
+# `make bench BENCH_ARGS=--quick` takes about two and a half minutes.
+bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev build/goclient
+	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) --goclient $(abspath build/goclient) $(BENCH_ARGS)
 
 build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
 	@mkdir -p build
 	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $(LOADGEN_SRCS) $(shell pkg-config --libs openssl) -lpthread
 
-# The OpenSSL floor of the bench's reference rows (tests/bench/tls_floor.c).
-build/tls_floor: tests/bench/tls_floor.c
+# The OpenSSL floors of the bench's reference rows: threads blocking
+# (tests/bench/tls_floor.c), one thread on epoll (tests/bench/tls_floor_ev.c).
+FLOOR_DEPS := tests/bench/floor.c tests/bench/floor.h
+build/tls_floor: tests/bench/tls_floor.c $(FLOOR_DEPS)
 	@mkdir -p build
-	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< $(shell pkg-config --libs openssl) -lpthread
+	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< tests/bench/floor.c $(shell pkg-config --libs openssl) -lpthread
+
+build/tls_floor_ev: tests/bench/tls_floor_ev.c $(FLOOR_DEPS)
+	@mkdir -p build
+	$(CC) -std=c17 $(WARN) -g -O2 $(shell pkg-config --cflags openssl) -o $@ $< tests/bench/floor.c $(shell pkg-config --libs openssl)
+
+# The Go client of the bench's latency table (tests/bench/goclient), standard
+# library only: built offline, its caches under build/.
+build/goclient: tests/bench/goclient/main.go tests/bench/goclient/go.mod
+	@mkdir -p build
+	cd tests/bench/goclient && GOCACHE=$(abspath build/gocache) GOPATH=$(abspath build/gopath) GOENV=off GOPROXY=off GOFLAGS= go build -o $(abspath $@) .
 
 clean:
 	rm -rf build build-san attache

@@ -3,13 +3,14 @@
 (Gemini) and Gophernicus (Gopher) from Debian, in the same run, on
 loopback.
 
-Builds nothing (the Makefile builds ./attache and build/loadgen and
-installs the peers).  Makes a temporary capsule, starts each server on it,
-drives it with build/loadgen, reads the server's CPU time and memory from
-/proc, and prints one table with every row of issue 8 (attache, the peer,
-their ratio, the goal) and the latencies at 1, 16 and 64 clients.  Every
+Builds nothing (the Makefile builds ./attache, build/loadgen, the floors
+and build/goclient, and installs the peers).  Makes a temporary capsule,
+starts each server on it, drives it with build/loadgen, reads the server's
+CPU time and memory from /proc, and prints one table with every row of
+issue 8 (attache, the peer, their ratio, the goal), the latencies at 1, 16
+and 64 clients, and the client stacks' latency (bench_latency.py).  Every
 load is bounded in requests and seconds; only processes started here are
-stopped, by PID.  --quick finishes in under two minutes.
+stopped, by PID.  --quick finishes in about two and a half minutes.
 """
 import argparse
 import datetime
@@ -27,6 +28,7 @@ from benchlib import (COMMANDS, HOST, MB, MB1, MB100, ROOT, SMALL, TEXT,  # noqa
                       Server, answered, check_log, cmdline, fmt, free_port,
                       loadavg, make_capsule, rss_settle, run_idle, run_load,
                       say, table, usable_nofile)
+import bench_latency  # noqa: E402
 import bench_search  # noqa: E402
 
 BURST = 10000               # connects in a row, half Gemini, half Gopher
@@ -53,6 +55,7 @@ class Plan:
         self.idle = 2000 if quick else 5000
         self.settle = 10 if quick else 30        # RSS after the burst, s
         self.duration = 10
+        self.latency = bench_latency.Plan(quick)
 
 
 def attache_argv(args, cap, certs, gem, gop):
@@ -94,7 +97,8 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
     """attache, molly-brown and Gophernicus all running; the loads that
     make the table's ratios alternate between them, round after round, so
     that both sides of a ratio see the same machine."""
-    res = {"attache": {}, "molly": {}, "gophernicus": {}, "floor": {}}
+    res = {"attache": {}, "molly": {}, "gophernicus": {}, "floor": {},
+           "floor_ev": {}}
     a = start_attache(args, tmp, cap, certs, "-speed")
     servers = [(a, "attache")]
     try:
@@ -105,22 +109,28 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
         servers.append((g, "gophernicus"))
         f = tls_floor(args, tmp, cap, certs)
         servers.append((f, "floor"))
+        fe = tls_floor_ev(args, tmp, cap, certs)
+        servers.append((fe, "floor_ev"))
         L = args.loadgen
         page = f"gemini://localhost/{SMALL}\\r\\n"
         mb1 = f"gemini://localhost/{MB1}\\r\\n"
         menu, text = f"/{SMALL}\\r\\n", f"/{TEXT}\\r\\n"
         A, M, G = res["attache"], res["molly"], res["gophernicus"]
-        F = res["floor"]
-        # The floor's rows: the same Gemini loads, in the same rounds.
-        gemini = ((a, A), (m, M), (f, F))
+        F, FE = res["floor"], res["floor_ev"]
+        # The floors' rows: the same Gemini loads, in the same rounds.
+        gemini = ((a, A), (m, M), (f, F), (fe, FE))
+        # The client stacks' latency: the same page, in the same rounds.
+        stacks = [(a, A, {"gemini": a.gem, "gopher": a.gop}),
+                  (m, M, {"gemini": m.gem}), (f, F, {"gemini": f.gem})]
         add(A, "warm", run_load(L, a, "warm-up", "gemini", a.gem, page, 2,
                                 200, 5))
         add(A, "warm", run_load(L, a, "warm-up", "gopher", a.gop, menu, 2,
                                 200, 5))
         add(M, "warm", run_load(L, m, "warm-up", "gemini", m.gem, page, 2,
                                 200, 5))
-        add(F, "warm", run_load(L, f, "warm-up", "gemini", f.gem, page, 2,
-                                200, 5))
+        for srv, out in ((f, F), (fe, FE)):
+            add(out, "warm", run_load(L, srv, "warm-up", "gemini", srv.gem,
+                                      page, 2, 200, 5))
         add(G, "warm", run_load(L, g, "warm-up", "gopher", g.gop,
                                 "/\\r\\n", 2, 50, 5))
         d = plan.duration
@@ -149,6 +159,8 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
             add(G, "menu", run_load(L, g, "Gopher directory menu", "gopher",
                                     g.gop, "/\\r\\n", 16,
                                     plan.peer_gopher[16], d, expect=""))
+            bench_latency.run_round(plan.latency, args.goclient, stacks, rnd,
+                                    say, COMMANDS)
         say("latencies at 1, 16 and 64 clients")
         for c in (1, 16, 64):
             for srv, out in ((a, A), (m, M)):
@@ -250,6 +262,20 @@ def tls_floor(args, tmp, cap, certs):
     return srv
 
 
+def tls_floor_ev(args, tmp, cap, certs):
+    """The same floor with one thread on epoll (tests/bench/tls_floor_ev.c),
+    event-driven as attache is: its CPU per request beside attache's."""
+    port = free_port()
+    say("tls_floor_ev (OpenSSL 3 alone: one thread, epoll, pages in memory)")
+    srv = Server("tls_floor_ev",
+                 [args.floor_ev, port, certs / "localhost.crt",
+                  certs / "localhost.key", f"{SMALL}={cap / SMALL}",
+                  f"{MB1}={cap / MB1}"],
+                 tmp / "tls_floor_ev.log", [port])
+    srv.gem = port
+    return srv
+
+
 def gophernicus(tmp):
     docs = tmp / "gophernicus"
     docs.mkdir()
@@ -295,12 +321,25 @@ def cpu(res, key):
     return v[len(v) // 2] if v else None
 
 
+def round_ratios(res, base, key):
+    """Each round's ratio res / base of CPU per request: the two loads of
+    a round run a few seconds apart."""
+    return [ratio(x.get("cpu_ms"), y.get("cpu_ms")) for x, y in
+            zip(res.get(key, []), base.get(key, []))]
+
+
+def round_ratio(res, base, key):
+    """The median of round_ratios."""
+    rr = sorted(r for r in round_ratios(res, base, key) if r is not None)
+    return rr[len(rr) // 2] if rr else None
+
+
 def one(res, key):
     runs = res.get(key) or [{}]
     return runs[-1]
 
 
-def report(att, mem, mol, mmem, gph, flo, rounds):
+def report(att, mem, mol, mmem, gph, flo, fev, rounds):
     """The issue's table: one row each, attache, the peer, the ratio."""
     rows = []
 
@@ -331,6 +370,16 @@ def report(att, mem, mol, mmem, gph, flo, rounds):
                      fmt(f, "{:.3f}"), f"molly-brown {fmt(p, '{:.3f}')}",
                      fmt(ratio(f, p), "{:.2f}"), f"attache / floor: {over}",
                      "-"])
+    # The floor that is event-driven, one thread, as attache is: the ratio
+    # is the median of each round's, both loads a few seconds apart.
+    for key, what in FLOOR_ROWS:
+        f, p = cpu(fev, key), cpu(mol, key)
+        over = fmt(round_ratio(att, fev, key), "{:.2f}")
+        rows.append([f"reference: OpenSSL 3 alone, 1 thread on epoll "
+                     f"(tls_floor_ev), {what}", fmt(f, "{:.3f}"),
+                     f"molly-brown {fmt(p, '{:.3f}')}",
+                     fmt(ratio(f, p), "{:.2f}"),
+                     f"attache / floor_ev: {over}", "-"])
     menu, text = cpu(att, "menu"), cpu(att, "text")
     own = ratio(menu, text)
     row("Gopher menu from a 2.5 KB .gmi, 16 clients (server ms/request)",
@@ -376,11 +425,15 @@ def report(att, mem, mol, mmem, gph, flo, rounds):
     # machine moved a ratio during this run.
     for key, what in FLOOR_ROWS:
         cells = []
-        for name, res in (("attache", att), ("floor", flo)):
-            rr = [ratio(x.get("cpu_ms"), y.get("cpu_ms")) for x, y in
-                  zip(res.get(key, []), mol.get(key, []))]
+        for name, res in (("attache", att), ("floor", flo),
+                          ("floor_ev", fev)):
+            rr = round_ratios(res, mol, key)
             cells.append(f"{name} " + " ".join(fmt(r, "{:.2f}") for r in rr))
         out.append(f"  per round, / molly-brown, {what}: " + "; ".join(cells))
+    for key, what in FLOOR_ROWS:
+        out.append(f"  per round, attache / floor_ev, {what}: " +
+                   " ".join(fmt(r, "{:.2f}") for r in
+                            round_ratios(att, fev, key)))
     out.append("")
     out.append("Latency seen by the clients, ms (p50 / p99), and server CPU "
                "ms per request")
@@ -404,6 +457,9 @@ def report(att, mem, mol, mmem, gph, flo, rounds):
             lat.append(cells)
     out += table(lat, ["load", "attache p50/p99", "CPU", "peer",
                        "peer p50/p99", "CPU"])
+    out.append("")
+    out += bench_latency.report([("attache", att), ("molly-brown", mol),
+                                 ("tls_floor", flo)], rounds, table, fmt)
     extra = [runs[-1] for k, runs in att.items()
              if isinstance(k, tuple) and k[0] == "mb100"]
     if extra:
@@ -435,8 +491,11 @@ def main():
     ap.add_argument("--bin", default=str(ROOT / "attache"))
     ap.add_argument("--loadgen", default=str(ROOT / "build" / "loadgen"))
     ap.add_argument("--floor", default=str(ROOT / "build" / "tls_floor"))
+    ap.add_argument("--floor-ev",
+                    default=str(ROOT / "build" / "tls_floor_ev"))
+    ap.add_argument("--goclient", default=str(ROOT / "build" / "goclient"))
     ap.add_argument("--quick", action="store_true",
-                    help="fewer requests, shorter waits: under two minutes")
+                    help="fewer requests, shorter waits: about two and a half minutes")
     ap.add_argument("--json", help="also write every raw figure to this file")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory")
@@ -448,11 +507,13 @@ def main():
     # The search section's loads run as the others do.
     args.scale = 0.25 if args.quick else 1.0
     for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen"),
-                       (args.floor, "tls_floor")):
+                       (args.floor, "tls_floor"),
+                       (args.floor_ev, "tls_floor_ev"),
+                       (args.goclient, "goclient")):
         if not os.access(path, os.X_OK):
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
     for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
-                 "systemd-socket-activate"):
+                 "systemd-socket-activate", "openssl", "gnutls-cli"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing (make bench installs it)")
     if usable_nofile() < BURST + 500:
@@ -471,11 +532,12 @@ def main():
         time.sleep(2.1)
         version = subprocess.run([args.bin, "--version"], capture_output=True,
                                  text=True, timeout=10).stdout.strip()
-        att, mol, gph, flo, mem, mmem = {}, {}, {}, {}, {}, {}
+        att, mol, gph, flo, fev, mem, mmem = {}, {}, {}, {}, {}, {}, {}
         if not args.search_only:
             speed = bench_speed(args, plan, tmp, cap, certs, problems)
             att, mol = speed["attache"], speed["molly"]
             gph, flo = speed["gophernicus"], speed["floor"]
+            fev = speed["floor_ev"]
             say("attache: memory")
             mem = bench_memory("attache", lambda tag: start_attache(
                 args, tmp, cap, certs, tag), plan, problems)
@@ -491,7 +553,8 @@ def main():
                                                      **kw),
                 free_port, say)
             problems += p
-        failures([r for d in (att, mol, gph, flo) for runs in d.values()
+        failures([r for d in (att, mol, gph, flo, fev)
+                  for runs in d.values()
                   for r in runs] + search_loads, problems)
         elapsed = time.monotonic() - t0
         if args.json:
@@ -501,6 +564,10 @@ def main():
                  "molly_memory": mmem,
                  "gophernicus": {str(k): v for k, v in gph.items()},
                  "floor": {str(k): v for k, v in flo.items()},
+                 "floor_ev": {str(k): v for k, v in fev.items()},
+                 "latency": bench_latency.summary([("attache", att),
+                                                   ("molly-brown", mol),
+                                                   ("tls_floor", flo)]),
                  "problems": problems}, indent=1, default=str))
         out = ["", "Commands", "--------"]
         for label, argv in COMMANDS:
@@ -515,7 +582,7 @@ def main():
                 "server CPU = the server's utime+stime (children's too) per "
                 "request; compare ratios, not absolute figures", ""]
         if not args.search_only:
-            out += report(att, mem, mol, mmem, gph, flo, plan.rounds)
+            out += report(att, mem, mol, mmem, gph, flo, fev, plan.rounds)
             out.append("")
         if not args.no_search:
             out += bench_search.report(search, search_loads, table, fmt)

@@ -11,89 +11,26 @@
  *
  * A request for gemini://localhost/NAME gets FILE's bytes (read once, at
  * start); anything else gets 51.  Same certificate, suites and ticket
- * policy as attache (src/tls.c), so that the handshakes match.  Not a
- * server: loopback only, started and stopped by bench.py.
+ * policy as attache (src/tls.c), so that the handshakes match (floor.c,
+ * shared with tls_floor_ev.c).  Not a server: loopback only, started and
+ * stopped by bench.py.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
-#include <arpa/inet.h>
+#endif
 #include <errno.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#define PAGES_MAX	8
-#define REQUEST_MAX	1024
-
-struct page {
-	char	 name[256];
-	char	*bytes;		/* the header, then the file */
-	size_t	 len;
-};
+#include "floor.h"
 
 static SSL_CTX *ctx;
 static int listen_fd;
-static struct page pages[PAGES_MAX];
-static size_t npages;
-static const char not_found[] = "51 Not found\r\n";
-
-static int
-load_page(struct page *p, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	struct stat st;
-	FILE *f;
-	int hlen;
-
-	if (eq == NULL || (size_t)(eq - arg) >= sizeof(p->name))
-		return -1;
-	memcpy(p->name, arg, (size_t)(eq - arg));
-	p->name[eq - arg] = '\0';
-	if ((f = fopen(eq + 1, "rb")) == NULL || fstat(fileno(f), &st) == -1) {
-		if (f != NULL)
-			fclose(f);
-		return -1;
-	}
-	p->len = (size_t)st.st_size + 64;
-	if ((p->bytes = malloc(p->len)) == NULL) {
-		fclose(f);
-		return -1;
-	}
-	hlen = snprintf(p->bytes, 64, "20 %s\r\n",
-	    strstr(p->name, ".gmi") != NULL ? "text/gemini" :
-	    "application/octet-stream");
-	if (hlen < 0 || hlen >= 64 || fread(p->bytes + hlen, 1,
-	    (size_t)st.st_size, f) != (size_t)st.st_size) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	p->len = (size_t)hlen + (size_t)st.st_size;
-	return 0;
-}
-
-static const struct page *
-find_page(const char *req, size_t len)
-{
-	static const char prefix[] = "gemini://localhost/";
-	size_t n = sizeof(prefix) - 1;
-	size_t i;
-
-	if (len < n + 2 || memcmp(req, prefix, n) != 0 ||
-	    memcmp(req + len - 2, "\r\n", 2) != 0)
-		return NULL;
-	for (i = 0; i < npages; i++)
-		if (strlen(pages[i].name) == len - n - 2 &&
-		    memcmp(pages[i].name, req + n, len - n - 2) == 0)
-			return &pages[i];
-	return NULL;
-}
 
 /* All of buf, or -1: SSL_write may take less with partial writes on. */
 static int
@@ -115,7 +52,8 @@ static void
 serve_one(int fd)
 {
 	char req[REQUEST_MAX + 3];
-	const struct page *p;
+	const char *answer;
+	size_t len;
 	SSL *ssl;
 	int n;
 
@@ -124,10 +62,8 @@ serve_one(int fd)
 	if (SSL_accept(ssl) != 1 ||
 	    (n = SSL_read(ssl, req, sizeof(req))) <= 0)
 		goto done;
-	if ((p = find_page(req, (size_t)n)) != NULL) {
-		if (write_all(ssl, p->bytes, p->len) == -1)
-			goto done;
-	} else if (write_all(ssl, not_found, sizeof(not_found) - 1) == -1)
+	floor_answer(req, (size_t)n, &answer, &len);
+	if (write_all(ssl, answer, len) == -1)
 		goto done;
 	SSL_shutdown(ssl);
 done:
@@ -153,26 +89,6 @@ serve(void *arg)
 	return NULL;
 }
 
-static int
-listen_on(const char *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int one = 1;
-	long p = strtol(port, NULL, 10);
-
-	if (p <= 0 || p > 65535)
-		return -1;
-	sin.sin_port = htons((unsigned short)p);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((listen_fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)) == -1 ||
-	    bind(listen_fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(listen_fd, 1024) == -1)
-		return -1;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -185,30 +101,16 @@ main(int argc, char **argv)
 		    "NAME=FILE...\n");
 		return 2;
 	}
-	for (i = 5; i < argc; i++) {
-		if (npages == PAGES_MAX || load_page(&pages[npages], argv[i])) {
-			fprintf(stderr, "tls_floor: cannot load %s\n", argv[i]);
-			return 1;
-		}
-		npages++;
-	}
+	if (floor_load_pages(argc, argv, 5) == -1 ||
+	    (ctx = floor_ctx(argv[2], argv[3])) == NULL)
+		return 1;
 	threads = strtol(argv[4], NULL, 10);
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:"
-	    "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384") != 1 ||
-	    SSL_CTX_set_num_tickets(ctx, 1) != 1 ||
-	    SSL_CTX_use_certificate_chain_file(ctx, argv[2]) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, argv[3], SSL_FILETYPE_PEM) != 1) {
-		ERR_print_errors_fp(stderr);
-		return 1;
+	if (threads < 1 || threads > 64) {
+		fprintf(stderr, "tls_floor: THREADS: 1 to 64\n");
+		return 2;
 	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
-	if (threads < 1 || threads > 64 || listen_on(argv[1]) == -1) {
-		perror("tls_floor: listen");
+	if ((listen_fd = floor_listen(argv[1], false)) == -1)
 		return 1;
-	}
 	for (i = 1; i < threads; i++)
 		if (pthread_create(&t, NULL, serve, NULL) != 0) {
 			fprintf(stderr, "tls_floor: cannot start a thread\n");

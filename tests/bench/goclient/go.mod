@@ -1,0 +1,3 @@
+module attache/bench/goclient
+
+go 1.19
