@@ -43,6 +43,8 @@ LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 LOADGEN_SRCS := tests/bench/loadgen.c tests/bench/loadgen_idle.c
+FLOOR_SRCS   := tests/bench/floor.c tests/bench/tls_floor.c \
+                tests/bench/tls_floor_ev.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
@@ -111,7 +113,7 @@ fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
 # Every C file must also compile clean under clang.
 clang-check:
 	@echo "== clang -Werror =="
-	@set -e; for f in $(SRCS) $(UNIT_SRCS) $(LOADGEN_SRCS); do \
+	@set -e; for f in $(SRCS) $(UNIT_SRCS) $(LOADGEN_SRCS) $(FLOOR_SRCS); do \
 	    clang $(CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
 	    -fsyntax-only $$f; done
 
