@@ -1,4 +1,4 @@
-/* What tls.c and tls_generate.c share, and no one else uses. */
+/* What tls.c, tls_generate.c and tls_error.c share, and no one else uses. */
 #ifndef ATTACHE_TLS_INTERNAL_H
 #define ATTACHE_TLS_INTERNAL_H
 
