@@ -10,7 +10,8 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
-#include "gemini.h"
+#include "gemini_generated.h"
+#include "gemini_reply.h"
 #include "gemini_request.h"
 #include "listing.h"
 #include "log.h"
@@ -23,27 +24,6 @@
 #include "zone.h"
 
 #define META_MAX	1024
-
-void
-gemini_header_only(struct conn *c, int status, const char *meta,
-    const char *why)
-{
-	char code[4];
-
-	snprintf(code, sizeof(code), "%02d", status);
-	conn_set_status(c, code, why);
-	if (conn_printf(c, "%02d %s\r\n", status, meta) == -1)
-		log_warn("%s: cannot queue a response", c->peer);
-}
-
-int
-gemini_success(struct conn *c, const char *mime, const char *lang)
-{
-	conn_set_status(c, "20", NULL);
-	if (lang != NULL && strcmp(mime, "text/gemini") == 0)
-		return conn_printf(c, "20 %s; lang=%s\r\n", mime, lang);
-	return conn_printf(c, "20 %s\r\n", mime);
-}
 
 /* 31 to the same path with a trailing slash, query kept. */
 static void
@@ -152,7 +132,7 @@ gemini_zone(struct conn *c, const struct conf_location *loc)
 }
 
 static void
-gemini_request(struct conn *c, const char *line, size_t len)
+gemini_answer(struct conn *c, const char *line, size_t len)
 {
 	const struct conf_site *site = c->site->conf;
 	const struct conf_location *loc;
@@ -241,7 +221,7 @@ const struct protocol gemini_protocol = {
 	.name = "gemini",
 	.tls = 1,
 	.crlf_only = 1,
-	.request = gemini_request,
+	.request = gemini_answer,
 	.too_long = gemini_too_long,
 	.slow_down = gemini_slow_down,
 };

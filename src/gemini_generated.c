@@ -3,7 +3,8 @@
 
 #include <event2/buffer.h>
 
-#include "gemini.h"
+#include "gemini_generated.h"
+#include "gemini_reply.h"
 #include "log.h"
 #include "search_query.h"
 #include "server.h"

@@ -10,7 +10,8 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
-#include "gopher.h"
+#include "gopher_generated.h"
+#include "gopher_reply.h"
 #include "gopher_pages.h"
 #include "gopher_request.h"
 #include "gophermap.h"
@@ -25,62 +26,6 @@
 #include "zone.h"
 
 #define MENU_SOURCE_MAX	(8 * 1024 * 1024)	/* biggest page shown as a menu */
-
-/* Gopher has no certificates: protected zones are not shown at all. */
-static int
-gopher_visible(const void *arg, const char *path)
-{
-	return zone_public(arg, path);
-}
-
-void
-gopher_options(const struct conn *c, const char *page_path,
-    struct gophermap_opts *o)
-{
-	const struct conf_site *site = c->site->conf;
-	int gemini_port = c->gen->conf->gemini_port;
-
-	memset(o, 0, sizeof(*o));
-	o->host = site->name;
-	o->port = (unsigned)conf_gopher_public_port(site);
-	o->width = (unsigned)site->gopher_width;
-	o->page_path = page_path;
-	o->gemini_host = site->name;
-	o->gemini_port = gemini_port != 0 ? (unsigned)gemini_port :
-	    GEMINI_DEFAULT_PORT;
-	o->gemini_aliases = (const char *const *)site->aliases;
-	o->ngemini_aliases = site->naliases;
-	o->visible = gopher_visible;
-	o->visible_arg = site;
-	o->local_type = site_page_gopher_type;
-	o->local_arg = c->site;
-}
-
-void
-gopher_send(struct conn *c, struct evbuffer *body, const char *type,
-    const char *why)
-{
-	conn_set_status(c, type, why);
-	if (conn_write_buffer(c, body) == -1)
-		log_warn("%s: cannot queue a gopher response", c->peer);
-}
-
-void
-gopher_error(struct conn *c, const char *msg, const char *why)
-{
-	const struct conf_site *site = c->site->conf;
-	struct evbuffer *body;
-
-	if ((body = evbuffer_new()) == NULL ||
-	    gophermap_error(body, msg, site->name,
-	    (unsigned)conf_gopher_public_port(site)) == -1) {
-		log_warn("%s: out of memory for an error menu", c->peer);
-		conn_set_status(c, "3", why);
-	} else
-		gopher_send(c, body, "3", why);
-	if (body != NULL)
-		evbuffer_free(body);
-}
 
 /* A rendering the site's cache holds for this source: sent, 1. */
 static int
@@ -400,7 +345,7 @@ again:
 }
 
 static void
-gopher_request(struct conn *c, const char *line, size_t len)
+gopher_answer(struct conn *c, const char *line, size_t len)
 {
 	const struct conf_site *site = c->site->conf;
 	struct gopher_request req;
@@ -472,7 +417,7 @@ gopher_too_long(struct conn *c)
 const struct protocol gopher_protocol = {
 	.name = "gopher",
 	.tls = 0,
-	.request = gopher_request,
+	.request = gopher_answer,
 	.too_long = gopher_too_long,
 	.slow_down = gopher_slow_down,
 };

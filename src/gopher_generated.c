@@ -4,7 +4,8 @@
 
 #include <event2/buffer.h>
 
-#include "gopher.h"
+#include "gopher_generated.h"
+#include "gopher_reply.h"
 #include "gopher_request.h"
 #include "gophermap.h"
 #include "search_pages.h"

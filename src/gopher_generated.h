@@ -1,25 +1,12 @@
-/* Gopher responses, shared by gopher.c and the pages the server makes up
- * (gopher_generated.c). */
-#ifndef ATTACHE_GOPHER_H
-#define ATTACHE_GOPHER_H
+/* Gopher: the pages a site makes up, and the root menu's own items. */
+#ifndef ATTACHE_GOPHER_GENERATED_H
+#define ATTACHE_GOPHER_GENERATED_H
 
 #include <stddef.h>
 
 struct conn;
 struct evbuffer;
 struct gopher_request;
-struct gophermap_opts;
-
-/* The site's menu options for a page at page_path. */
-void	gopher_options(const struct conn *c, const char *page_path,
-	    struct gophermap_opts *o);
-
-/* Sends what body holds, recording the item type for the log. */
-void	gopher_send(struct conn *c, struct evbuffer *body, const char *type,
-	    const char *why);
-
-/* A whole error menu: one type-3 line; why goes to the log. */
-void	gopher_error(struct conn *c, const char *msg, const char *why);
 
 /*
  * Answers a page the site makes up (search, change list, Atom feed) when
