@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_index.h"
+#include "search_segment.h"
 
 struct index_segment *
 index_segment_ref(struct index_segment *s)
