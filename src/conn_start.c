@@ -170,17 +170,39 @@ proxied_ticket(struct conn *c)
  * OpenSSL reads until EAGAIN before it asks for more.  The rare handshake
  * that waits to write (a client not reading) is handed to libevent.
  */
+/*
+ * Whether the last bytes that moved on the socket in the handshake were
+ * the client's: then no flight of ours carried their ACK.
+ */
+static long
+handshake_io(BIO *b, int oper, const char *argp, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+	struct conn *c = (struct conn *)BIO_get_callback_arg(b);
+
+	(void)argp;
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (ret > 0 && processed != NULL && *processed > 0) {
+		if (oper == (BIO_CB_READ | BIO_CB_RETURN))
+			c->heard_last = 1;
+		else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN))
+			c->heard_last = 0;
+	}
+	return ret;
+}
+
 static void
 handshake_step(struct conn *c)
 {
 	SSL *ssl = c->ssl;
-	uint64_t got = BIO_number_read(SSL_get_rbio(ssl));
-	uint64_t sent = BIO_number_written(SSL_get_wbio(ssl));
 	int r, e;
 
 	ERR_clear_error();
 	if ((r = SSL_do_handshake(ssl)) == 1 ||
 	    (e = SSL_get_error(ssl, r)) == SSL_ERROR_WANT_WRITE) {
+		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
 		event_free(c->wait);
 		c->wait = NULL;
 		if (r == 1 && c->listener->proxy)
@@ -200,13 +222,14 @@ handshake_step(struct conn *c)
 		    !c->listener->proxy)
 			conn_cork(c);
 		/*
-		 * Bytes that got nothing from us (a flight not whole yet,
-		 * or GnuTLS's ChangeCipherSpec in a write before its
+		 * Bytes read since our last write (a flight not whole yet,
+		 * or GnuTLS's ChangeCipherSpec, written apart from its
 		 * Finished): ACK them, or Nagle holds the rest.
 		 */
-		if (BIO_number_read(SSL_get_rbio(ssl)) != got &&
-		    BIO_number_written(SSL_get_wbio(ssl)) == sent)
+		if (c->heard_last) {
+			c->heard_last = 0;
 			conn_ack_now(c);
+		}
 		return;
 	}
 	/* A bare connect and close (a port probe) is no failure. */
@@ -271,6 +294,9 @@ read_first_byte(struct conn *c)
 		return;
 	}
 	SSL_set_accept_state(c->ssl);
+	BIO_set_callback_arg(SSL_get_rbio(c->ssl), (char *)c);
+	BIO_set_callback_ex(SSL_get_rbio(c->ssl), handshake_io);
+	c->heard_last = 0;
 	c->state = CONN_HANDSHAKE;
 	handshake_step(c);
 }

@@ -120,6 +120,7 @@ struct conn {
 	enum conn_state		 state;
 	int			 tls;		/* this connection speaks TLS */
 	int			 corked;	/* TCP_CORK set: see conn_cork */
+	int			 heard_last;	/* handshake: read since our write */
 	SSL			*ssl;		/* CONN_HANDSHAKE: ours, until
 						 * the bufferevent takes it */
 	int			 fd;
