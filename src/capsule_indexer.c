@@ -21,7 +21,6 @@
 
 #include "bounds.h"
 #include "capsule_indexer.h"
-#include "capsule_service.h"
 #include "capsule_snapshot.h"
 #include "capsule_walk.h"
 #include "log.h"
@@ -229,7 +228,7 @@ publish(struct indexer *ix, struct index_segment *changes,
 		    ix->env->name);
 		return;
 	}
-	capsule_service_publish(ix->env->service, snap);
+	ix->env->publish(ix->env->service, snap);
 }
 
 /* The whole capsule walked and indexed again: 0, or -1. */
@@ -546,7 +545,7 @@ indexer_run(const struct indexer_env *env)
 			read_events(&ix);
 		if ((ix.pending || ix.full) && wait_ms(&ix, 0) == 0)
 			apply(&ix);
-		retired = capsule_service_reclaim(env->service);
+		retired = env->reclaim(env->service);
 	}
 	dirty_clear(&ix);
 	free(ix.dirty);

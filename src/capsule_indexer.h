@@ -10,10 +10,20 @@
 #include "capsule.h"
 
 struct capsule_service;
+struct capsule_snapshot;
 
-/* What the thread works with, set before it starts. */
+/*
+ * What the thread works with, set before it starts.  It hands its
+ * snapshots over through publish and reclaim (the service's, so that the
+ * indexer below it never calls up into it).
+ */
 struct indexer_env {
 	struct capsule_service	*service;	/* to publish to */
+	/* snap is the service's from now on; 1 while older ones are read */
+	int			(*publish)(struct capsule_service *,
+				    struct capsule_snapshot *snap);
+	/* frees the older snapshots no one reads; 1 while some are */
+	int			(*reclaim)(struct capsule_service *);
 	const struct capsule	*cap;		/* its own root fd */
 	const char		*name;		/* the capsule's real path */
 	int			 words;		/* search on: index words */

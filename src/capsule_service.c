@@ -116,6 +116,8 @@ service_main(void *arg)
 
 	memset(&env, 0, sizeof(env));
 	env.service = s;
+	env.publish = capsule_service_publish;
+	env.reclaim = capsule_service_reclaim;
 	env.cap = &s->cap;
 	env.name = s->dir;
 	env.words = s->search;
