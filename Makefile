@@ -49,7 +49,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-one unit integration bench deps deps-test deps-bench clean \
+.PHONY: all run test test-one unit content integration bench deps deps-test deps-bench clean \
         clang-check fuzz install uninstall
 # The packages first: on a fresh machine a missing header would otherwise be
 # the first thing said, instead of the apt-get line.
@@ -84,6 +84,10 @@ run: all
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do ./$$t; done
 
+# The capsule's content as files (tests/content): no server, no build.
+content:
+	$(PYTEST) -q -p no:cacheprovider tests/content
+
 integration: $(BIN)
 	ATTACHE_BIN=$(abspath $(BIN)) ATTACHE_SANITIZE=$(SANITIZE) \
 	    $(PYTEST) -q -p no:cacheprovider tests/integration
@@ -117,9 +121,12 @@ clang-check:
 	    clang $(CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
 	    -fsyntax-only $$f; done
 
-# The whole suite twice: plain, then under AddressSanitizer and UBSan.
+# The content once, then the whole suite twice: plain, then under
+# AddressSanitizer and UBSan.
 test: deps-test
 	@$(MAKE) --no-print-directory clang-check
+	@echo "== content tests =="
+	@$(MAKE) --no-print-directory content
 	@$(MAKE) --no-print-directory test-one SANITIZE=1
 	@$(MAKE) --no-print-directory test-one
 

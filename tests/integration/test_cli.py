@@ -194,7 +194,9 @@ def test_stops_cleanly_on_sigint(server):
 def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
     """accept() failing with EMFILE must not spin or kill the server.
     max-connections (by default below what the open files allow) is set
-    above the limit here, so that accept() does fail."""
+    above the limit here, so that accept() does fail.  Every wait is for
+    the log: each failure logs a line and pauses that worker's listener
+    100 ms."""
     import resource
     import time
     import subprocess as sp
@@ -202,35 +204,61 @@ def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
 
     cap = make_capsule(tmp_path)
     port = free_port()
+    logpath = tmp_path / "log"
+    pause = f"127.0.0.1 port {port}: accept: Too many open files; " \
+        "pausing 100 ms"
 
     def few_fds():
         resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
 
-    log = open(tmp_path / "log", "wb")
+    def log():
+        return logpath.read_text(errors="replace")
+
+    def wait_log(text, n=1, timeout=60.0):
+        """How many times the log holds text, once n (or at the timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            count = log().count(text)
+            if count >= n or time.monotonic() > deadline:
+                return count
+            time.sleep(0.01)
+
+    def cpu_ticks():
+        with open(f"/proc/{serving_pid(proc.pid)}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    logfile = open(logpath, "wb")
     proc = sp.Popen([BIN, "--capsule", str(cap), "--certs",
                      str(tmp_path / "certs"), "--gemini-port", "0",
                      "--gopher-port", str(port), "--listen", "127.0.0.1",
                      "--max-connections", "100",
                      "--max-connections-per-address", "off"],
-                    stdout=log, stderr=sp.STDOUT, preexec_fn=few_fds)
+                    stdout=logfile, stderr=sp.STDOUT, preexec_fn=few_fds)
     try:
         assert wait_port(port)
+        assert wait_log("SIGHUP reloads") == 1, log()
+        workers = int(re.search(r"attache info: (\d+) workers?;",
+                                log()).group(1))
         held = []
         for _ in range(60):
             held.append(socket.create_connection(("127.0.0.1", port)))
-        time.sleep(0.5)
-        with open(f"/proc/{serving_pid(proc.pid)}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        ticks_before = int(fields[11]) + int(fields[12])
-        time.sleep(1.0)
-        with open(f"/proc/{serving_pid(proc.pid)}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        ticks_after = int(fields[11]) + int(fields[12])
-        # Paused, not spinning: well under half a CPU-second in a second.
-        assert ticks_after - ticks_before < os.sysconf("SC_CLK_TCK") // 2
+        first = wait_log(pause)
+        assert first >= 1, log()
+        # Ten pauses of each worker: about a second of the server's time,
+        # and at least 0.9 s for the one that logged ten of them (timers
+        # never fire early).  A listener that spun instead of pausing
+        # would log them at once, or burn the CPU without a line.
+        ticks_before, t0 = cpu_ticks(), time.monotonic()
+        assert wait_log(pause, first + 10 * workers) >= first + 10 * workers
+        ticks_after, elapsed = cpu_ticks(), time.monotonic() - t0
+        assert elapsed >= 0.5, (elapsed, log())
+        # Paused, not spinning: well under half a CPU-second a second.
+        assert ticks_after - ticks_before < \
+            elapsed * os.sysconf("SC_CLK_TCK") / 2
         for s in held:
             s.close()
-        time.sleep(0.3)
+        # Waits in the backlog until the server has descriptors again.
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             s.sendall(b"/hello.txt\r\n")
             got = b""
@@ -244,9 +272,7 @@ def test_out_of_file_descriptors_pauses_and_recovers(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(timeout=20) == 0
-        log.close()
-    assert "accept: Too many open files; pausing 100 ms" in \
-        (tmp_path / "log").read_text()
+        logfile.close()
 
 
 def test_workers_share_the_ports(server):

@@ -1,13 +1,17 @@
 /* Minimal unit-test helpers: each test file defines main() and calls the
- * checks; unit_done() prints a summary line and gives the exit status. */
+ * checks; unit_done() prints a summary line and gives the exit status.
+ * What cannot run here is said by unit_skip(), never passed over in
+ * silence. */
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static int unit_failures;
 static int unit_checks;
+static int unit_skips;
 
 #define CHECK(cond) do {						\
 	unit_checks++;							\
@@ -53,11 +57,34 @@ static int unit_checks;
 	}								\
 } while (0)
 
+/* A part of the test that this machine cannot run: one line "SKIP name:
+ * what and why" on the output, and a count in unit_done()'s line. */
+static inline void unit_skip(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static inline void
+unit_skip(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	unit_skips++;
+	printf("SKIP %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 static inline int
 unit_done(const char *name)
 {
-	printf("%s: %d checks, %d failed\n", name, unit_checks,
-	    unit_failures);
+	if (unit_skips > 0)
+		printf("%s: %d checks, %d failed, %d skipped (SKIP lines "
+		    "above)\n", name, unit_checks, unit_failures, unit_skips);
+	else
+		printf("%s: %d checks, %d failed\n", name, unit_checks,
+		    unit_failures);
 	return unit_failures == 0 ? 0 : 1;
 }
 

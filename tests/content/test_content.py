@@ -7,110 +7,24 @@ page is well-formed gemtext that also reads well as a Gopher menu (DESIGN.md
 section 5: preformatted lines are never wrapped, so they must fit in 67
 columns).
 
-Self-contained: standard library and pytest only, no conftest, no server.
+Self-contained: standard library, pytest and officekit only; no conftest, no
+server (`make content`, a pass of `make test` of its own).  The same pages
+served as Gopher menus: tests/integration/test_content_served.py.
 """
 
-import pathlib
 import re
 import unicodedata
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-CAPSULE = REPO / "capsule"
+from officekit import (CAPSULE, GOPHER_WIDTH, LAST_MODIFIED, REPO,
+                       SENTENCES, capsule_pages, collapse, display_width)
+
 SOURCE = REPO / "tests" / "data" / "office-page.txt"
 SHARED_SOURCE = REPO.parent / "shared" / "content" / "office-page.txt"
 
-GOPHER_WIDTH = 67
 LEFTOVERS = ("JPEG", "}}", "[fr]", "top of the page")
-LAST_MODIFIED = "Last modified on 14/03/2016"
 
-# Every sentence of the source, in order, once the web leftovers are dropped.
-# Headings, the contact lines and the "Organization Chart" link count as
-# sentences too.  test_expected_sentences_are_the_source derives this list
-# from the source file, so the two cannot drift apart.
-SENTENCES = [
-    "Office of Homeland Security attaché",
-    "42, Sussex Drive, Ottawa, Ontario, K1M 2C9",
-    "1 613-562-3788",
-    "1 613 562 3785",
-    "Organization Chart",
-    "Office of Homeland Security",
-    "The Homeland Security Attaché (HSA)",
-    "As an advisor to the Ambassador on all matters pertaining to national "
-    "security, the Homeland Security Attaché organizes and coordinates "
-    "bilateral and multilateral cooperative security initiatives, particularly "
-    "with regard to their technical, operational, and institutional aspects.",
-    "The Homeland Security Attaché is granted diplomatic status.",
-    "Homeland Security Attachés implement cooperative initiatives defined by "
-    "the Ministry of the Interior, in accordance with the general guidelines "
-    "governing our foreign policy.",
-    "As privileged partners of local police agencies or gendarmeries, HSAs "
-    "are, in their international posts, representatives of France’s national "
-    "gendarmerie and police force.",
-    "The HSA proposes and implements cooperative programs, takes part in "
-    "missions in support of the resident French community, and contributes to "
-    "France’s national security.",
-    "The Office of Homeland Security’s missions",
-    "In the execution of their duties, Homeland Security Attachés may be "
-    "seconded by a Deputy Homeland Security Attaché or by liaison officers, "
-    "international technical experts, cooperants from France’s national "
-    "police or gendarmerie.",
-    "HSAs are responsible for the organization and coordination of the "
-    "activities of these seconded personnel members.",
-    "An HSA’s missions lead the service to pursue exchanges of operational "
-    "information with the host country’s police agency, particularly as "
-    "regards international crime (illegal immigration; organized crime "
-    "terrorism; human, drug, and weapons trafficking…).",
-    "The Office plays an essential role in the execution of European warrants "
-    "for arrest.",
-    "It provides support for international rogatory commissions.",
-    "It also contributes to the promotion of French industry in the security "
-    "equipment sector and to missions in support of the resident French "
-    "community.",
-    "Through its daily operations and the preparation of bilateral and "
-    "multilateral cooperative initiatives, the OHS makes direct contributions "
-    "to France’s national security.",
-    "The Office of Homeland Security (OHS) in Ottawa",
-    "Located within the Embassy of France, this office was established the "
-    "year 2000.",
-    "The Ottawa OHS consists of the HSA, who is a colonel in France’s "
-    "Gendarmerie nationale; and a Deputy HSA, who is a major in the "
-    "Gendarmerie nationale.",
-    "The Directorate for International Cooperation (DCI)",
-    "Founded on September 1st, 2010, the Directorate for International "
-    "Cooperation (officially referred to as the DCI) is a joint initiative "
-    "between France’s national gendarmerie and police force.",
-    "Police officers and gendarmes work together on matters of "
-    "State-implemented international police cooperation so as to better "
-    "protect citizens and their interests.",
-    "An international response to a range of challenges in a changing world",
-    "Ever-growing cooperation between countries is the key to countering the "
-    "variety of threats that arise outside our borders, such as terrorism, "
-    "trans-national organized crime, drug and weapons trafficking, and "
-    "cybercrime.",
-    "For France, its network of Homeland Security Attachés (HSA), consisting "
-    "of 250 police officers and gendarmes in 92 embassies across 156 "
-    "countries, represents an effective means of working towards bilateral "
-    "and multilateral cooperation.",
-    "The mission: coordination and organization",
-    "The DCI plays an active role in the application of the Ministry of the "
-    "Interior’s international strategy and in the implementation of France’s "
-    "foreign policy with regard to national security.",
-    "It organizes and coordinates operational, technical and institutional "
-    "cooperative initiatives—excluding issues that are within the exclusive "
-    "jurisdiction of intelligence services—between France’s national police "
-    "and gendarmes.",
-    "To carry out its missions, the DCI consults with a central location and "
-    "widespread services around the world, Offices of Homeland Security "
-    "(OHS), and police officers and gendarmes posted in the country or "
-    "countries involved.",
-    "The goal: coherence and efficiency",
-    "The creation of the DCI has allowed for reduced costs and increased "
-    "performance by bringing together the world’s leading players in "
-    "international police cooperation within a single structure.",
-    LAST_MODIFIED,
-]
 
 # Text that is not from the source: link labels, headings of pages that the
 # source has no title for, short introductions, the contact labels, and the
@@ -193,19 +107,6 @@ def source_sentences(raw):
         if line:
             out.extend(re.split(r"(?<=\.)\s+(?=[A-Z])", line))
     return out
-
-
-def display_width(s):
-    width = 0
-    for ch in s:
-        if unicodedata.combining(ch):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
-
-
-def collapse(s):
-    return " ".join(s.split())
 
 
 def read_page(name):
@@ -300,10 +201,6 @@ def all_pieces():
             pieces, _ = split_known(text)
             out.extend((name, n, kind, p) for p in pieces)
     return out
-
-
-def capsule_pages():
-    return sorted(p.name for p in CAPSULE.glob("*.gmi"))
 
 
 # ----------------------------------------------------------------- source
@@ -505,37 +402,6 @@ def test_chart_is_a_diagram_with_alt_text_and_a_text_version():
                    "liaison officers", "international technical experts",
                    "cooperants from France’s national police or gendarmerie"):
         assert phrase in listed, phrase
-
-
-# --- The same pages as Gopher menus, from the running server ----------------
-
-def gopher_menu(port, selector):
-    import socket
-    from conftest import read_all
-    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
-        s.sendall(selector.encode() + b"\r\n")
-        return read_all(s)
-
-
-def test_gopher_menus_keep_every_sentence_within_67_columns(server):
-    s = server(capsule=CAPSULE)
-    shown_all = []
-    for name in capsule_pages():
-        data = gopher_menu(s.gopher_port, "/" + name).decode("utf-8")
-        assert data.endswith(".\r\n")
-        rows = []
-        for line in data[:-3].split("\r\n")[:-1]:
-            fields = line.split("\t")
-            assert len(fields) == 4, line
-            display = fields[0][1:]
-            assert display_width(display) <= GOPHER_WIDTH, (name, display)
-            if line.startswith("i"):
-                rows.append(display)
-        shown_all.append(collapse(" ".join(rows)))
-    everything = "\n".join(shown_all)
-    for sentence in SENTENCES:
-        if sentence.endswith("."):
-            assert collapse(sentence) in everything, sentence
 
 
 def test_pages_are_served_with_lang_en_by_make_run():
