@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -164,13 +163,6 @@ proxied_ticket(struct conn *c)
 }
 
 /*
- * The handshake, driven here rather than by libevent's TLS bufferevent:
- * that one switches its events from handshake to open mode (four
- * epoll_ctl calls per connection, perf).  Edge-triggered works, as
- * OpenSSL reads until EAGAIN before it asks for more.  The rare handshake
- * that waits to write (a client not reading) is handed to libevent.
- */
-/*
  * Whether the last bytes that moved on the socket in the handshake were
  * the client's: then no flight of ours carried their ACK.
  */
@@ -193,6 +185,13 @@ handshake_io(BIO *b, int oper, const char *argp, size_t len, int argi,
 	return ret;
 }
 
+/*
+ * The handshake, driven here rather than by libevent's TLS bufferevent:
+ * that one switches its events from handshake to open mode (four
+ * epoll_ctl calls per connection, perf).  Edge-triggered works, as
+ * OpenSSL reads until EAGAIN before it asks for more.  The rare handshake
+ * that waits to write (a client not reading) is handed to libevent.
+ */
 static void
 handshake_step(struct conn *c)
 {

@@ -11,7 +11,6 @@ the stall, so a loaded machine cannot fail it (the bench measures the
 figures themselves: tests/bench)."""
 import os
 import select
-import shutil
 import socket
 import ssl
 import statistics
@@ -22,6 +21,7 @@ import pytest
 
 from conftest import (client_context, free_ports, make_capsule, read_all,
                       wait_port)
+from test_haproxy import HAPROXY
 from titankit import Uploads, context
 
 ROUNDS = 12
@@ -94,14 +94,19 @@ def test_python_client_with_default_sockets(srv, version, resume):
     assert_prompt(times, f"{version.name}, resume={resume}")
 
 
-def test_gopher_plain(srv):
+def gopher_rounds(port, what):
+    """ROUNDS plain Gopher requests for hello.txt, each asserted whole."""
     times = []
     for _ in range(ROUNDS):
-        with nagle_socket(srv.gopher_port) as s:
+        with nagle_socket(port) as s:
             ms, answer = first_byte(s, [b"/hello.txt\r\n"])
         assert answer == b"hello, world\n"
         times.append(ms)
-    assert_prompt(times, "gopher")
+    assert_prompt(times, what)
+
+
+def test_gopher_plain(srv):
+    gopher_rounds(srv.gopher_port, "gopher")
 
 
 @pytest.mark.parametrize("resume", [False, True])
@@ -274,8 +279,7 @@ def haproxy(tmp_path, behind_proxy):
                                       gopher=srv.gopher_port))
     log = tmp_path / "haproxy.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([shutil.which("haproxy") or
-                                 "/usr/sbin/haproxy", "-db", "-f", str(cfg)],
+        proc = subprocess.Popen([HAPROXY, "-db", "-f", str(cfg)],
                                 stdout=out, stderr=subprocess.STDOUT)
     try:
         if not (wait_port(srv.hg) and wait_port(srv.hp)):
@@ -304,10 +308,4 @@ def test_behind_haproxy(haproxy, version, resume):
 
 
 def test_gopher_behind_haproxy(haproxy):
-    times = []
-    for _ in range(ROUNDS):
-        with nagle_socket(haproxy.hp) as s:
-            ms, answer = first_byte(s, [b"/hello.txt\r\n"])
-        assert answer == b"hello, world\n"
-        times.append(ms)
-    assert_prompt(times, "haproxy, Gopher")
+    gopher_rounds(haproxy.hp, "haproxy, Gopher")
