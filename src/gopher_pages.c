@@ -5,7 +5,7 @@
 #include <event2/buffer.h>
 
 #include "gopher_pages.h"
-#include "gopher_request.h"
+#include "bounds.h"
 #include "utf8.h"
 
 /* Schemes a browser can be sent to; never javascript:, data: or file:. */

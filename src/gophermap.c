@@ -9,7 +9,7 @@
 
 #include "gemtext.h"
 #include "gopher_pages.h"
-#include "gopher_request.h"
+#include "bounds.h"
 #include "gophermap.h"
 #include "link.h"
 #include "mime.h"

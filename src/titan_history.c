@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "titan_history.h"
-#include "titan_store.h"
 
 #define STAMP_LEN	23		/* 20261126T180441.500000Z */
 #define COPY_CHUNK	(64 * 1024)

@@ -7,6 +7,9 @@
 #ifndef ATTACHE_TITAN_HISTORY_H
 #define ATTACHE_TITAN_HISTORY_H
 
+/* The hidden directory of a capsule holding the previous versions. */
+#define TITAN_HISTORY_DIR	".titan-history"
+
 /*
  * Keeps the file name of the directory dirfd, whose capsule directory is
  * dirpath ("" or "a/b/"), as its newest version (a hard link, or a copy

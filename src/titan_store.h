@@ -13,8 +13,6 @@
 #include "bounds.h"
 #include "capsule.h"
 
-/* The hidden directory of a capsule holding the previous versions. */
-#define TITAN_HISTORY_DIR	".titan-history"
 /* Room a history name needs after the file's: "." and a UTC time. */
 #define TITAN_NAME_MAX		(NAME_MAX - 32)
 #define TITAN_TMP_NAME_SIZE	32
