@@ -7,8 +7,9 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "conf_access.h"
 #include "conf_lex.h"
-#include "conf_parse.h"
+#include "conf_state.h"
 #include "fingerprint.h"
 
 _Static_assert(FINGERPRINT_LEN == CONF_FINGERPRINT_LEN,

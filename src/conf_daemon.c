@@ -3,8 +3,9 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_daemon.h"
 #include "conf_lex.h"
-#include "conf_parse.h"
+#include "conf_state.h"
 
 void
 conf_d_user(struct parser *p, const struct directive *d, const char *v,

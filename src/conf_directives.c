@@ -6,18 +6,11 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_access.h"
+#include "conf_daemon.h"
+#include "conf_directives.h"
 #include "conf_lex.h"
-#include "conf_parse.h"
-
-static void
-invalid(struct parser *p, const struct directive *d, const char *v,
-    unsigned line)
-{
-	char q[CONF_QUOTE_SIZE];
-
-	conf_report(p->diag, line, "%s: invalid value %s", d->name,
-	    conf_quote(q, v, strlen(v)));
-}
+#include "conf_state.h"
 
 static int
 number(struct parser *p, const struct directive *d, const char *v,
@@ -34,34 +27,8 @@ number(struct parser *p, const struct directive *d, const char *v,
 			return 0;
 		}
 	}
-	invalid(p, d, v, line);
+	conf_invalid(p, d, v, line);
 	return -1;
-}
-
-char *
-conf_path(struct parser *p, const char *name, const char *v, unsigned line)
-{
-	char q[CONF_QUOTE_SIZE], *s;
-	size_t pre, len = strlen(v);
-
-	if (len == 0) {
-		conf_report(p->diag, line, "%s: invalid value \"\"", name);
-		return NULL;
-	}
-	pre = v[0] == '/' ? 0 : p->dirlen;
-	if (pre >= PATH_MAX || len >= PATH_MAX - pre) {
-		conf_report(p->diag, line, "%s: path too long %s", name,
-		    conf_quote(q, v, len));
-		return NULL;
-	}
-	if ((s = malloc(pre + len + 1)) == NULL) {
-		conf_nomem(p);
-		return NULL;
-	}
-	if (pre > 0)
-		memcpy(s, p->file, pre);
-	memcpy(s + pre, v, len + 1);
-	return s;
 }
 
 /* 0 for a name no site has yet; -1 (reported) for a duplicate. */
@@ -113,7 +80,7 @@ d_listen(struct parser *p, const struct directive *d, const char *v,
 	int i, fa;
 
 	if (!conf_address_valid(v)) {
-		invalid(p, d, v, line);
+		conf_invalid(p, d, v, line);
 		return;
 	}
 	fa = address(v, a);
@@ -155,7 +122,7 @@ d_max_connections(struct parser *p, const struct directive *d,
 
 	/* No "off": the open files are a limit anyway. */
 	if (strcmp(v, "off") == 0 || conf_limit_parse(v, &n) == -1) {
-		invalid(p, d, v, line);
+		conf_invalid(p, d, v, line);
 		return;
 	}
 	p->c->max_connections = n;
@@ -166,7 +133,7 @@ d_max_per_address(struct parser *p, const struct directive *d,
     const char *v, unsigned line)
 {
 	if (conf_limit_parse(v, &p->c->max_per_address) == -1)
-		invalid(p, d, v, line);
+		conf_invalid(p, d, v, line);
 }
 
 static void
@@ -365,7 +332,7 @@ d_lang(struct parser *p, const struct directive *d, const char *v,
 
 	if (strcmp(v, "none") != 0) {
 		if (!conf_lang_valid(v)) {
-			invalid(p, d, v, line);
+			conf_invalid(p, d, v, line);
 			return;
 		}
 		if ((tag = strdup(v)) == NULL) {
@@ -391,25 +358,6 @@ d_lang(struct parser *p, const struct directive *d, const char *v,
 		l->has_lang = 1;
 		break;
 	}
-}
-
-void
-conf_invalid(struct parser *p, const struct directive *d, const char *v,
-    unsigned line)
-{
-	invalid(p, d, v, line);
-}
-
-int
-conf_on_off(struct parser *p, const struct directive *d, const char *v,
-    unsigned line)
-{
-	if (strcmp(v, "on") == 0)
-		return 1;
-	if (strcmp(v, "off") == 0)
-		return 0;
-	invalid(p, d, v, line);
-	return -1;
 }
 
 static void
@@ -456,7 +404,7 @@ d_page_path(struct parser *p, const struct directive *d, const char *v,
 	unsigned *at;
 
 	if (!conf_page_path_valid(v)) {
-		invalid(p, d, v, line);
+		conf_invalid(p, d, v, line);
 		return;
 	}
 	if ((path = strdup(v)) == NULL) {
@@ -526,7 +474,7 @@ d_action(struct parser *p, const struct directive *d, const char *v,
 
 	if (v != NULL) {
 		if (!conf_target_valid(v)) {
-			invalid(p, d, v, line);
+			conf_invalid(p, d, v, line);
 			return;
 		}
 		if ((target = strdup(v)) == NULL) {

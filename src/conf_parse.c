@@ -2,49 +2,14 @@
  * The configuration file's parser: the blocks and the lines, the recovery
  * after an error, and the checks that need the whole file (pure: no I/O).
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "conf_access.h"
+#include "conf_directives.h"
 #include "conf_lex.h"
-#include "conf_parse.h"
-
-void
-conf_nomem(struct parser *p)
-{
-	if (!p->oom)
-		conf_report(p->diag, 0, "out of memory");
-	p->oom = 1;
-}
-
-/* The arrays grow when n is a power of two: no capacity to keep. */
-void *
-conf_room(struct parser *p, void *arr, size_t n, size_t size)
-{
-	void *grown;
-
-	if (n != 0 && (n & (n - 1)) != 0)
-		return arr;
-	if (n > SIZE_MAX / 2 ||
-	    (grown = reallocarray(arr, n == 0 ? 1 : n * 2, size)) == NULL) {
-		conf_nomem(p);
-		return NULL;
-	}
-	return grown;
-}
-
-struct conf_site *
-conf_cur_site(struct parser *p)
-{
-	return &p->c->sites[p->site];
-}
-
-struct conf_location *
-conf_cur_loc(struct parser *p)
-{
-	return &conf_cur_site(p)->locations[p->loc];
-}
+#include "conf_state.h"
 
 static void
 next(struct parser *p)
@@ -275,7 +240,7 @@ words_directive(struct parser *p, const struct directive *d, unsigned line)
 }
 
 static void
-directive(struct parser *p)
+read_directive(struct parser *p)
 {
 	char q[CONF_QUOTE_SIZE];
 	const struct directive *d;
@@ -477,7 +442,7 @@ parse(struct parser *p)
 			skip_rest(p);
 			break;
 		case CONF_TOK_WORD:
-			directive(p);
+			read_directive(p);
 			break;
 		default:
 			skip_rest(p);	/* reported by the tokenizer */

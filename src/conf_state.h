@@ -1,10 +1,11 @@
 /*
- * The configuration file's parser, shared by its two halves (internal to
- * conf_*.c): conf_parse.c reads the structure of the file, conf_directives.c
- * what each directive says.
+ * The configuration parser's state and the helpers every directive uses
+ * (internal to conf_*.c): below the structure's reader (conf_parse.c), the
+ * directives (conf_directives.c, conf_access.c, conf_daemon.c), so that
+ * none of them calls up into another for these.
  */
-#ifndef ATTACHE_CONF_PARSE_H
-#define ATTACHE_CONF_PARSE_H
+#ifndef ATTACHE_CONF_STATE_H
+#define ATTACHE_CONF_STATE_H
 
 #include <stddef.h>
 
@@ -115,15 +116,15 @@ struct parser {
 	int			 too_many_words; /* more than CONF_WORDS_MAX */
 };
 
-/* The daemon's directives (conf_daemon.c). */
-void	conf_d_user(struct parser *, const struct directive *, const char *,
-	    unsigned);
-void	conf_d_log(struct parser *, const struct directive *, const char *,
-	    unsigned);
-void	conf_d_log_style(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_access_log(struct parser *, const struct directive *,
-	    const char *, unsigned);
+/* Reports "out of memory" once, and stops the parser. */
+void	conf_nomem(struct parser *p);
+
+/* Room for element n of an array holding a power of two of them. */
+void	*conf_room(struct parser *p, void *arr, size_t n, size_t size);
+
+/* The open site and location. */
+struct conf_site *conf_cur_site(struct parser *p);
+struct conf_location *conf_cur_loc(struct parser *p);
 
 /* Reports "NAME: invalid value "V"". */
 void	conf_invalid(struct parser *, const struct directive *, const char *,
@@ -133,44 +134,8 @@ void	conf_invalid(struct parser *, const struct directive *, const char *,
 int	conf_on_off(struct parser *, const struct directive *, const char *,
 	    unsigned);
 
-/* The open site and location. */
-struct conf_site *conf_cur_site(struct parser *p);
-struct conf_location *conf_cur_loc(struct parser *p);
-
-/* The directive of that name, or NULL. */
-const struct directive *conf_directive(const char *name);
-
-/* Reports "out of memory" once, and stops the parser. */
-void	conf_nomem(struct parser *p);
-
-/* Room for element n of an array holding a power of two of them. */
-void	*conf_room(struct parser *p, void *arr, size_t n, size_t size);
-
-/* A closed site's generated pages: paths that are not each other's. */
-void	conf_check_pages(struct parser *p, const struct conf_site *s);
-
 /* v relative to the file's directory unless absolute; NULL: reported. */
 char	*conf_path(struct parser *p, const char *name, const char *v,
 	    unsigned line);
-
-/* The client certificate and Titan directives (conf_access.c). */
-void	conf_d_require_cert(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_allow_cert(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_allow_certs(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_titan(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_titan_operator(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_titan_max_size(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_titan_delete(struct parser *, const struct directive *,
-	    const char *, unsigned);
-void	conf_d_titan_history(struct parser *, const struct directive *,
-	    const char *, unsigned);
-/* At the end of the file: what a site's Titan settings lack. */
-void	conf_access_check_site(struct parser *p, const struct conf_site *s);
 
 #endif
