@@ -381,6 +381,12 @@ ipc_cb(evutil_socket_t fd, short what, void *arg)
 		switch (m.type) {
 		case IPC_DRAIN:
 			drain(ctl, DRAIN_MAX_SEC);
+			/* "reloaded" waits for this: new connections are
+			 * the new process's from now on. */
+			if (ipc_send(ctl->ipc, IPC_DRAINING, NULL, 0, NULL,
+			    0) == -1)
+				log_warn("cannot tell the privileged process: "
+				    "%s", strerror(errno));
 			break;
 		case IPC_STOP:
 			drain(ctl, STOP_GRACE_SEC);

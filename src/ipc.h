@@ -28,7 +28,9 @@ enum ipc_type {
 	/* privileged -> server */
 	IPC_REOPEN,		/* the log file opened anew */
 	IPC_DRAIN,		/* stop accepting; exit once idle */
-	IPC_STOP		/* the same, within the stop grace */
+	IPC_STOP,		/* the same, within the stop grace */
+	/* server -> privileged */
+	IPC_DRAINING		/* after IPC_DRAIN: no worker accepts now */
 };
 
 struct ipc_msg {

@@ -208,10 +208,8 @@ reload(struct priv *p)
 		if ((c = priv_spawn(p, conf, &b, &t, log_fd, &res)) == NULL)
 			goto undo;
 		p->serving = c;
-		if (old != NULL) {
-			old->draining = 1;
-			(void)ipc_send(old->ipc, IPC_DRAIN, NULL, 0, NULL, 0);
-		}
+		if (old != NULL)
+			priv_drain(old);
 	}
 	commit(p, conf, &b, &t, log_fd);
 	older = res.older;

@@ -112,6 +112,12 @@ int	priv_covers(const struct child *c, const struct conf *conf);
 void	priv_reap(struct priv *p);
 
 /* Tells every child to drain (stop: within the stop grace). */
+/*
+ * Tells a replaced server process to stop accepting and end once idle,
+ * and waits (bounded) until it accepts no more: connections after it go
+ * to the process serving now.
+ */
+void	priv_drain(struct child *c);
 void	priv_tell_all(struct priv *p, int type);
 
 /* Frees what a child record holds (the process is gone or going). */

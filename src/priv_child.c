@@ -19,6 +19,7 @@
 #include "priv.h"
 
 #define RESULT_WAIT_MS	(120 * 1000)	/* a configuration built, at most */
+#define DRAINING_WAIT_MS	(10 * 1000)	/* workers stopped accepting */
 #define RESPAWN_MIN_SEC	10		/* a server dying faster: give up */
 
 static int
@@ -116,29 +117,39 @@ priv_child_free(struct child *c)
 	free(c);
 }
 
-/* Waits for the child's answer to a configuration. */
+/* Waits up to ms for the child's message of that type and length. */
 static int
-wait_result(struct child *c, struct priv_result *res)
+wait_for(struct child *c, uint32_t type, size_t len, int ms,
+    struct ipc_msg *m)
 {
 	struct pollfd pfd = { c->ipc, POLLIN, 0 };
-	struct ipc_msg m;
 	int r;
 
-	memset(res, 0, sizeof(*res));
 	for (;;) {
 		do
-			r = poll(&pfd, 1, RESULT_WAIT_MS);
+			r = poll(&pfd, 1, ms);
 		while (r == -1 && errno == EINTR);
 		if (r <= 0) {
 			log_warn("server process %d: no answer", (int)c->pid);
 			return -1;
 		}
-		if (ipc_recv(c->ipc, &m) != 1)
+		if (ipc_recv(c->ipc, m) != 1)
 			return -1;	/* it is gone: it said why */
-		ipc_close_fds(&m);
-		if (m.type == IPC_RESULT && m.len == 16)
-			break;
+		ipc_close_fds(m);
+		if (m->type == type && m->len == len)
+			return 0;
 	}
+}
+
+/* Waits for the child's answer to a configuration. */
+static int
+wait_result(struct child *c, struct priv_result *res)
+{
+	struct ipc_msg m;
+
+	memset(res, 0, sizeof(*res));
+	if (wait_for(c, IPC_RESULT, 16, RESULT_WAIT_MS, &m) == -1)
+		return -1;
 	res->ok = ipc_get32(m.data) != 0;
 	res->nsites = ipc_get32(m.data + 4);
 	res->older = ipc_get32(m.data + 8);
@@ -230,6 +241,18 @@ priv_send(struct child *c, const struct bundle *b,
 		return -1;
 	}
 	return wait_result(c, res);
+}
+
+void
+priv_drain(struct child *c)
+{
+	struct ipc_msg m;
+
+	c->draining = 1;
+	if (ipc_send(c->ipc, IPC_DRAIN, NULL, 0, NULL, 0) == -1)
+		log_warn("server process %d: %s", (int)c->pid, strerror(errno));
+	else
+		(void)wait_for(c, IPC_DRAINING, 0, DRAINING_WAIT_MS, &m);
 }
 
 void

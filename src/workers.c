@@ -23,12 +23,14 @@ struct worker {
 	struct event		*switch_ev;	/* main: "adopt pending" */
 	struct server		 srv;
 	struct generation	*pending;	/* under all->lock */
+	int			 accepting;	/* under all->lock */
 };
 
 struct workers {
 	struct event	*drained;	/* main's, made active as loops end */
 	pthread_mutex_t	 lock;
-	pthread_cond_t	 switched;	/* a worker took its pending */
+	pthread_cond_t	 changed;	/* a worker took its pending, or
+					 * stopped accepting */
 	int		 n;
 	struct worker	 w[];
 };
@@ -55,6 +57,8 @@ worker_main(void *arg)
 		log_warn("worker event loop failed");
 	atomic_store(&w->looping, 0);
 	pthread_mutex_lock(&w->all->lock);
+	w->accepting = 0;
+	pthread_cond_broadcast(&w->all->changed);
 	if (w->all->drained != NULL)
 		event_active(w->all->drained, EV_READ, 0);
 	pthread_mutex_unlock(&w->all->lock);
@@ -82,7 +86,7 @@ switch_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_lock(&w->all->lock);
 	if (w->pending == gen)
 		w->pending = NULL;
-	pthread_cond_broadcast(&w->all->switched);
+	pthread_cond_broadcast(&w->all->changed);
 	pthread_mutex_unlock(&w->all->lock);
 	generation_unref(gen);
 }
@@ -107,7 +111,7 @@ workers_switch(struct workers *ws, struct generation *gen)
 			waiting += ws->w[i].pending != NULL;
 		if (waiting == 0)
 			break;
-		pthread_cond_wait(&ws->switched, &ws->lock);
+		pthread_cond_wait(&ws->changed, &ws->lock);
 	}
 	pthread_mutex_unlock(&ws->lock);
 }
@@ -121,18 +125,32 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	server_drain(&w->srv);
+	pthread_mutex_lock(&w->all->lock);
+	w->accepting = 0;
+	pthread_cond_broadcast(&w->all->changed);
+	pthread_mutex_unlock(&w->all->lock);
 }
 
 void
 workers_drain(struct workers *ws, struct event *done)
 {
-	int i;
+	int i, accepting;
 
 	pthread_mutex_lock(&ws->lock);
 	ws->drained = done;
 	pthread_mutex_unlock(&ws->lock);
 	for (i = 0; i < ws->n; i++)
 		event_active(ws->w[i].drain_ev, EV_READ, 0);
+	/* As in workers_switch, the wait is one short callback long. */
+	pthread_mutex_lock(&ws->lock);
+	for (;;) {
+		for (i = 0, accepting = 0; i < ws->n; i++)
+			accepting += ws->w[i].accepting;
+		if (accepting == 0)
+			break;
+		pthread_cond_wait(&ws->changed, &ws->lock);
+	}
+	pthread_mutex_unlock(&ws->lock);
 }
 
 int
@@ -167,7 +185,7 @@ workers_stop(struct workers *ws)
 		if (ws->w[i].base != NULL)
 			event_base_free(ws->w[i].base);
 	}
-	pthread_cond_destroy(&ws->switched);
+	pthread_cond_destroy(&ws->changed);
 	pthread_mutex_destroy(&ws->lock);
 	free(ws);
 }
@@ -185,7 +203,7 @@ workers_start(struct generation *gen, int n)
 		return NULL;
 	}
 	pthread_mutex_init(&ws->lock, NULL);
-	pthread_cond_init(&ws->switched, NULL);
+	pthread_cond_init(&ws->changed, NULL);
 	ws->n = n;
 	for (i = 0; i < n; i++) {
 		struct worker *w = &ws->w[i];
@@ -216,9 +234,11 @@ workers_start(struct generation *gen, int n)
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (i = 0; i < n; i++) {
 		atomic_store(&ws->w[i].looping, 1);
+		ws->w[i].accepting = 1;
 		if ((e = pthread_create(&ws->w[i].thread, NULL, worker_main,
 		    &ws->w[i])) != 0) {
 			atomic_store(&ws->w[i].looping, 0);
+			ws->w[i].accepting = 0;
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			log_warn("cannot start a worker: %s", strerror(e));
 			goto fail;

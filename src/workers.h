@@ -28,6 +28,8 @@ void		 workers_switch(struct workers *w, struct generation *gen);
 /*
  * Tells every worker to stop accepting and to end once its connections are
  * done; done is made active (from a worker thread) each time one ends.
+ * Returns once no worker accepts: the next connection on a shared socket
+ * goes to another process.
  */
 void		 workers_drain(struct workers *w, struct event *done);
 
