@@ -252,6 +252,29 @@ log_sites(const struct generation *gen)
  * Serves what b says (its sockets and log are taken); 0, or -1 after
  * reporting each problem through d.
  */
+/*
+ * Gives every listener of gen its worker sockets from the table (copies of
+ * the numbers, freed with gen); a listener without an entry is left out
+ * (IPv6 absent).  Returns 0, or -1 when out of memory (reported).
+ */
+static int
+give_sockets(const struct listen_table *t, struct generation *gen,
+    struct conf_diag *d)
+{
+	struct gen_listener *l;
+	size_t i;
+
+	for (i = 0; i < gen->nlisteners; i++) {
+		l = &gen->listeners[i];
+		l->fds = listen_table_fds(t, l->addr, l->port);
+		if (l->fds == NULL && errno != ENOENT) {
+			conf_report(d, 0, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 {
@@ -274,7 +297,7 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 	if ((gen = generation_new(conf, b, b->id, &ctl->live, ctl->services,
 	    d)) == NULL)
 		return -1;
-	if (listen_table_assign(&b->table, gen, d) == -1) {
+	if (give_sockets(&b->table, gen, d) == -1) {
 		generation_unref(gen);
 		return -1;
 	}

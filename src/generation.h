@@ -75,8 +75,9 @@ struct bundle;
  * failure): opens every site's capsule, makes its TLS context from the
  * certificate and key in files (read by the privileged process), and takes
  * from services (NULL: none) the capsule service of every site with search
- * or changes on.  The listeners are planned, their fds still unset
- * (listen_table_assign).  Returns it with one reference, or NULL after
+ * or changes on.  The listeners are planned, their fds still unset (the
+ * server process gives them from the listen table).  Returns it with one
+ * reference, or NULL after
  * reporting every problem through diag.  live counts the generations
  * alive, for the log.
  */

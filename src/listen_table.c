@@ -13,7 +13,6 @@
 
 #include "listen_table.h"
 #include "log.h"
-#include "server.h"
 
 #define LISTEN_BACKLOG	4096		/* the kernel caps it at somaxconn */
 
@@ -241,25 +240,19 @@ listen_table_add(struct listen_table *t, const char *addr, int port,
 	return 0;
 }
 
-int
-listen_table_assign(const struct listen_table *t, struct generation *g,
-    struct conf_diag *d)
+int *
+listen_table_fds(const struct listen_table *t, const char *addr, int port)
 {
 	const struct listen_entry *e;
-	struct gen_listener *l;
-	size_t i;
+	int *fds;
 
-	for (i = 0; i < g->nlisteners; i++) {
-		l = &g->listeners[i];
-		if ((e = find(t, l->addr, l->port)) == NULL)
-			continue;
-		if ((l->fds = fds_copy(e->fds, t->nworkers)) == NULL) {
-			d->errors++;
-			d->report(d->arg, 0, "out of memory");
-			return -1;
-		}
+	if ((e = find(t, addr, port)) == NULL) {
+		errno = ENOENT;
+		return NULL;
 	}
-	return 0;
+	if ((fds = fds_copy(e->fds, t->nworkers)) == NULL)
+		errno = ENOMEM;
+	return fds;
 }
 
 void

@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
-#include "generation.h"
 #include "listen_plan.h"
 
 struct listen_entry {
@@ -48,12 +47,12 @@ int	listen_table_add(struct listen_table *t, const char *addr, int port,
 	    const int *fds);
 
 /*
- * Gives every listener of g its worker sockets (copies of the numbers,
- * freed with g); a listener without an entry is left out (IPv6 absent).
- * Returns 0, or -1 when out of memory (reported).
+ * A malloc'ed copy of the worker sockets of addr and port (nworkers of
+ * them), for whoever hands them to the workers; NULL with errno ENOENT when
+ * t has no such entry (IPv6 absent), ENOMEM when out of memory.
  */
-int	listen_table_assign(const struct listen_table *t, struct generation *g,
-	    struct conf_diag *d);
+int	*listen_table_fds(const struct listen_table *t, const char *addr,
+	    int port);
 
 /* Closes the sockets of t that keep does not have (keep may be NULL). */
 void	listen_table_close_unused(const struct listen_table *t,
