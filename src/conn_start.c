@@ -36,7 +36,7 @@ refuse(struct conn *c, const char *why)
 	int n;
 	ssize_t r;
 
-	if (!c->listener->proto->tls) {
+	if (!c->proto->tls) {
 		n = snprintf(line, sizeof(line), "3Too many connections: try "
 		    "again in %d seconds\t\terror.host\t1\r\n.\r\n",
 		    REQUEST_TIMEOUT_SEC);
@@ -103,7 +103,7 @@ read_proxy_header(struct conn *c, short what)
 		/* FALLTHROUGH */
 	case PROXY_INVALID:
 		log_warn("%s %s: PROXY header refused: %s", c->peer,
-		    c->listener->proto->name, why);
+		    c->proto->name, why);
 		conn_free(c);
 		return -1;
 	case PROXY_DONE:
@@ -234,7 +234,7 @@ handshake_step(struct conn *c)
 	/* A bare connect and close (a port probe) is no failure. */
 	if (BIO_number_read(SSL_get_rbio(ssl)) > 0)
 		log_warn("%s %s: TLS handshake failed: %s", c->peer,
-		    c->listener->proto->name, conn_tls_reason(0));
+		    c->proto->name, conn_tls_reason(0));
 	ERR_clear_error();
 	conn_free(c);
 }
@@ -251,7 +251,7 @@ read_first_byte(struct conn *c)
 	unsigned char b = TLS_HANDSHAKE;
 	ssize_t n;
 
-	if (!c->listener->proto->tls) {
+	if (!c->proto->tls) {
 		do
 			n = recv(c->fd, &b, 1, MSG_PEEK);
 		while (n == -1 && errno == EINTR);
@@ -274,7 +274,7 @@ read_first_byte(struct conn *c)
 	if (site->tls == NULL) {
 		log_warn("%s %s: a TLS handshake, but site %s has no "
 		    "certificate (Gemini is off)", c->peer,
-		    c->listener->proto->name, site->conf->name);
+		    c->proto->name, site->conf->name);
 		conn_free(c);
 		return;
 	}
@@ -285,7 +285,7 @@ read_first_byte(struct conn *c)
 		conn_free(c);
 		return;
 	}
-	if (c->listener->proto->tls)
+	if (c->proto->tls)
 		SSL_set_app_data(c->ssl, &c->site);
 	if (c->listener->proxy && tls_set_proxied(c->ssl) == -1) {
 		log_warn("%s: cannot set up TLS", c->peer);

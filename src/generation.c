@@ -14,7 +14,6 @@
 #include "check.h"
 #include "listen_plan.h"
 #include "render_cache.h"
-#include "server.h"
 #include "sni.h"
 
 const struct site *
@@ -168,8 +167,7 @@ plan_listeners(struct generation *g, struct conf_diag *d)
 	}
 	for (i = 0; i < n; i++) {
 		l = &g->listeners[g->nlisteners++];
-		l->proto = specs[i].proto == LISTEN_GEMINI ? &gemini_protocol :
-		    &gopher_protocol;
+		l->proto = specs[i].proto;
 		memcpy(l->addr, specs[i].addr, sizeof(l->addr));
 		l->port = specs[i].port;
 		l->site = specs[i].proto == LISTEN_GOPHER ?

@@ -17,6 +17,7 @@
 
 #include "capsule.h"
 #include "conf.h"
+#include "listen_plan.h"
 #include "tls.h"
 
 struct limits;
@@ -42,7 +43,7 @@ struct site {
 
 /* One listening address and port, and what is served there. */
 struct gen_listener {
-	const struct protocol	*proto;
+	enum listen_proto	 proto;	/* its table: the worker's */
 	char			 addr[INET6_ADDRSTRLEN];
 	int			 port;
 	const struct site	*site;		/* Gopher: the port's site;

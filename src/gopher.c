@@ -19,6 +19,7 @@
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
+#include "protocols.h"
 #include "render_cache.h"
 #include "server.h"
 #include "site_pages.h"

@@ -2,10 +2,8 @@
  * kludge reply (pure). */
 #include <string.h>
 
-#include <event2/buffer.h>
 
 #include "gopher_request.h"
-#include "gophermap.h"
 
 static const char root[] = "/";
 
@@ -139,16 +137,5 @@ gopher_request_parse(const char *line, size_t len, struct gopher_request *out)
 		return 0;
 	f3 = f2 + f2len + 1;
 	(void)take_plus(out, f3, field_len(f3, (size_t)(end - f3)), end);
-	return 0;
-}
-
-int
-gopherplus_dollar_reply(struct evbuffer *out, const char *host,
-    unsigned port)
-{
-	if (evbuffer_add(out, "+-1\r\n+INFO: ", 12) == -1 ||
-	    gophermap_item(out, '1', "Main menu", 9, "", 0, host, port) == -1 ||
-	    gophermap_end(out) == -1)
-		return -1;
 	return 0;
 }

@@ -7,7 +7,6 @@
 
 #include "bounds.h"
 
-struct evbuffer;
 
 
 enum gopher_plus {
@@ -55,14 +54,5 @@ struct gopher_request {
  */
 int	gopher_request_parse(const char *line, size_t len,
 	    struct gopher_request *out);
-
-/*
- * The reply to a Gopher+ "\t$" request (what the UMN client sends first):
- * "+-1" (a Gopher+ reply ended by a "." line), one "+INFO:" line holding a
- * plain Gopher item for the main menu (no fifth "+" field, so the client
- * goes on in plain Gopher) and ".".  Returns 0, or -1 when out of memory.
- */
-int	gopherplus_dollar_reply(struct evbuffer *out, const char *host,
-	    unsigned port);
 
 #endif

@@ -562,3 +562,14 @@ gophermap_end(struct evbuffer *out)
 {
 	return evbuffer_add(out, ".\r\n", 3);
 }
+
+int
+gopherplus_dollar_reply(struct evbuffer *out, const char *host,
+    unsigned port)
+{
+	if (evbuffer_add(out, "+-1\r\n+INFO: ", 12) == -1 ||
+	    gophermap_item(out, '1', "Main menu", 9, "", 0, host, port) == -1 ||
+	    gophermap_end(out) == -1)
+		return -1;
+	return 0;
+}

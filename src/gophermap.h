@@ -94,4 +94,13 @@ int	gophermap_error(struct evbuffer *out, const char *msg,
 /* The end of a menu: ".\r\n".  Returns 0 or -1. */
 int	gophermap_end(struct evbuffer *out);
 
+/*
+ * The reply to a Gopher+ "\t$" request (what the UMN client sends first):
+ * "+-1" (a Gopher+ reply ended by a "." line), one "+INFO:" line holding a
+ * plain Gopher item for the main menu (no fifth "+" field, so the client
+ * goes on in plain Gopher) and ".".  Returns 0, or -1 when out of memory.
+ */
+int	gopherplus_dollar_reply(struct evbuffer *out, const char *host,
+	    unsigned port);
+
 #endif

@@ -61,9 +61,9 @@ conn_log(struct conn *c, size_t unsent)
 		hex[16] = '\0';
 	}
 	e.client = c->peer;
-	e.proto = c->listener->proto->name;
+	e.proto = c->proto->name;
 	e.site = site->name;
-	e.port = c->listener->proto->tls ? c->gen->conf->gemini_port :
+	e.port = c->proto->tls ? c->gen->conf->gemini_port :
 	    conf_gopher_public_port(site);
 	e.req = c->req;
 	e.reqlen = c->reqlen;
@@ -150,6 +150,7 @@ conn_new(struct server *s, const struct gen_listener *spec, int fd,
 	c->srv = s;
 	c->gen = generation_ref(g);
 	c->listener = spec;
+	c->proto = s->protocols[spec->proto];
 	c->site = spec->site != NULL ? spec->site : &g->sites[0];
 	c->fd = fd;
 	c->file_fd = -1;
@@ -428,7 +429,7 @@ static void
 conn_peer_cert(struct conn *c)
 {
 	memset(&c->cert, 0, sizeof(c->cert));
-	if (c->listener->proto->tls)
+	if (c->proto->tls)
 		c->cert.present = tls_peer_cert(bufferevent_openssl_get_ssl(
 		    c->bev), c->cert.sha256, &c->cert.time_valid);
 }
@@ -528,7 +529,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->state != CONN_READING)
 		return;
-	if (c->listener->proto->crlf_only)
+	if (c->proto->crlf_only)
 		eol = evbuffer_search(in, "\r\n", 2, NULL);
 	else
 		eol = evbuffer_search(in, "\n", 1, NULL);
@@ -545,8 +546,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	/* The line end too: what follows it is the body, if any. */
 	if (eol.pos != -1 && (size_t)eol.pos == len)
-		evbuffer_drain(in, c->listener->proto->crlf_only ? 2 : 1);
-	if (!c->listener->proto->crlf_only && len > 0 &&
+		evbuffer_drain(in, c->proto->crlf_only ? 2 : 1);
+	if (!c->proto->crlf_only && len > 0 &&
 	    c->req[len - 1] == '\r')
 		len--;
 	conn_peer_cert(c);
@@ -554,13 +555,13 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	    conf->rate, conf->burst, now_ms()) : 0;
 	if (wait > 0) {
 		c->reqlen = len > REQUEST_MAX ? REQUEST_MAX : len;
-		c->listener->proto->slow_down(c, wait);
+		c->proto->slow_down(c, wait);
 	} else if (len > REQUEST_MAX) {
 		c->reqlen = REQUEST_MAX;
-		c->listener->proto->too_long(c);
+		c->proto->too_long(c);
 	} else {
 		c->reqlen = len;
-		c->listener->proto->request(c, c->req, len);
+		c->proto->request(c, c->req, len);
 	}
 	/* A handler may read a body first, or answer later. */
 	if (c->state == CONN_BODY)
@@ -695,12 +696,12 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		}
 		else if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 			log_warn("%s %s: closed before the end of its request",
-			    c->peer, c->listener->proto->name);
+			    c->peer, c->proto->name);
 		conn_free(c);
 		break;
 	case CONN_BODY:
 		log_warn("%s %s: closed after %lld of %lld body bytes",
-		    c->peer, c->listener->proto->name,
+		    c->peer, c->proto->name,
 		    (long long)(c->body_size - c->body_left),
 		    (long long)c->body_size);
 		conn_abort(c, "body cut off");
@@ -731,7 +732,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->state == CONN_BODY) {
 		log_warn("%s %s: %lld of %lld body bytes came in time", c->peer,
-		    c->listener->proto->name,
+		    c->proto->name,
 		    (long long)(c->body_size - c->body_left),
 		    (long long)c->body_size);
 		c->body->expired(c);
@@ -740,11 +741,11 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->state == CONN_PROXY)
 		log_warn("%s %s: no complete PROXY header within %d s",
-		    c->peer, c->listener->proto->name, PROXY_TIMEOUT_SEC);
+		    c->peer, c->proto->name, PROXY_TIMEOUT_SEC);
 	else if (c->state == CONN_FIRST || c->state == CONN_HANDSHAKE ||
 	    c->state == CONN_READING)
 		log_warn("%s %s: no complete request within %d s", c->peer,
-		    c->listener->proto->name, REQUEST_TIMEOUT_SEC);
+		    c->proto->name, REQUEST_TIMEOUT_SEC);
 	conn_free(c);
 }
 

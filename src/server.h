@@ -49,8 +49,6 @@ struct protocol {
 	void		(*slow_down)(struct conn *, int seconds);
 };
 
-extern const struct protocol gemini_protocol;
-extern const struct protocol gopher_protocol;
 
 /* A worker's accepting end of one of the generation's listeners. */
 struct listener {
@@ -69,6 +67,8 @@ struct server {
 	int			 index;		/* which socket of each port */
 	int			 draining;	/* no more accepting */
 	struct generation	*gen;		/* current; one reference */
+	/* What each kind of listener speaks, by enum listen_proto. */
+	const struct protocol *const *protocols;
 	struct listener		**listeners;
 	size_t			 nlisteners;
 	struct conn_list	 conns;
@@ -110,6 +110,7 @@ struct conn {
 	struct server		*srv;
 	struct generation	*gen;		/* accepted under; one reference */
 	const struct gen_listener *listener;	/* in gen */
+	const struct protocol	*proto;		/* what it speaks */
 	const struct site	*site;		/* Gopher: the port's; Gemini:
 						 * by SNI, the first before */
 	struct bufferevent	*bev;		/* from CONN_READING on */
@@ -150,8 +151,12 @@ struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 };
 
-/* One worker's server on base, accepting on socket index of each port. */
-void	server_init(struct server *s, struct event_base *base, int index);
+/*
+ * One worker's server on base, accepting on socket index of each port and
+ * speaking protocols[l->proto] on each listener l.
+ */
+void	server_init(struct server *s, struct event_base *base, int index,
+	    const struct protocol *const *protocols);
 
 /*
  * Serves gen from now on (takes a reference): accepts on its listeners,

@@ -109,11 +109,13 @@ server_jobs(struct server *s)
 }
 
 void
-server_init(struct server *s, struct event_base *base, int index)
+server_init(struct server *s, struct event_base *base, int index,
+    const struct protocol *const *protocols)
 {
 	memset(s, 0, sizeof(*s));
 	s->base = base;
 	s->index = index;
+	s->protocols = protocols;
 	TAILQ_INIT(&s->conns);
 }
 

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "protocols.h"
 #include "server.h"
 #include "workers.h"
 
@@ -214,7 +215,7 @@ workers_start(struct generation *gen, int n)
 			log_warn("cannot create an event loop");
 			goto fail;
 		}
-		server_init(&w->srv, w->base, i);
+		server_init(&w->srv, w->base, i, protocols);
 		if ((w->switch_ev = event_new(w->base, -1, 0, switch_cb,
 		    w)) == NULL ||
 		    (w->drain_ev = event_new(w->base, -1, 0, drain_cb,

@@ -5,6 +5,7 @@
 #include <event2/buffer.h>
 
 #include "gopher_request.h"
+#include "gophermap.h"
 #include "unit.h"
 
 struct req_case {
