@@ -18,7 +18,7 @@
 
 #include "log.h"
 #include "proxy_header.h"
-#include "server.h"
+#include "conn_internal.h"
 #include "tls.h"
 
 #define TLS_HANDSHAKE	0x16	/* the first byte of a TLS ClientHello */

@@ -10,15 +10,16 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
+#include "conn.h"
 #include "gemini_generated.h"
 #include "gemini_reply.h"
 #include "gemini_request.h"
+#include "generation.h"
 #include "listing.h"
 #include "log.h"
 #include "mime.h"
 #include "protocols.h"
 #include "render_cache.h"
-#include "server.h"
 #include "titan.h"
 #include "titan_request.h"
 #include "uri.h"
@@ -49,14 +50,14 @@ static void
 gemini_listing(struct conn *c, const char *path, int dirfd,
     const struct stat *st, const char *lang)
 {
-	struct render_cache *cache = c->site->cache;
+	struct render_cache *cache = conn_site(c)->cache;
 	struct capsule_dirent *ents;
 	struct render_blob *b;
 	struct evbuffer *body;
 	struct timespec now;
 	size_t n;
 
-	if (!c->site->conf->listing) {
+	if (!conn_site(c)->conf->listing) {
 		gemini_header_only(c, 51, "Not found", "listing off");
 		return;
 	}
@@ -65,11 +66,11 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	    st)) != NULL) {
 		if (gemini_success(c, "text/gemini", lang) == -1 ||
 		    conn_write_blob(c, b) == -1)
-			log_warn("%s: out of memory for a listing", c->peer);
+			log_warn("%s: out of memory for a listing", conn_peer(c));
 		render_blob_unref(b);
 		return;
 	}
-	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
+	if (capsule_list(&conn_site(c)->capsule, path, dirfd, &ents, &n) == -1) {
 		gemini_header_only(c, 40, "Temporary failure",
 		    "cannot list directory");
 		return;
@@ -78,14 +79,14 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_gemtext(body, path, ents, n) == -1 ||
 	    gemini_success(c, "text/gemini", lang) == -1)
-		log_warn("%s: out of memory for a listing", c->peer);
+		log_warn("%s: out of memory for a listing", conn_peer(c));
 	else if ((b = render_cache_put(cache, RENDER_GEMINI_LISTING, path, st,
 	    body, &now)) != NULL) {
 		if (conn_write_blob(c, b) == -1)
-			log_warn("%s: out of memory for a listing", c->peer);
+			log_warn("%s: out of memory for a listing", conn_peer(c));
 		render_blob_unref(b);
 	} else if (conn_write_buffer(c, body) == -1)
-		log_warn("%s: out of memory for a listing", c->peer);
+		log_warn("%s: out of memory for a listing", conn_peer(c));
 	if (body != NULL)
 		evbuffer_free(body);
 	capsule_list_free(ents, n);
@@ -115,7 +116,7 @@ gemini_location(struct conn *c, const struct conf_location *loc)
 static int
 gemini_zone(struct conn *c, const struct conf_location *loc)
 {
-	switch (zone_admit(loc, &c->cert)) {
+	switch (zone_admit(loc, conn_cert(c))) {
 	case 60:
 		gemini_header_only(c, 60, "Certificate required",
 		    "no certificate");
@@ -135,7 +136,7 @@ gemini_zone(struct conn *c, const struct conf_location *loc)
 static void
 gemini_answer(struct conn *c, const char *line, size_t len)
 {
-	const struct conf_site *site = c->site->conf;
+	const struct conf_site *site = conn_site(c)->conf;
 	const struct conf_location *loc;
 	struct gemini_target t;
 	struct gemini_request req;
@@ -173,7 +174,7 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	lang = conf_lang(site, loc);
 	if (gemini_generated(c, &req, lang))
 		return;
-	switch (r = capsule_resolve(&c->site->capsule, req.path, req.pathlen,
+	switch (r = capsule_resolve(&conn_site(c)->capsule, req.path, req.pathlen,
 	    &o)) {
 	case CAPSULE_FILE:
 	case CAPSULE_DIR_INDEX:

@@ -3,11 +3,12 @@
 
 #include <event2/buffer.h>
 
+#include "conn.h"
 #include "gemini_generated.h"
 #include "gemini_reply.h"
+#include "generation.h"
 #include "log.h"
 #include "search_query.h"
-#include "server.h"
 #include "site_pages.h"
 
 #define PROMPT		"Search this capsule"
@@ -22,7 +23,7 @@ send_page(struct conn *c, struct evbuffer *out, enum site_answer a,
 	case SITE_ANSWER_OK:
 		if (gemini_success(c, mime, lang) == -1 ||
 		    conn_write_buffer(c, out) == -1)
-			log_warn("%s: out of memory for a page", c->peer);
+			log_warn("%s: out of memory for a page", conn_peer(c));
 		break;
 	case SITE_ANSWER_NOT_READY:
 		gemini_header_only(c, 40, what == SITE_PAGE_SEARCH ?
@@ -50,7 +51,7 @@ search(struct conn *c, const struct gemini_request *req, unsigned page,
 	}
 	switch (query_parse(req->query, strlen(req->query), 1, &q)) {
 	case QUERY_OK:
-		send_page(c, out, site_search(c->site, c->srv->index, &q,
+		send_page(c, out, site_search(conn_site(c), conn_worker(c), &q,
 		    page, NULL, out), "text/gemini", lang, SITE_PAGE_SEARCH);
 		return;
 	case QUERY_EMPTY:
@@ -76,9 +77,9 @@ gemini_generated(struct conn *c, const struct gemini_request *req,
 	enum site_page what;
 	unsigned page;
 
-	what = site_page_route(c->site, req->path, req->pathlen, &page);
+	what = site_page_route(conn_site(c), req->path, req->pathlen, &page);
 	if (what == SITE_PAGE_NONE ||
-	    site_file_wins(c->site, req->path, req->pathlen))
+	    site_file_wins(conn_site(c), req->path, req->pathlen))
 		return 0;
 	if ((out = evbuffer_new()) == NULL) {
 		gemini_header_only(c, 40, "Temporary failure", "out of memory");
@@ -89,12 +90,12 @@ gemini_generated(struct conn *c, const struct gemini_request *req,
 		search(c, req, page, lang, out);
 		break;
 	case SITE_PAGE_CHANGES:
-		send_page(c, out, site_changes(c->site, c->srv->index, what,
+		send_page(c, out, site_changes(conn_site(c), conn_worker(c), what,
 		    NULL, NULL, out), "text/gemini", lang, what);
 		break;
 	default:
-		site_feed_links(c->site, c->gen->conf->gemini_port, &feed);
-		send_page(c, out, site_changes(c->site, c->srv->index, what,
+		site_feed_links(conn_site(c), conn_generation(c)->conf->gemini_port, &feed);
+		send_page(c, out, site_changes(conn_site(c), conn_worker(c), what,
 		    &feed.l, NULL, out), "application/atom+xml", NULL, what);
 		break;
 	}

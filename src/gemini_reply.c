@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conn.h"
 #include "gemini_reply.h"
+#include "generation.h"
 #include "log.h"
-#include "server.h"
 
 void
 gemini_header_only(struct conn *c, int status, const char *meta,
@@ -18,7 +19,7 @@ gemini_header_only(struct conn *c, int status, const char *meta,
 	snprintf(code, sizeof(code), "%02d", status);
 	conn_set_status(c, code, why);
 	if (conn_printf(c, "%02d %s\r\n", status, meta) == -1)
-		log_warn("%s: cannot queue a response", c->peer);
+		log_warn("%s: cannot queue a response", conn_peer(c));
 }
 
 int

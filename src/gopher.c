@@ -10,9 +10,11 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
+#include "conn.h"
+#include "generation.h"
 #include "gopher_generated.h"
-#include "gopher_reply.h"
 #include "gopher_pages.h"
+#include "gopher_reply.h"
 #include "gopher_request.h"
 #include "gophermap.h"
 #include "gophermap_file.h"
@@ -21,7 +23,6 @@
 #include "mime.h"
 #include "protocols.h"
 #include "render_cache.h"
-#include "server.h"
 #include "site_pages.h"
 #include "uri.h"
 #include "zone.h"
@@ -35,11 +36,11 @@ gopher_cached(struct conn *c, enum render_kind kind, const char *path,
 {
 	struct render_blob *b;
 
-	if ((b = render_cache_get(c->site->cache, kind, path, st)) == NULL)
+	if ((b = render_cache_get(conn_site(c)->cache, kind, path, st)) == NULL)
 		return 0;
 	conn_set_status(c, "1", NULL);
 	if (conn_write_blob(c, b) == -1)
-		log_warn("%s: cannot queue a gopher response", c->peer);
+		log_warn("%s: cannot queue a gopher response", conn_peer(c));
 	render_blob_unref(b);
 	return 1;
 }
@@ -53,14 +54,14 @@ gopher_send_menu(struct conn *c, enum render_kind kind, const char *path,
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	if ((b = render_cache_put(c->site->cache, kind, path, st, body,
+	if ((b = render_cache_put(conn_site(c)->cache, kind, path, st, body,
 	    &now)) == NULL) {
 		gopher_send(c, body, "1", NULL);
 		return;
 	}
 	conn_set_status(c, "1", NULL);
 	if (conn_write_blob(c, b) == -1)
-		log_warn("%s: cannot queue a gopher response", c->peer);
+		log_warn("%s: cannot queue a gopher response", conn_peer(c));
 	render_blob_unref(b);
 }
 
@@ -173,18 +174,18 @@ gopher_listing(struct conn *c, const char *path, int dirfd,
 	struct evbuffer *body;
 	size_t n;
 
-	if (!c->site->conf->listing) {
+	if (!conn_site(c)->conf->listing) {
 		gopher_error(c, "Not found", "listing off");
 		return;
 	}
 	if (gopher_cached(c, RENDER_GOPHER_LISTING, path, st))
 		return;
-	if (capsule_list(&c->site->capsule, path, dirfd, &ents, &n) == -1) {
+	if (capsule_list(&conn_site(c)->capsule, path, dirfd, &ents, &n) == -1) {
 		gopher_error(c, "Cannot list this directory",
 		    "cannot list directory");
 		return;
 	}
-	n = gopher_public_entries(c->site->conf, path, ents, n);
+	n = gopher_public_entries(conn_site(c)->conf, path, ents, n);
 	gopher_options(c, path, &o);
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_menu(body, path, ents, n, &o) == -1 ||
@@ -211,7 +212,7 @@ gopher_handwritten(struct conn *c, const char *dirpath)
 	size_t len;
 	int fd;
 
-	if ((fd = capsule_open_in_dir(&c->site->capsule, dirpath,
+	if ((fd = capsule_open_in_dir(&conn_site(c)->capsule, dirpath,
 	    GOPHERMAP_FILE_NAME)) == -1)
 		return 0;
 	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
@@ -265,11 +266,11 @@ gopher_location(struct conn *c, const char *path)
 {
 	const struct conf_location *loc;
 
-	if (!zone_public(c->site->conf, path)) {
+	if (!zone_public(conn_site(c)->conf, path)) {
 		gopher_error(c, "Not available over Gopher", "protected zone");
 		return 1;
 	}
-	loc = conf_location_match(c->site->conf, path);
+	loc = conf_location_match(conn_site(c)->conf, path);
 	switch (loc != NULL ? loc->action : CONF_ACTION_NONE) {
 	case CONF_ACTION_REDIRECT:
 	case CONF_ACTION_REDIRECT_TEMPORARY:
@@ -304,7 +305,7 @@ gopher_path(struct conn *c, const struct gopher_request *req)
 again:
 	if (gopher_location(c, path) || gopher_generated(c, path, len, req))
 		return;
-	switch (capsule_resolve(&c->site->capsule, path, len, &o)) {
+	switch (capsule_resolve(&conn_site(c)->capsule, path, len, &o)) {
 	case CAPSULE_FILE:
 		name = strrchr(path, '/') + 1;
 		if (mime_is_gemtext(name, strlen(name))) {
@@ -348,7 +349,7 @@ again:
 static void
 gopher_answer(struct conn *c, const char *line, size_t len)
 {
-	const struct conf_site *site = c->site->conf;
+	const struct conf_site *site = conn_site(c)->conf;
 	struct gopher_request req;
 	struct evbuffer *body;
 	int r;

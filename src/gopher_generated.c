@@ -4,13 +4,14 @@
 
 #include <event2/buffer.h>
 
+#include "conn.h"
+#include "generation.h"
 #include "gopher_generated.h"
 #include "gopher_reply.h"
 #include "gopher_request.h"
 #include "gophermap.h"
 #include "search_pages.h"
 #include "search_query.h"
-#include "server.h"
 #include "site_pages.h"
 
 #define NOT_READY	" not ready, try again shortly"
@@ -42,7 +43,7 @@ static void
 search(struct conn *c, const char *query, size_t qlen, int encoded,
     unsigned page, const struct gopher_request *req, struct evbuffer *out)
 {
-	const char *search = conf_search_path(c->site->conf);
+	const char *search = conf_search_path(conn_site(c)->conf);
 	struct gophermap_opts o;
 	struct query q;
 	enum query_result r = QUERY_EMPTY;
@@ -56,7 +57,7 @@ search(struct conn *c, const char *query, size_t qlen, int encoded,
 		r = query_parse(query, qlen, encoded, &q);
 	switch (r) {
 	case QUERY_OK:
-		send_page(c, out, site_search(c->site, c->srv->index, &q, page,
+		send_page(c, out, site_search(conn_site(c), conn_worker(c), &q, page,
 		    &o, out), "1", SITE_PAGE_SEARCH);
 		break;
 	case QUERY_EMPTY:
@@ -93,9 +94,9 @@ gopher_generated(struct conn *c, const char *path, size_t len,
 		return 0;
 	memcpy(bare, path, n);
 	bare[n] = '\0';
-	what = site_page_route(c->site, bare, n, &page);
+	what = site_page_route(conn_site(c), bare, n, &page);
 	if (what == SITE_PAGE_NONE || (query != NULL &&
-	    what != SITE_PAGE_SEARCH) || site_file_wins(c->site, bare, n))
+	    what != SITE_PAGE_SEARCH) || site_file_wins(conn_site(c), bare, n))
 		return 0;
 	if ((out = evbuffer_new()) == NULL) {
 		gopher_error(c, "Server out of memory", "out of memory");
@@ -108,12 +109,12 @@ gopher_generated(struct conn *c, const char *path, size_t len,
 		break;
 	case SITE_PAGE_CHANGES:
 		gopher_options(c, bare, &o);
-		send_page(c, out, site_changes(c->site, c->srv->index, what,
+		send_page(c, out, site_changes(conn_site(c), conn_worker(c), what,
 		    NULL, &o, out), "1", what);
 		break;
 	default:
-		site_feed_links(c->site, c->gen->conf->gemini_port, &feed);
-		send_page(c, out, site_changes(c->site, c->srv->index, what,
+		site_feed_links(conn_site(c), conn_generation(c)->conf->gemini_port, &feed);
+		send_page(c, out, site_changes(conn_site(c), conn_worker(c), what,
 		    &feed.l, NULL, out), "0", what);
 		break;
 	}
@@ -139,7 +140,7 @@ has_selector(struct evbuffer *menu, const char *sel)
 int
 gopher_root_items(const struct conn *c, struct evbuffer *menu)
 {
-	const struct conf_site *cs = c->site->conf;
+	const struct conf_site *cs = conn_site(c)->conf;
 	const char *search = conf_search_path(cs);
 	const char *changes = conf_changes_path(cs);
 	int add_search, add_changes, r = -1;
@@ -147,9 +148,9 @@ gopher_root_items(const struct conn *c, struct evbuffer *menu)
 	struct evbuffer *head;
 	size_t len;
 
-	add_search = cs->search && c->site->service != NULL &&
+	add_search = cs->search && conn_site(c)->service != NULL &&
 	    !has_selector(menu, search);
-	add_changes = cs->changes && c->site->service != NULL &&
+	add_changes = cs->changes && conn_site(c)->service != NULL &&
 	    !has_selector(menu, changes);
 	len = evbuffer_get_length(menu);
 	if ((!add_search && !add_changes) || len < 3)

@@ -6,11 +6,13 @@
 
 #include <event2/buffer.h>
 
+#include "bounds.h"
 #include "conf.h"
+#include "conn.h"
+#include "generation.h"
 #include "gopher_reply.h"
 #include "gophermap.h"
 #include "log.h"
-#include "server.h"
 #include "site_pages.h"
 #include "zone.h"
 
@@ -25,8 +27,8 @@ void
 gopher_options(const struct conn *c, const char *page_path,
     struct gophermap_opts *o)
 {
-	const struct conf_site *site = c->site->conf;
-	int gemini_port = c->gen->conf->gemini_port;
+	const struct conf_site *site = conn_site(c)->conf;
+	int gemini_port = conn_generation(c)->conf->gemini_port;
 
 	memset(o, 0, sizeof(*o));
 	o->host = site->name;
@@ -41,7 +43,7 @@ gopher_options(const struct conn *c, const char *page_path,
 	o->visible = gopher_visible;
 	o->visible_arg = site;
 	o->local_type = site_page_gopher_type;
-	o->local_arg = c->site;
+	o->local_arg = conn_site(c);
 }
 
 void
@@ -50,19 +52,19 @@ gopher_send(struct conn *c, struct evbuffer *body, const char *type,
 {
 	conn_set_status(c, type, why);
 	if (conn_write_buffer(c, body) == -1)
-		log_warn("%s: cannot queue a gopher response", c->peer);
+		log_warn("%s: cannot queue a gopher response", conn_peer(c));
 }
 
 void
 gopher_error(struct conn *c, const char *msg, const char *why)
 {
-	const struct conf_site *site = c->site->conf;
+	const struct conf_site *site = conn_site(c)->conf;
 	struct evbuffer *body;
 
 	if ((body = evbuffer_new()) == NULL ||
 	    gophermap_error(body, msg, site->name,
 	    (unsigned)conf_gopher_public_port(site)) == -1) {
-		log_warn("%s: out of memory for an error menu", c->peer);
+		log_warn("%s: out of memory for an error menu", conn_peer(c));
 		conn_set_status(c, "3", why);
 	} else
 		gopher_send(c, body, "3", why);

@@ -6,7 +6,7 @@
 #ifndef ATTACHE_PROTOCOLS_H
 #define ATTACHE_PROTOCOLS_H
 
-#include "server.h"
+#include "conn.h"
 
 extern const struct protocol gemini_protocol;	/* gemini.c */
 extern const struct protocol gopher_protocol;	/* gopher.c */

@@ -22,7 +22,7 @@
 #include "capsule.h"
 #include "log.h"
 #include "render_cache.h"
-#include "server.h"
+#include "conn_internal.h"
 
 /*
  * The cached bytes of this version of the file, or NULL: stream it.  A

@@ -15,11 +15,12 @@
 
 #include <event2/event.h>
 
+#include "conn.h"
 #include "fingerprint.h"
+#include "generation.h"
 #include "jobs.h"
 #include "log.h"
 #include "mime.h"
-#include "server.h"
 #include "titan.h"
 #include "titan_request.h"
 #include "titan_store.h"
@@ -50,7 +51,7 @@ answer(struct conn *c, int status, const char *meta, const char *why)
 	snprintf(code, sizeof(code), "%02d", status);
 	conn_set_status(c, code, why);
 	if (conn_printf(c, "%02d %s\r\n", status, meta) == -1)
-		log_warn("%s: cannot queue a response", c->peer);
+		log_warn("%s: cannot queue a response", conn_peer(c));
 }
 
 /* The certificate answers: 60, 61, 62. */
@@ -141,8 +142,7 @@ upload_free(struct upload *u)
 static void
 body_release(struct conn *c)
 {
-	upload_free(c->body_arg);
-	c->body_arg = NULL;
+	upload_free(conn_body_arg(c));
 }
 
 static void
@@ -169,18 +169,18 @@ commit_done(evutil_socket_t fd, short what, void *arg)
 	u->jobs = NULL;
 	if (tc->status != 0) {
 		log_warn("titan: %s %s: %s by sha256:%s refused: %s",
-		    c->site->conf->name, u->path, u->size ? "upload" : "delete",
+		    conn_site(c)->conf->name, u->path, u->size ? "upload" : "delete",
 		    u->operator, tc->why);
 		answer(c, tc->status, tc->meta, tc->why);
 	} else {
 		if (u->size > 0)
 			log_info("titan: %s %s: written, %lld bytes, by "
-			    "sha256:%s%s", c->site->conf->name, u->path,
+			    "sha256:%s%s", conn_site(c)->conf->name, u->path,
 			    u->size, u->operator, tc->existed ? "; the "
 			    "previous version kept" : "");
 		else
 			log_info("titan: %s %s: deleted, %lld bytes, by "
-			    "sha256:%s", c->site->conf->name, u->path,
+			    "sha256:%s", conn_site(c)->conf->name, u->path,
 			    tc->old_size, u->operator);
 		answer(c, 30, u->target, NULL);
 	}
@@ -197,15 +197,15 @@ commit_start(struct upload *u)
 	u->commit.place = &u->place;
 	u->commit.tmpname = u->size > 0 ? u->tmpname : NULL;
 	u->commit.tmpfd = u->tmpfd;
-	u->commit.site = c->site->conf->name;
+	u->commit.site = conn_site(c)->conf->name;
 	u->commit.path = u->path;
 	u->commit.gemtext = mime_is_gemtext(u->place.name,
 	    strlen(u->place.name));
-	u->commit.width = (unsigned)c->site->conf->gopher_width;
-	u->commit.history = c->site->conf->titan_history;
+	u->commit.width = (unsigned)conn_site(c)->conf->gopher_width;
+	u->commit.history = conn_site(c)->conf->titan_history;
 	u->job.run = commit_run;
-	if ((q = server_jobs(c->srv)) == NULL ||
-	    (u->job.done = event_new(c->srv->base, -1, 0, commit_done,
+	if ((q = conn_jobs(c)) == NULL ||
+	    (u->job.done = event_new(conn_base(c), -1, 0, commit_done,
 	    u)) == NULL || jobs_submit(q, &u->job) == -1) {
 		answer(c, 40, "Cannot store the file", "no background thread");
 		conn_respond(c);
@@ -217,14 +217,14 @@ commit_start(struct upload *u)
 static int
 body_data(struct conn *c, const char *p, size_t len)
 {
-	struct upload *u = c->body_arg;
+	struct upload *u = conn_body_arg(c);
 	ssize_t w;
 
 	while (len > 0) {
 		if ((w = write(u->tmpfd, p, len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("titan: %s %s: %s", c->site->conf->name,
+			log_warn("titan: %s %s: %s", conn_site(c)->conf->name,
 			    u->path, strerror(errno));
 			answer(c, 40, "Cannot store the file", "write failed");
 			upload_discard(u);
@@ -239,14 +239,14 @@ body_data(struct conn *c, const char *p, size_t len)
 static void
 body_complete(struct conn *c)
 {
-	commit_start(c->body_arg);
+	commit_start(conn_body_arg(c));
 }
 
 static void
 body_expired(struct conn *c)
 {
 	answer(c, 40, "Upload timed out", "body too slow");
-	upload_discard(c->body_arg);
+	upload_discard(conn_body_arg(c));
 }
 
 static const struct conn_body_ops upload_body = {
@@ -260,11 +260,11 @@ static const struct conn_body_ops upload_body = {
 static int
 titan_allowed(struct conn *c, const struct titan_request *req)
 {
-	const struct conf_site *site = c->site->conf;
+	const struct conf_site *site = conn_site(c)->conf;
 	char meta[64];
 	int status;
 
-	if ((status = zone_operator(site, &c->cert)) != 0) {
+	if ((status = zone_operator(site, conn_cert(c))) != 0) {
 		answer_cert(c, status, status == 60 ? "no certificate" :
 		    "not an operator");
 		return -1;
@@ -287,7 +287,7 @@ void
 titan_request(struct conn *c, const char *line, size_t len,
     const struct gemini_target *t)
 {
-	const struct conf_site *site = c->site->conf;
+	const struct conf_site *site = conn_site(c)->conf;
 	struct titan_request req;
 	struct upload *u;
 	const char *why;
@@ -311,8 +311,8 @@ titan_request(struct conn *c, const char *line, size_t len,
 	u->c = c;
 	u->tmpfd = -1;
 	u->size = req.size;
-	fingerprint_hex(c->cert.sha256, u->operator);
-	if ((status = titan_place_open(&c->site->capsule, req.path,
+	fingerprint_hex(conn_cert(c)->sha256, u->operator);
+	if ((status = titan_place_open(&conn_site(c)->capsule, req.path,
 	    req.pathlen, &u->place, &why)) != 0) {
 		u->place.basefd = -1;
 		answer(c, status, status == 59 ? "Path not allowed" :
@@ -329,16 +329,10 @@ titan_request(struct conn *c, const char *line, size_t len,
 		upload_free(u);
 		return;
 	}
-	redirect_target(u, &req, c->listener->port);
-	if (req.size == 0) {
-		/* A delete: no body, straight to the commit. */
-		c->body = &upload_body;
-		c->body_arg = u;
-		conn_wait(c);
-		commit_start(u);
-		return;
-	}
-	if ((u->tmpfd = titan_tmp_create(&u->place, u->tmpname)) == -1) {
+	redirect_target(u, &req, conn_listener(c)->port);
+	/* A delete has no body: it goes straight to the commit. */
+	if (req.size > 0 &&
+	    (u->tmpfd = titan_tmp_create(&u->place, u->tmpname)) == -1) {
 		log_warn("titan: %s %s: temporary file: %s", site->name,
 		    u->path, strerror(errno));
 		u->tmpname[0] = '\0';

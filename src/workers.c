@@ -11,7 +11,7 @@
 
 #include "log.h"
 #include "protocols.h"
-#include "server.h"
+#include "worker_server.h"
 #include "workers.h"
 
 struct worker {

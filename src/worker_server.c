@@ -10,7 +10,7 @@
 #include "conn_pool.h"
 #include "jobs.h"
 #include "log.h"
-#include "server.h"
+#include "conn_internal.h"
 
 #define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
 

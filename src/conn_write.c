@@ -1,0 +1,269 @@
+/*
+ * A connection's response: what handlers queue, a file streamed after it
+ * with memory kept flat, then TLS close_notify, the FIN, and a short
+ * linger for the client's own close.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "conn_internal.h"
+#include "log.h"
+#include "render_cache.h"
+
+#define FILE_CHUNK	(64 * 1024)	/* bytes of a streamed file read at once */
+#define FILE_LOWMARK	(16 * 1024)	/* refill the output below this */
+
+static void	conn_linger(struct conn *);
+
+int
+conn_printf(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = evbuffer_add_vprintf(bufferevent_get_output(c->bev), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	c->bytes_out += (size_t)n;
+	return 0;
+}
+
+int
+conn_write_buffer(struct conn *c, struct evbuffer *buf)
+{
+	size_t len = evbuffer_get_length(buf);
+
+	if (bufferevent_write_buffer(c->bev, buf) == -1)
+		return -1;
+	c->bytes_out += len;
+	return 0;
+}
+
+int
+conn_write_blob(struct conn *c, struct render_blob *b)
+{
+	if (render_blob_add(b, bufferevent_get_output(c->bev)) == -1)
+		return -1;
+	c->bytes_out += render_blob_len(b);
+	return 0;
+}
+
+void
+conn_wait(struct conn *c)
+{
+	c->state = CONN_WAITING;
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+conn_respond(struct conn *c)
+{
+	if (c->peer_gone)
+		conn_abort(c, "client went away");
+	else
+		conn_begin_response(c);
+}
+
+/* The response could not be delivered: log it as it went, and drop. */
+void
+conn_abort(struct conn *c, const char *why)
+{
+	c->why = why;
+	conn_log(c, evbuffer_get_length(bufferevent_get_output(c->bev)));
+	conn_free(c);
+}
+
+void
+conn_cork(struct conn *c)
+{
+	int one = 1;
+
+	if (!c->corked)
+		c->corked = setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &one,
+		    sizeof(one)) == 0;
+}
+
+/* Keeps at most FILE_CHUNK bytes of the file queued: memory stays flat. */
+static int
+conn_pump_file(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer_iovec vec;
+	size_t want;
+	ssize_t r;
+
+	while (c->file_fd != -1 && evbuffer_get_length(out) < FILE_CHUNK) {
+		want = c->file_left < FILE_CHUNK ? (size_t)c->file_left :
+		    FILE_CHUNK;
+		if (evbuffer_reserve_space(out, (ev_ssize_t)want, &vec, 1) < 1)
+			return -1;
+		do
+			r = read(c->file_fd, vec.iov_base, want);
+		while (r == -1 && errno == EINTR);
+		if (r <= 0) {
+			/* The file shrank or failed under us: stop here. */
+			vec.iov_len = 0;
+			evbuffer_commit_space(out, &vec, 1);
+			close(c->file_fd);
+			c->file_fd = -1;
+			c->why = r == 0 ? "file shrank while sent" :
+			    "read error while sending";
+			break;
+		}
+		vec.iov_len = (size_t)r;
+		if (evbuffer_commit_space(out, &vec, 1) == -1)
+			return -1;
+		c->bytes_out += (size_t)r;
+		c->file_left -= r;
+		if (c->file_left == 0) {
+			close(c->file_fd);
+			c->file_fd = -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A TLS file refilled as the output drains, from within libevent's write
+ * loop: it then keeps writing instead of emptying the output, removing its
+ * write event, and adding it again once the write callback has refilled
+ * (two epoll_ctl per 64 KB, perf).  Errors end the file; the write
+ * callback ends the response.
+ */
+static void
+conn_refill_cb(struct evbuffer *out, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn *c = arg;
+
+	if (info->n_deleted == 0 || c->file_fd == -1 ||
+	    evbuffer_get_length(out) >= FILE_LOWMARK)
+		return;
+	if (conn_pump_file(c) == -1) {
+		close(c->file_fd);
+		c->file_fd = -1;
+		c->why = "out of memory";
+	}
+}
+
+void
+conn_begin_response(struct conn *c)
+{
+	/* The response, TLS's close_notify and the FIN in one go. */
+	conn_cork(c);
+	c->state = CONN_WRITING;
+	evtimer_del(c->timer);
+	/* What the client sends after its request line is ignored. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_disable(c->bev, EV_READ);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_setwatermark(c->bev, EV_WRITE,
+	    c->file_fd != -1 ? FILE_LOWMARK : 0, 0);
+	if (c->file_fd != -1)
+		c->refill = evbuffer_add_cb(bufferevent_get_output(c->bev),
+		    conn_refill_cb, c);
+	if (bufferevent_enable(c->bev, EV_WRITE) == -1) {
+		conn_abort(c, "cannot send");
+		return;
+	}
+	conn_write_cb(c->bev, c);
+}
+
+void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *out = bufferevent_get_output(bev);
+
+	if (c->state != CONN_WRITING)
+		return;
+	if (c->file_fd != -1) {
+		if (conn_pump_file(c) == -1) {
+			conn_abort(c, "out of memory");
+			return;
+		}
+		if (c->file_fd == -1)
+			bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	}
+	if (c->file_fd == -1 && evbuffer_get_length(out) == 0) {
+		conn_log(c, 0);
+		conn_shutdown(c);
+	}
+}
+
+/*
+ * After the whole response: TLS close_notify (so the client knows the
+ * response is complete), then FIN, then a short wait for the client's own
+ * close so that the kernel does not answer its late bytes with a reset.
+ */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval linger = { LINGER_TIMEOUT_SEC, 0 };
+
+	c->state = CONN_CLOSING;
+	(void)shutdown(c->fd, SHUT_WR);
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	bufferevent_disable(c->bev, EV_WRITE);
+	if (evtimer_add(c->timer, &linger) == -1 ||
+	    bufferevent_enable(c->bev, EV_READ) == -1)
+		conn_free(c);
+}
+
+static void
+conn_shutdown_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		log_warn("%s: close_notify not sent in time", c->peer);
+		conn_free(c);
+		return;
+	}
+	conn_shutdown(c);
+}
+
+void
+conn_shutdown(struct conn *c)
+{
+	struct timeval wto = { WRITE_TIMEOUT_SEC, 0 };
+	SSL *ssl;
+	int r;
+
+	if (!c->tls) {
+		conn_linger(c);
+		return;
+	}
+	c->state = CONN_SHUTTING;
+	ssl = bufferevent_openssl_get_ssl(c->bev);
+	ERR_clear_error();
+	r = SSL_shutdown(ssl);
+	if (r < 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_WRITE) {
+		/* The socket buffer is full: send the alert when it drains. */
+		if (c->shutdown_ev == NULL)
+			c->shutdown_ev = event_new(c->srv->base, c->fd,
+			    EV_WRITE, conn_shutdown_retry_cb, c);
+		if (c->shutdown_ev == NULL ||
+		    event_add(c->shutdown_ev, &wto) == -1)
+			conn_free(c);
+		return;
+	}
+	ERR_clear_error();
+	conn_linger(c);
+}
