@@ -13,7 +13,7 @@
 
 #include "certlist.h"
 #include "check.h"
-#include "control.h"
+#include "server_process.h"
 #include "priv.h"
 #include "log.h"
 #include "options.h"

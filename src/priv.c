@@ -14,7 +14,7 @@
 #include <event2/event.h>
 
 #include "bounds.h"
-#include "control.h"
+#include "server_process.h"
 #include "ipc.h"
 #include "log.h"
 #include "notify.h"

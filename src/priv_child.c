@@ -13,7 +13,7 @@
 
 #include <event2/event.h>
 
-#include "control.h"
+#include "server_process.h"
 #include "ipc.h"
 #include "log.h"
 #include "priv.h"
@@ -183,7 +183,7 @@ child_main(struct priv *p, int ipc)
 		(void)close_range(3, (unsigned)ipc - 1, 0);
 	(void)close_range((unsigned)ipc + 1, UINT_MAX, 0);
 	log_forget();
-	exit(control_serve(ipc, p->argc, p->argv));
+	exit(server_process_serve(ipc, p->argc, p->argv));
 }
 
 struct child *

@@ -18,7 +18,7 @@
 #include "bundle.h"
 #include "capsule_service.h"
 #include "client_limits.h"
-#include "control.h"
+#include "server_process.h"
 #include "extract_files.h"
 #include "generation.h"
 #include "ipc.h"
@@ -34,7 +34,7 @@
 #define TICK_SEC	5		/* how often memory is looked at */
 #define TRIM_AFTER	256		/* connections closed since the peak */
 
-struct control {
+struct server_process {
 	int			 ipc;		/* to the privileged process */
 	int			 argc;
 	char			**argv;
@@ -63,22 +63,22 @@ struct control {
 static void
 report(void *arg, unsigned line, const char *msg)
 {
-	const struct control *ctl = arg;
+	const struct server_process *sp = arg;
 
-	log_problem(ctl->file, line, msg, !ctl->first);
+	log_problem(sp->file, line, msg, !sp->first);
 }
 
 /* The configuration a bundle carries, parsed as the privileged side did. */
 static struct conf *
-bundle_conf(struct control *ctl, const struct bundle *b,
+bundle_conf(struct server_process *sp, const struct bundle *b,
     struct conf_diag *diag)
 {
 	struct options opts;
 	struct conf *conf = NULL;
 
 	if (b->from_argv) {
-		ctl->file = NULL;
-		if (options_parse(ctl->argc, ctl->argv, &opts, &conf,
+		sp->file = NULL;
+		if (options_parse(sp->argc, sp->argv, &opts, &conf,
 		    stderr) != OPTIONS_ERROR && conf != NULL)
 			return conf;
 		diag->errors++;
@@ -90,7 +90,7 @@ bundle_conf(struct control *ctl, const struct bundle *b,
 		diag->report(diag->arg, 0, "no configuration received");
 		return NULL;
 	}
-	ctl->file = b->conf_path;
+	sp->file = b->conf_path;
 	conf = conf_parse(b->files[0].path, b->files[0].data, b->files[0].len,
 	    diag);
 	if (diag->errors > 0) {
@@ -152,16 +152,16 @@ confine(const struct conf *conf, struct conf_diag *d)
 
 /* The outcome of a configuration, and the figures of its log line. */
 static void
-send_result(struct control *ctl, int ok, unsigned problems)
+send_result(struct server_process *sp, int ok, unsigned problems)
 {
 	unsigned char buf[16];
-	unsigned live = atomic_load(&ctl->live);
+	unsigned live = atomic_load(&sp->live);
 
 	ipc_put32(buf, (uint32_t)ok);
-	ipc_put32(buf + 4, ok ? (uint32_t)ctl->gen->nsites : 0);
+	ipc_put32(buf + 4, ok ? (uint32_t)sp->gen->nsites : 0);
 	ipc_put32(buf + 8, live > 0 ? live - 1 : 0);
 	ipc_put32(buf + 12, problems);
-	if (ipc_send(ctl->ipc, IPC_RESULT, buf, sizeof(buf), NULL, 0) == -1)
+	if (ipc_send(sp->ipc, IPC_RESULT, buf, sizeof(buf), NULL, 0) == -1)
 		log_warn("cannot answer the privileged process: %s",
 		    strerror(errno));
 }
@@ -216,19 +216,19 @@ log_limits(const struct generation *gen)
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct control *ctl = arg;
-	int open = limits_total(ctl->limits);
-	int peak = limits_peak_take(ctl->limits);
+	struct server_process *sp = arg;
+	int open = limits_total(sp->limits);
+	int peak = limits_peak_take(sp->limits);
 
 	(void)fd;
 	(void)what;
-	if (peak > ctl->peak)
-		ctl->peak = peak;
-	if (ctl->peak - open >= TRIM_AFTER && open < ctl->peak / 2) {
+	if (peak > sp->peak)
+		sp->peak = peak;
+	if (sp->peak - open >= TRIM_AFTER && open < sp->peak / 2) {
 #ifndef ATTACHE_SANITIZED
 		(void)malloc_trim(0);
 #endif
-		ctl->peak = open;
+		sp->peak = open;
 	}
 }
 
@@ -276,15 +276,15 @@ give_sockets(const struct listen_table *t, struct generation *gen,
 }
 
 static int
-apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
+apply(struct server_process *sp, struct bundle *b, struct conf_diag *d)
 {
 	struct generation *gen;
 	struct conf *conf;
 
-	if ((conf = bundle_conf(ctl, b, d)) == NULL)
+	if ((conf = bundle_conf(sp, b, d)) == NULL)
 		return -1;
-	if (ctl->first) {
-		ctl->nworkers = b->nworkers;
+	if (sp->first) {
+		sp->nworkers = b->nworkers;
 		/* Where the log goes, before anything is logged. */
 		if (log_configure(b->log_to, b->log_fd, b->log_style) == -1)
 			log_warn("cannot set up the log: %s", strerror(errno));
@@ -294,25 +294,25 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 			return -1;
 		}
 	}
-	if ((gen = generation_new(conf, b, b->id, &ctl->live, ctl->services,
+	if ((gen = generation_new(conf, b, b->id, &sp->live, sp->services,
 	    d)) == NULL)
 		return -1;
 	if (give_sockets(&b->table, gen, d) == -1) {
 		generation_unref(gen);
 		return -1;
 	}
-	gen->limits = ctl->limits;
+	gen->limits = sp->limits;
 	gen->max_connections = gen->conf->max_connections != 0 ?
 	    gen->conf->max_connections :
-	    default_max_connections(gen, ctl->nworkers);
-	if (ctl->first) {
-		if ((ctl->workers = workers_start(gen, ctl->nworkers)) ==
+	    default_max_connections(gen, sp->nworkers);
+	if (sp->first) {
+		if ((sp->workers = workers_start(gen, sp->nworkers)) ==
 		    NULL) {
 			generation_unref(gen);
 			return -1;
 		}
 	} else {
-		workers_switch(ctl->workers, gen);
+		workers_switch(sp->workers, gen);
 		/* The log may go elsewhere, or in another style, from now. */
 		(void)log_configure(b->log_to, b->log_fd, b->log_style);
 		b->log_fd = -1;
@@ -320,12 +320,12 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 	/* Its capsule services (search, changes) start once it serves. */
 	generation_start(gen);
 	/* The sockets of removed ports go; those kept are the same. */
-	listen_table_close_unused(&ctl->table, &b->table);
-	listen_table_free(&ctl->table);
-	ctl->table = b->table;
+	listen_table_close_unused(&sp->table, &b->table);
+	listen_table_free(&sp->table);
+	sp->table = b->table;
 	memset(&b->table, 0, sizeof(b->table));
-	generation_unref(ctl->gen);
-	ctl->gen = gen;
+	generation_unref(sp->gen);
+	sp->gen = gen;
 	log_sites(gen);
 	log_limits(gen);
 	return 0;
@@ -334,60 +334,60 @@ apply(struct control *ctl, struct bundle *b, struct conf_diag *d)
 static void
 stop_now(evutil_socket_t fd, short what, void *arg)
 {
-	struct control *ctl = arg;
+	struct server_process *sp = arg;
 
 	(void)fd;
 	(void)what;
 	log_warn("connections still open at the end of the grace period: "
 	    "closing them");
-	event_base_loopexit(ctl->base, NULL);
+	event_base_loopexit(sp->base, NULL);
 }
 
 static void
 drained_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct control *ctl = arg;
+	struct server_process *sp = arg;
 
 	(void)fd;
 	(void)what;
-	if (workers_running(ctl->workers) == 0)
-		event_base_loopexit(ctl->base, NULL);
+	if (workers_running(sp->workers) == 0)
+		event_base_loopexit(sp->base, NULL);
 }
 
 /* Stop accepting; end once every connection is done, or at the bound. */
 static void
-drain(struct control *ctl, int seconds)
+drain(struct server_process *sp, int seconds)
 {
 	struct timeval tv = { seconds, 0 };
 
-	if (ctl->deadline != NULL)
+	if (sp->deadline != NULL)
 		return;		/* already draining: keep the first bound */
-	if ((ctl->deadline = evtimer_new(ctl->base, stop_now, ctl)) == NULL ||
-	    evtimer_add(ctl->deadline, &tv) == -1) {
-		event_base_loopexit(ctl->base, NULL);
+	if ((sp->deadline = evtimer_new(sp->base, stop_now, sp)) == NULL ||
+	    evtimer_add(sp->deadline, &tv) == -1) {
+		event_base_loopexit(sp->base, NULL);
 		return;
 	}
-	workers_drain(ctl->workers, ctl->drained_ev);
-	drained_cb(-1, 0, ctl);
+	workers_drain(sp->workers, sp->drained_ev);
+	drained_cb(-1, 0, sp);
 }
 
 /* A whole configuration came (taken 1) or a stray message (-1). */
 static int
-received(struct control *ctl, int taken)
+received(struct server_process *sp, int taken)
 {
-	struct conf_diag diag = { report, ctl, 0 };
+	struct conf_diag diag = { report, sp, 0 };
 	int r = -1;
 
 	if (taken == 1)
-		r = apply(ctl, &ctl->pending, &diag);
+		r = apply(sp, &sp->pending, &diag);
 	else {
 		diag.errors++;
 		diag.report(diag.arg, 0, "a message out of place from the "
 		    "privileged process");
 	}
-	bundle_free(&ctl->pending);
-	ctl->first = 0;
-	send_result(ctl, r == 0, r == 0 ? 0 : diag.errors > 0 ?
+	bundle_free(&sp->pending);
+	sp->first = 0;
+	send_result(sp, r == 0, r == 0 ? 0 : diag.errors > 0 ?
 	    diag.errors : 1);
 	return r;
 }
@@ -395,7 +395,7 @@ received(struct control *ctl, int taken)
 static void
 ipc_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct control *ctl = arg;
+	struct server_process *sp = arg;
 	struct ipc_msg m;
 	int r;
 
@@ -403,16 +403,16 @@ ipc_cb(evutil_socket_t fd, short what, void *arg)
 	while ((r = ipc_recv((int)fd, &m)) == 1) {
 		switch (m.type) {
 		case IPC_DRAIN:
-			drain(ctl, DRAIN_MAX_SEC);
+			drain(sp, DRAIN_MAX_SEC);
 			/* "reloaded" waits for this: new connections are
 			 * the new process's from now on. */
-			if (ipc_send(ctl->ipc, IPC_DRAINING, NULL, 0, NULL,
+			if (ipc_send(sp->ipc, IPC_DRAINING, NULL, 0, NULL,
 			    0) == -1)
 				log_warn("cannot tell the privileged process: "
 				    "%s", strerror(errno));
 			break;
 		case IPC_STOP:
-			drain(ctl, STOP_GRACE_SEC);
+			drain(sp, STOP_GRACE_SEC);
 			break;
 		case IPC_REOPEN:
 			if (m.nfds == 1 && log_configure(CONF_LOG_FILE,
@@ -421,95 +421,95 @@ ipc_cb(evutil_socket_t fd, short what, void *arg)
 				m.nfds = 0;
 			break;
 		default:
-			if ((r = bundle_take(&ctl->pending, &m)) == 0)
+			if ((r = bundle_take(&sp->pending, &m)) == 0)
 				break;
-			received(ctl, r);
+			received(sp, r);
 			break;
 		}
 		ipc_close_fds(&m);
 	}
 	if (r == 0 || (r == -1 && errno != EAGAIN)) {
 		/* The privileged process is gone: finish what is in flight. */
-		event_del(ctl->ipc_ev);
-		drain(ctl, STOP_GRACE_SEC);
+		event_del(sp->ipc_ev);
+		drain(sp, STOP_GRACE_SEC);
 	}
 }
 
 /* The first configuration, read before anything else happens. */
 static int
-first_bundle(struct control *ctl)
+first_bundle(struct server_process *sp)
 {
 	struct ipc_msg m;
 	int r;
 
 	for (;;) {
-		if ((r = ipc_recv(ctl->ipc, &m)) != 1)
+		if ((r = ipc_recv(sp->ipc, &m)) != 1)
 			return -1;
-		r = bundle_take(&ctl->pending, &m);
+		r = bundle_take(&sp->pending, &m);
 		ipc_close_fds(&m);
 		if (r != 0)
 			break;
 	}
-	return received(ctl, r);
+	return received(sp, r);
 }
 
 int
-control_serve(int ipc, int argc, char **argv)
+server_process_serve(int ipc, int argc, char **argv)
 {
-	struct control ctl;
+	struct server_process sp;
 	int status = CONTROL_EXIT_CONFIG;
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.ipc = ipc;
-	ctl.argc = argc;
-	ctl.argv = argv;
-	ctl.first = 1;
-	atomic_init(&ctl.live, 0);
-	bundle_init(&ctl.pending);
-	if ((ctl.base = event_base_new()) == NULL ||
-	    (ctl.services = service_registry_new()) == NULL ||
-	    (ctl.limits = limits_new()) == NULL) {
+	memset(&sp, 0, sizeof(sp));
+	sp.ipc = ipc;
+	sp.argc = argc;
+	sp.argv = argv;
+	sp.first = 1;
+	atomic_init(&sp.live, 0);
+	bundle_init(&sp.pending);
+	if ((sp.base = event_base_new()) == NULL ||
+	    (sp.services = service_registry_new()) == NULL ||
+	    (sp.limits = limits_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
-		service_registry_free(ctl.services);
-		if (ctl.base != NULL)
-			event_base_free(ctl.base);
+		service_registry_free(sp.services);
+		if (sp.base != NULL)
+			event_base_free(sp.base);
 		return 1;
 	}
-	if (first_bundle(&ctl) == -1)
+	if (first_bundle(&sp) == -1)
 		goto out;
 	status = 1;
 	if (fcntl(ipc, F_SETFL, O_NONBLOCK) == -1 ||
-	    (ctl.ipc_ev = event_new(ctl.base, ipc, EV_READ | EV_PERSIST,
-	    ipc_cb, &ctl)) == NULL || event_add(ctl.ipc_ev, NULL) == -1 ||
-	    (ctl.drained_ev = event_new(ctl.base, -1, 0, drained_cb,
-	    &ctl)) == NULL ||
-	    (ctl.tick = event_new(ctl.base, -1, EV_PERSIST, tick_cb,
-	    &ctl)) == NULL ||
-	    event_add(ctl.tick, &(struct timeval){ TICK_SEC, 0 }) == -1) {
+	    (sp.ipc_ev = event_new(sp.base, ipc, EV_READ | EV_PERSIST,
+	    ipc_cb, &sp)) == NULL || event_add(sp.ipc_ev, NULL) == -1 ||
+	    (sp.drained_ev = event_new(sp.base, -1, 0, drained_cb,
+	    &sp)) == NULL ||
+	    (sp.tick = event_new(sp.base, -1, EV_PERSIST, tick_cb,
+	    &sp)) == NULL ||
+	    event_add(sp.tick, &(struct timeval){ TICK_SEC, 0 }) == -1) {
 		log_warn("cannot listen to the privileged process");
 		goto out;
 	}
-	if (event_base_loop(ctl.base, EVLOOP_NO_EXIT_ON_EMPTY) == 0)
+	if (event_base_loop(sp.base, EVLOOP_NO_EXIT_ON_EMPTY) == 0)
 		status = 0;
 out:
-	workers_stop(ctl.workers);
-	listen_table_close_unused(&ctl.table, NULL);
-	listen_table_free(&ctl.table);
-	generation_unref(ctl.gen);
+	workers_stop(sp.workers);
+	listen_table_close_unused(&sp.table, NULL);
+	listen_table_free(&sp.table);
+	generation_unref(sp.gen);
 	/* Every service is unreferenced now: wait for their threads. */
-	service_registry_free(ctl.services);
+	service_registry_free(sp.services);
 	/* Every connection is closed: the workers are gone. */
-	limits_free(ctl.limits);
-	if (ctl.tick != NULL)
-		event_free(ctl.tick);
-	bundle_free(&ctl.pending);
-	if (ctl.ipc_ev != NULL)
-		event_free(ctl.ipc_ev);
-	if (ctl.drained_ev != NULL)
-		event_free(ctl.drained_ev);
-	if (ctl.deadline != NULL)
-		event_free(ctl.deadline);
-	event_base_free(ctl.base);
+	limits_free(sp.limits);
+	if (sp.tick != NULL)
+		event_free(sp.tick);
+	bundle_free(&sp.pending);
+	if (sp.ipc_ev != NULL)
+		event_free(sp.ipc_ev);
+	if (sp.drained_ev != NULL)
+		event_free(sp.drained_ev);
+	if (sp.deadline != NULL)
+		event_free(sp.deadline);
+	event_base_free(sp.base);
 	close(ipc);
 	return status;
 }

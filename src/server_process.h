@@ -4,8 +4,8 @@
  * builds a generation from each, starts the workers and hands them every
  * new generation; it drains on the privileged process's word.
  */
-#ifndef ATTACHE_CONTROL_H
-#define ATTACHE_CONTROL_H
+#ifndef ATTACHE_SERVER_PROCESS_H
+#define ATTACHE_SERVER_PROCESS_H
 
 #include "conf.h"
 
@@ -15,7 +15,7 @@
  * options, the configuration when there is no file.  Returns the exit
  * status.
  */
-int	control_serve(int ipc, int argc, char **argv);
+int	server_process_serve(int ipc, int argc, char **argv);
 
 /* The exit status of a server process whose first configuration failed. */
 #define CONTROL_EXIT_CONFIG	3
