@@ -13,10 +13,11 @@
 
 #include "certlist.h"
 #include "check.h"
-#include "server_process.h"
-#include "priv.h"
 #include "log.h"
 #include "options.h"
+#include "priv.h"
+#include "priv_load.h"
+#include "server_process.h"
 #include "tls.h"
 
 /* 1 when neither file of the site's certificate pair exists yet. */

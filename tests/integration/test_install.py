@@ -112,7 +112,10 @@ def test_install_into_a_destdir_needs_no_root(dest, reachable_tmp):
         root = reachable_tmp / "checkout"
         build, binary = (("build-san", "build-san/attache") if SANITIZED
                          else ("build", "attache"))
-        objects = [p.relative_to(ROOT) for p in (ROOT / build).glob("*.[od]")]
+        # An object (and its dependencies) per source, in src's folders.
+        objects = [pathlib.Path(build) / c.relative_to(ROOT / "src")
+                   .with_suffix(ext) for c in (ROOT / "src").rglob("*.c")
+                   for ext in (".o", ".d")]
         for rel in [*INSTALL_READS, *objects, binary]:
             reachable_copy(ROOT / rel, root / rel)
     d = reachable_tmp / "destdir"
@@ -307,7 +310,7 @@ def test_every_option_of_help_is_in_attache_8(dest):
 
 
 def code_directives():
-    src = (ROOT / "src/conf_directives.c").read_text()
+    src = (ROOT / "src/conf/conf_directives.c").read_text()
     table = src.split("directives[] = {", 1)[1].split("\n};", 1)[0]
     return set(re.findall(r'\{\s*"([a-z][a-z-]*)"', table))
 

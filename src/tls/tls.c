@@ -30,7 +30,8 @@
 
 #include "conf.h"
 #include "tls.h"
-#include "tls_internal.h"
+#include "tls_error.h"
+#include "tls_generate.h"
 
 #define TICKET_LIFETIME_SEC	(2 * 60 * 60)	/* OpenSSL's for TLS 1.3 */
 #define TICKET_RENEW_SEC	(60 * 60)	/* a resumption renews after */

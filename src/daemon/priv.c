@@ -14,11 +14,13 @@
 #include <event2/event.h>
 
 #include "bounds.h"
-#include "server_process.h"
 #include "ipc.h"
 #include "log.h"
 #include "notify.h"
 #include "priv.h"
+#include "priv_child.h"
+#include "priv_load.h"
+#include "server_process.h"
 #include "workers.h"
 
 #define KILL_AFTER_SEC	15	/* a server process that does not stop */

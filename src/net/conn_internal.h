@@ -18,11 +18,14 @@
 #include "client_limits.h"
 #include "conn.h"
 #include "generation.h"
-#include "worker_server.h"
 #include "zone.h"
 
 struct bufferevent;
+struct conn_pool;
+struct event;
+struct event_base;
 struct evbuffer_cb_entry;
+struct jobs;
 
 #define REQUEST_TIMEOUT_SEC	10	/* whole request, TLS handshake included */
 #define PROXY_TIMEOUT_SEC	3	/* the PROXY header, from the connect */
@@ -31,6 +34,34 @@ struct evbuffer_cb_entry;
 #define BODY_MIN_RATE		(64 * 1024) /* bytes/s a body may come at, slowest */
 #define BODY_WINDOW		(64 * 1024) /* body bytes buffered at most */
 #define LINGER_MAX		(64 * 1024) /* bytes dropped while lingering, in all */
+
+/* A worker's accepting end of one of the generation's listeners. */
+struct listener {
+	struct server		*srv;
+	struct event		*ev;		/* readable: a connection waits */
+	struct event		*resume;	/* re-adds ev after EMFILE */
+	int			 fd;		/* owned by the listen table */
+	const struct gen_listener *spec;	/* in srv->gen */
+};
+
+TAILQ_HEAD(conn_list, conn);
+
+/* One worker's server: its loop, listeners and connections. */
+struct server {
+	struct event_base	*base;
+	int			 index;		/* which socket of each port */
+	int			 draining;	/* no more accepting */
+	struct generation	*gen;		/* current; one reference */
+	/* What each kind of listener speaks, by enum listen_proto. */
+	const struct protocol *const *protocols;
+	struct listener		**listeners;
+	size_t			 nlisteners;
+	struct conn_list	 conns;
+	struct jobs		*jobs;		/* background work; NULL until
+						 * first needed */
+	struct conn_pool	*pool;		/* of struct conn; made at
+						 * the first connection */
+};
 
 enum conn_state {
 	CONN_PROXY,		/* waiting for the PROXY header */
@@ -110,7 +141,7 @@ int	conn_serve(struct conn *c, SSL *ssl, int handshaking);
 void	conn_free(struct conn *c);
 
 /* The bufferevent's callbacks: reading (conn_read.c), writing and the
- * close (conn_write.c), events and the deadline (conn.c). */
+ * close (conn_write.c), events (conn_events.c). */
 void	conn_read_cb(struct bufferevent *bev, void *arg);
 void	conn_write_cb(struct bufferevent *bev, void *arg);
 void	conn_event_cb(struct bufferevent *bev, short what, void *arg);

@@ -1,14 +1,12 @@
 /*
- * A connection's life from accept to free, shared by both protocols: its
- * making, its bufferevent, its end, its events and deadline, the access
- * line, and what handlers may read of it.  Reading is in conn_read.c,
- * the response and the close in conn_write.c.
+ * A connection on its worker's loop: made with its deadline, served by a
+ * bufferevent once TLS (or none) is settled, and what its events and its
+ * deadline do in each state.  Reading is conn_read.c's, the response
+ * conn_write.c's, what they share conn.c's.
  */
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -19,7 +17,6 @@
 
 #include "conn_internal.h"
 #include "conn_pool.h"
-#include "fingerprint.h"
 #include "log.h"
 
 static void	conn_timer_cb(evutil_socket_t, short, void *);
@@ -103,170 +100,6 @@ conn_serve(struct conn *c, SSL *ssl, int handshaking)
 	return 0;
 }
 
-int64_t
-conn_now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-void
-conn_free(struct conn *c)
-{
-	struct server *s = c->srv;
-	const struct conf *conf = c->gen->conf;
-
-	TAILQ_REMOVE(&s->conns, c, entry);
-	if (c->body != NULL)
-		c->body->release(c);
-	if (s->draining && TAILQ_EMPTY(&s->conns))
-		event_base_loopexit(s->base, NULL);
-	if (c->timer != NULL)
-		event_free(c->timer);
-	if (c->wait != NULL)
-		event_free(c->wait);
-	if (c->shutdown_ev != NULL)
-		event_free(c->shutdown_ev);
-	if (c->file_fd != -1)
-		close(c->file_fd);
-	if (c->refill != NULL)
-		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev),
-		    c->refill);
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
-	else {
-		SSL_free(c->ssl);
-		close(c->fd);
-	}
-	if (c->counted_address)
-		limits_close(c->gen->limits, &c->key, conf->rate, conf->burst,
-		    conn_now_ms());
-	if (c->counted_total)
-		limits_total_close(c->gen->limits);
-	/* The last connection of an old generation frees it. */
-	generation_unref(c->gen);
-	conn_pool_put(s->pool, c);
-}
-
-long
-conn_elapsed_ms(const struct conn *c)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - c->started.tv_sec) * 1000 +
-	    (now.tv_nsec - c->started.tv_nsec) / 1000000;
-}
-
-void
-conn_log(struct conn *c, size_t unsent)
-{
-	const struct conf_site *site = c->site->conf;
-	struct log_access_entry e;
-	char hex[FINGERPRINT_HEX_SIZE];
-
-	if (!site->access_log)
-		return;
-	/* The first 16 hex digits name a certificate well enough here. */
-	if (c->cert.present) {
-		fingerprint_hex(c->cert.sha256, hex);
-		hex[16] = '\0';
-	}
-	e.client = c->peer;
-	e.proto = c->proto->name;
-	e.site = site->name;
-	e.port = c->proto->tls ? c->gen->conf->gemini_port :
-	    conf_gopher_public_port(site);
-	e.req = c->req;
-	e.reqlen = c->reqlen;
-	e.status = c->status;
-	e.bytes = c->bytes_out - unsent;
-	e.ms = conn_elapsed_ms(c);
-	e.cert = c->cert.present ? hex : NULL;
-	e.why = c->why;
-	log_access(&e);
-}
-
-void
-conn_addr_string(const struct sockaddr *sa, char *out, size_t outsz)
-{
-	const void *a;
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-
-		/* An IPv4 client on a dual-stack socket: show it as IPv4. */
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			if (inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out,
-			    (socklen_t)outsz) == NULL)
-				snprintf(out, outsz, "?");
-			return;
-		}
-		a = &s6->sin6_addr;
-	} else
-		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	if (inet_ntop(sa->sa_family, a, out, (socklen_t)outsz) == NULL)
-		snprintf(out, outsz, "?");
-}
-
-/* 1 for "0.0.0.0", "::" and the other ways to write them. */
-static int
-any_address(const char *addr)
-{
-	unsigned char a[sizeof(struct in6_addr)];
-	static const unsigned char zero[sizeof(struct in6_addr)];
-
-	if (inet_pton(AF_INET, addr, a) == 1)
-		return memcmp(a, zero, 4) == 0;
-	return inet_pton(AF_INET6, addr, a) == 1 &&
-	    memcmp(a, zero, sizeof(a)) == 0;
-}
-
-void
-conn_local_addr(const struct conn *c, char *out, size_t outsz)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	out[0] = '\0';
-	if (c->local[0] != '\0')
-		snprintf(out, outsz, "%s", c->local);
-	else if (!any_address(c->listener->addr))
-		/* A listener on one address: no system call to know it. */
-		snprintf(out, outsz, "%s", c->listener->addr);
-	else if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
-		conn_addr_string((struct sockaddr *)&ss, out, outsz);
-}
-
-int
-conn_local_port(const struct conn *c)
-{
-	return c->local[0] != '\0' ? c->local_port : c->listener->port;
-}
-
-void
-conn_set_status(struct conn *c, const char *status, const char *why)
-{
-	snprintf(c->status, sizeof(c->status), "%s", status);
-	c->why = why;
-}
-
-const char *
-conn_tls_reason(unsigned long e)
-{
-	const char *r;
-
-	if (e == 0)
-		e = ERR_get_error();
-	ERR_clear_error();
-	if (e == 0)
-		return "connection closed";
-	r = ERR_reason_error_string(e);
-	return r != NULL ? r : "unknown TLS error";
-}
-
 void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -346,58 +179,4 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		log_warn("%s %s: no complete request within %d s", c->peer,
 		    c->proto->name, REQUEST_TIMEOUT_SEC);
 	conn_free(c);
-}
-
-const struct site *
-conn_site(const struct conn *c)
-{
-	return c->site;
-}
-
-struct generation *
-conn_generation(const struct conn *c)
-{
-	return c->gen;
-}
-
-const struct gen_listener *
-conn_listener(const struct conn *c)
-{
-	return c->listener;
-}
-
-const char *
-conn_peer(const struct conn *c)
-{
-	return c->peer;
-}
-
-const struct client_cert *
-conn_cert(const struct conn *c)
-{
-	return &c->cert;
-}
-
-int
-conn_worker(const struct conn *c)
-{
-	return c->srv->index;
-}
-
-struct event_base *
-conn_base(const struct conn *c)
-{
-	return c->srv->base;
-}
-
-struct jobs *
-conn_jobs(struct conn *c)
-{
-	return server_jobs(c->srv);
-}
-
-void *
-conn_body_arg(const struct conn *c)
-{
-	return c->body_arg;
 }

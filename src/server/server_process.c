@@ -18,7 +18,6 @@
 #include "bundle.h"
 #include "capsule_service.h"
 #include "client_limits.h"
-#include "server_process.h"
 #include "extract_files.h"
 #include "generation.h"
 #include "ipc.h"
@@ -26,6 +25,7 @@
 #include "log.h"
 #include "options.h"
 #include "sandbox.h"
+#include "server_process.h"
 #include "workers.h"
 
 #define DRAIN_MAX_SEC	60		/* an old server, replaced, at most */

@@ -9,7 +9,7 @@
 
 #include <openssl/err.h>
 
-#include "tls_internal.h"
+#include "tls_error.h"
 
 void
 tls_seterr(char *err, size_t errlen, const char *fmt, ...)

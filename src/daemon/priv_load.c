@@ -13,7 +13,7 @@
 #include "check.h"
 #include "log.h"
 #include "options.h"
-#include "priv.h"
+#include "priv_load.h"
 #include "tls.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* a configuration file, at most */

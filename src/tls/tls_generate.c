@@ -23,7 +23,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "tls_internal.h"
+#include "tls_error.h"
+#include "tls_generate.h"
 
 #define CERT_DAYS	(100 * 365 + 25)	/* a century, with leap days */
 #define CERT_SKEW	(24 * 60 * 60)		/* for clients' slow clocks */

@@ -13,10 +13,10 @@
 
 #include <event2/event.h>
 
-#include "server_process.h"
 #include "ipc.h"
 #include "log.h"
-#include "priv.h"
+#include "priv_child.h"
+#include "server_process.h"
 
 #define RESULT_WAIT_MS	(120 * 1000)	/* a configuration built, at most */
 #define DRAINING_WAIT_MS	(10 * 1000)	/* workers stopped accepting */

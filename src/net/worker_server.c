@@ -10,7 +10,7 @@
 #include "conn_pool.h"
 #include "jobs.h"
 #include "log.h"
-#include "conn_internal.h"
+#include "worker_server.h"
 
 #define ACCEPT_PAUSE_MS	100		/* after accept fails, e.g. EMFILE */
 
@@ -97,15 +97,6 @@ listener_new(struct server *s, const struct gen_listener *spec, int fd)
 		return NULL;
 	}
 	return l;
-}
-
-struct jobs *
-server_jobs(struct server *s)
-{
-	if (s->jobs == NULL && (s->jobs = jobs_start()) == NULL)
-		log_warn("worker %d: cannot start a background thread",
-		    s->index);
-	return s->jobs;
 }
 
 void
