@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lru_table.h"
 #include "mime.h"
 #include "search_index.h"
 #include "utf8.h"
@@ -50,7 +51,8 @@ struct index_builder {
 	struct buf	 words;
 	struct tbuild	*terms;
 	size_t		 nterms, capterms;
-	uint32_t	*table;		/* term numbers + 1; 0: empty */
+	uint32_t	*table;		/* term numbers + 1; 0: empty (not
+					 * an lru_table: lru_table.h) */
 	size_t		 tablecap;	/* a power of two */
 	struct token	*tokens;
 	size_t		 ntokens, captokens;
@@ -117,19 +119,6 @@ buf_varint(struct buf *b, uint32_t v)
 	return buf_add(b, tmp, n);
 }
 
-static uint64_t
-hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* Room for one more of n elements in *arr of *cap; -1 out of memory. */
 static int
 grow(void *arrp, size_t n, size_t *cap, size_t size)
@@ -193,7 +182,7 @@ rehash(struct index_builder *b)
 	if ((t = calloc(cap, sizeof(*t))) == NULL)
 		return -1;
 	for (i = 0; i < b->nterms; i++) {
-		j = hash((char *)b->words.p + b->terms[i].word,
+		j = lru_hash(0, b->words.p + b->terms[i].word,
 		    b->terms[i].len) & (cap - 1);
 		while (t[j] != 0)
 			j = (j + 1) & (cap - 1);
@@ -212,7 +201,7 @@ term_of(struct index_builder *b, const char *w, size_t len)
 	struct tbuild *t;
 	size_t j;
 
-	j = hash(w, len) & (b->tablecap - 1);
+	j = lru_hash(0, w, len) & (b->tablecap - 1);
 	for (; b->table[j] != 0; j = (j + 1) & (b->tablecap - 1)) {
 		t = &b->terms[b->table[j] - 1];
 		if (t->len == len &&

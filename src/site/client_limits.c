@@ -1,5 +1,4 @@
 /* The limits on clients, shared by the workers: one hash table, one lock. */
-#include <sys/queue.h>
 #include <sys/random.h>
 
 #include <netinet/in.h>
@@ -10,12 +9,17 @@
 #include <time.h>
 
 #include "client_limits.h"
+#include "lru_table.h"
 
 #define NBUCKETS	4096		/* chains stay short at 10,000 clients */
 #define IDLE_MAX	65536		/* addresses kept for their rate alone */
 #define PRUNE_STEP	4		/* idle entries looked at per close */
 #define MILLI		1000		/* tokens are counted in thousandths */
 
+/*
+ * An address: pinned in the table while it has connections open, else
+ * idle, in the table's order (oldest first) until its bucket is full again.
+ */
 struct entry {
 	struct limits_key	 key;
 	int			 conns;		/* open connections */
@@ -23,22 +27,14 @@ struct entry {
 	int64_t			 tokens;	/* thousandths of a request */
 	int64_t			 last_ms;	/* when tokens was right */
 	int64_t			 full_ms;	/* idle: when the bucket is full */
-	struct entry		*next;		/* in its hash chain */
-	TAILQ_ENTRY(entry)	 idle;		/* conns == 0: oldest first */
+	struct lru_node		 node;
 };
-
-TAILQ_HEAD(idle_list, entry);
 
 struct limits {
 	pthread_mutex_t		 lock;
 	atomic_int		 total;		/* connections, all workers */
 	atomic_int		 peak;		/* of total, since taken */
-	uint64_t		 seed;		/* of the hash: chains cannot
-						 * be aimed at from outside */
-	size_t			 nentries;
-	size_t			 nidle;
-	struct idle_list	 idle_list;
-	struct entry		*buckets[NBUCKETS];
+	struct lru_table	 table;		/* at most IDLE_MAX idle */
 };
 
 struct limits *
@@ -46,38 +42,43 @@ limits_new(void)
 {
 	struct limits *l;
 	struct timespec ts;
+	uint64_t seed;
 
+	/* A seed of the hash: chains cannot be aimed at from outside. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(seed)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+		    (uint64_t)ts.tv_sec;
+	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
+	if (lru_init(&l->table, NBUCKETS, IDLE_MAX, seed) == -1) {
+		free(l);
+		return NULL;
+	}
 	if (pthread_mutex_init(&l->lock, NULL) != 0) {
+		lru_fini(&l->table);
 		free(l);
 		return NULL;
 	}
 	atomic_init(&l->total, 0);
 	atomic_init(&l->peak, 0);
-	TAILQ_INIT(&l->idle_list);
-	if (getrandom(&l->seed, sizeof(l->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(l->seed)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		l->seed = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
-		    (uint64_t)ts.tv_sec;
-	}
 	return l;
 }
 
 void
 limits_free(struct limits *l)
 {
-	struct entry *e, *next;
-	size_t i;
+	struct lru_node *n, *next;
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < NBUCKETS; i++)
-		for (e = l->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			free(e);
-		}
+	for (n = lru_next(&l->table, NULL); n != NULL; n = next) {
+		next = lru_next(&l->table, n);
+		free(LRU_ENTRY(n, struct entry, node));
+	}
+	lru_fini(&l->table);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
@@ -140,48 +141,22 @@ limits_total(struct limits *l)
 	return atomic_load_explicit(&l->total, memory_order_relaxed);
 }
 
-static size_t
-hash(const struct limits *l, const struct limits_key *k)
-{
-	uint64_t h = l->seed ^ 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < sizeof(k->a); i++) {
-		h ^= k->a[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 31;
-	return (size_t)(h & (NBUCKETS - 1));
-}
-
-static struct entry **
+static struct entry *
 find(struct limits *l, const struct limits_key *k)
 {
-	struct entry **e;
+	struct lru_node *n;
 
-	for (e = &l->buckets[hash(l, k)]; *e != NULL; e = &(*e)->next)
-		if (memcmp((*e)->key.a, k->a, sizeof(k->a)) == 0)
-			return e;
-	return e;
+	if ((n = lru_find(&l->table, k->a, sizeof(k->a))) == NULL)
+		return NULL;
+	return LRU_ENTRY(n, struct entry, node);
 }
 
-/* Unlinks and frees the entry *slot points at (it is idle). */
+/* Takes e out of the table and frees it. */
 static void
-drop(struct limits *l, struct entry **slot)
+drop(struct limits *l, struct entry *e)
 {
-	struct entry *e = *slot;
-
-	*slot = e->next;
-	TAILQ_REMOVE(&l->idle_list, e, idle);
-	l->nidle--;
-	l->nentries--;
+	lru_remove(&l->table, &e->node);
 	free(e);
-}
-
-static void
-drop_idle(struct limits *l, struct entry *e)
-{
-	drop(l, find(l, &e->key));
 }
 
 /* The bucket at now: refilled at rate, at most burst. */
@@ -205,25 +180,22 @@ limits_open(struct limits *l, const struct limits_key *k, int max_per_address,
     int *counted)
 {
 	enum limits_verdict v = LIMITS_OK;
-	struct entry **slot, *e;
+	struct entry *e;
 
 	*counted = 0;
 	pthread_mutex_lock(&l->lock);
-	slot = find(l, k);
-	if ((e = *slot) == NULL) {
+	if ((e = find(l, k)) == NULL) {
 		if ((e = calloc(1, sizeof(*e))) == NULL)
 			goto out;	/* not counted rather than refused */
 		e->key = *k;
 		e->fresh = 1;
-		*slot = e;
-		l->nentries++;
+		/* Pinned while open: never a victim, none returned. */
+		lru_insert(&l->table, &e->node, e->key.a, sizeof(e->key.a), 1);
 	} else if (max_per_address > 0 && e->conns >= max_per_address) {
 		v = LIMITS_ADDRESS;
 		goto out;
-	} else if (e->conns == 0) {
-		TAILQ_REMOVE(&l->idle_list, e, idle);
-		l->nidle--;
-	}
+	} else if (e->conns == 0)
+		lru_pin(&l->table, &e->node);	/* no longer idle */
 	e->conns++;
 	*counted = 1;
 out:
@@ -235,34 +207,35 @@ void
 limits_close(struct limits *l, const struct limits_key *k, int rate,
     int burst, int64_t now_ms)
 {
-	struct entry **slot, *e;
-	int i;
+	struct lru_node *n;
+	struct entry *e;
+	int i = 0;
 
 	pthread_mutex_lock(&l->lock);
-	slot = find(l, k);
-	if ((e = *slot) == NULL || e->conns <= 0)
+	if ((e = find(l, k)) == NULL || e->conns <= 0)
 		goto out;		/* never counted: nothing to undo */
 	if (--e->conns > 0)
 		goto out;
 	/* Idle now: kept only while its bucket is not full again. */
 	if (rate > 0 && !e->fresh)
 		refill(e, rate, burst, now_ms);
-	if (rate <= 0 || e->fresh || e->tokens >= (int64_t)burst * MILLI) {
-		*slot = e->next;
-		l->nentries--;
-		free(e);
-	} else {
+	if (rate <= 0 || e->fresh || e->tokens >= (int64_t)burst * MILLI)
+		drop(l, e);
+	else {
 		e->full_ms = now_ms + ((int64_t)burst * MILLI - e->tokens +
 		    rate - 1) / rate;
-		TAILQ_INSERT_TAIL(&l->idle_list, e, idle);
-		l->nidle++;
+		/* Past IDLE_MAX idle, the oldest is forgotten. */
+		if ((n = lru_unpin(&l->table, &e->node)) != NULL) {
+			free(LRU_ENTRY(n, struct entry, node));
+			i++;
+		}
 	}
 	/* Forget a few addresses whose buckets have filled up since. */
-	for (i = 0; i < PRUNE_STEP && (e = TAILQ_FIRST(&l->idle_list)) !=
-	    NULL; i++) {
-		if (e->full_ms > now_ms && l->nidle <= IDLE_MAX)
+	for (; i < PRUNE_STEP && (n = lru_oldest(&l->table)) != NULL; i++) {
+		e = LRU_ENTRY(n, struct entry, node);
+		if (e->full_ms > now_ms)
 			break;
-		drop_idle(l, e);
+		drop(l, e);
 	}
 out:
 	pthread_mutex_unlock(&l->lock);
@@ -279,7 +252,7 @@ limits_request(struct limits *l, const struct limits_key *k, int rate,
 	if (rate <= 0 || burst <= 0)
 		return 0;
 	pthread_mutex_lock(&l->lock);
-	if ((e = *find(l, k)) == NULL)
+	if ((e = find(l, k)) == NULL)
 		goto out;		/* uncounted (out of memory): let it be */
 	refill(e, rate, burst, now_ms);
 	if (e->tokens >= MILLI)
@@ -303,7 +276,7 @@ limits_addresses(struct limits *l)
 	size_t n;
 
 	pthread_mutex_lock(&l->lock);
-	n = l->nentries;
+	n = lru_count(&l->table);
 	pthread_mutex_unlock(&l->lock);
 	return n;
 }

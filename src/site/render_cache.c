@@ -1,6 +1,5 @@
 /* Rendered menus and listings, valid while their source is unchanged. */
-#include <sys/queue.h>
-
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -9,10 +8,13 @@
 
 #include <event2/buffer.h>
 
+#include "lru_table.h"
 #include "render_cache.h"
 
 #define NBUCKETS	1024
 #define ENTRIES_MAX	4096
+/* A key: the kind's byte, then the path (no longer one is kept). */
+#define KEY_MAX		(1 + PATH_MAX)
 
 struct render_blob {
 	atomic_uint		 refs;
@@ -30,23 +32,17 @@ struct source {
 };
 
 struct entry {
-	enum render_kind	 kind;
-	char			*path;
 	struct source		 src;
 	struct render_blob	*blob;		/* one reference */
-	struct entry		*next;		/* in its hash chain */
-	TAILQ_ENTRY(entry)	 lru;		/* most recently used first */
+	struct lru_node		 node;
+	unsigned char		 key[];		/* see key_of */
 };
-
-TAILQ_HEAD(lru_list, entry);
 
 struct render_cache {
 	pthread_mutex_t		 lock;
 	size_t			 max_bytes;
 	size_t			 bytes;
-	size_t			 nentries;
-	struct lru_list		 lru;
-	struct entry		*buckets[NBUCKETS];
+	struct lru_table	 table;		/* at most ENTRIES_MAX */
 };
 
 static void
@@ -77,12 +73,17 @@ render_cache_new(size_t max_bytes)
 
 	if ((rc = calloc(1, sizeof(*rc))) == NULL)
 		return NULL;
+	/* Unseeded: keys are the capsule's paths, at most ENTRIES_MAX. */
+	if (lru_init(&rc->table, NBUCKETS, ENTRIES_MAX, 0) == -1) {
+		free(rc);
+		return NULL;
+	}
 	if (pthread_mutex_init(&rc->lock, NULL) != 0) {
+		lru_fini(&rc->table);
 		free(rc);
 		return NULL;
 	}
 	rc->max_bytes = max_bytes;
-	TAILQ_INIT(&rc->lru);
 	return rc;
 }
 
@@ -105,79 +106,82 @@ static void
 entry_free(struct entry *e)
 {
 	render_blob_unref(e->blob);
-	free(e->path);
 	free(e);
 }
 
 void
 render_cache_free(struct render_cache *rc)
 {
-	struct entry *e;
+	struct lru_node *n;
 
 	if (rc == NULL)
 		return;
-	while ((e = TAILQ_FIRST(&rc->lru)) != NULL) {
-		TAILQ_REMOVE(&rc->lru, e, lru);
-		entry_free(e);
+	while ((n = lru_oldest(&rc->table)) != NULL) {
+		lru_remove(&rc->table, n);
+		entry_free(LRU_ENTRY(n, struct entry, node));
 	}
+	lru_fini(&rc->table);
 	pthread_mutex_destroy(&rc->lock);
 	free(rc);
 }
 
+/* The key of kind and path[0..len) in key[len + 1]: its length. */
 static size_t
-hash(enum render_kind kind, const char *path)
+key_of(enum render_kind kind, const char *path, size_t len,
+    unsigned char *key)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)kind;
-
-	for (; *path != '\0'; path++) {
-		h ^= (unsigned char)*path;
-		h *= 0x100000001b3ULL;
-	}
-	return (size_t)(h ^ h >> 32) & (NBUCKETS - 1);
+	key[0] = (unsigned char)kind;
+	memcpy(key + 1, path, len);
+	return len + 1;
 }
 
-static struct entry **
-find(struct render_cache *rc, enum render_kind kind, const char *path)
+static struct entry *
+find(struct render_cache *rc, const unsigned char *key, size_t keylen)
 {
-	struct entry **e;
+	struct lru_node *n;
 
-	for (e = &rc->buckets[hash(kind, path)]; *e != NULL; e = &(*e)->next)
-		if ((*e)->kind == kind && strcmp((*e)->path, path) == 0)
-			return e;
-	return e;
+	if ((n = lru_find(&rc->table, key, keylen)) == NULL)
+		return NULL;
+	return LRU_ENTRY(n, struct entry, node);
 }
 
-/* Unlinks the entry *slot points at and frees it. */
+/* Frees e, out of the table already. */
 static void
-drop(struct render_cache *rc, struct entry **slot)
+forget(struct render_cache *rc, struct entry *e)
 {
-	struct entry *e = *slot;
-
-	*slot = e->next;
-	TAILQ_REMOVE(&rc->lru, e, lru);
 	rc->bytes -= e->blob->len;
-	rc->nentries--;
 	entry_free(e);
+}
+
+/* Takes e out of the cache and frees it. */
+static void
+drop(struct render_cache *rc, struct entry *e)
+{
+	lru_remove(&rc->table, &e->node);
+	forget(rc, e);
 }
 
 struct render_blob *
 render_cache_get(struct render_cache *rc, enum render_kind kind,
     const char *path, const struct stat *st)
 {
+	unsigned char key[KEY_MAX];
 	struct render_blob *b = NULL;
-	struct entry **slot, *e;
 	struct source src;
+	struct entry *e;
+	size_t pathlen = strlen(path), keylen;
 
+	if (pathlen > KEY_MAX - 1)
+		return NULL;		/* never kept */
+	keylen = key_of(kind, path, pathlen, key);
 	source_of(st, &src);
 	pthread_mutex_lock(&rc->lock);
-	slot = find(rc, kind, path);
-	if ((e = *slot) != NULL) {
+	if ((e = find(rc, key, keylen)) != NULL) {
 		if (same_source(&e->src, &src)) {
 			b = blob_ref(e->blob);
-			TAILQ_REMOVE(&rc->lru, e, lru);
-			TAILQ_INSERT_HEAD(&rc->lru, e, lru);
+			lru_touch(&rc->table, &e->node);
 		} else
-			drop(rc, slot);		/* edited since */
+			drop(rc, e);		/* edited since */
 	}
 	pthread_mutex_unlock(&rc->lock);
 	return b;
@@ -211,41 +215,38 @@ render_cache_put(struct render_cache *rc, enum render_kind kind,
     const char *path, const struct stat *st, struct evbuffer *body,
     const struct timespec *now)
 {
-	size_t len = evbuffer_get_length(body);
+	size_t len = evbuffer_get_length(body), pathlen = strlen(path);
+	size_t keylen;
+	struct lru_node *n;
 	struct render_blob *b;
-	struct entry **slot, *e, *victim;
+	struct entry *e, *old;
 
-	if (!render_cache_would_keep(rc, st, len, now))
+	if (!render_cache_would_keep(rc, st, len, now) ||
+	    pathlen > KEY_MAX - 1)
 		return NULL;
 	if ((b = malloc(sizeof(*b) + len)) == NULL)
 		return NULL;
 	atomic_init(&b->refs, 2);	/* the cache's and the caller's */
 	b->len = len;
 	if (evbuffer_copyout(body, b->data, len) != (ev_ssize_t)len ||
-	    (e = calloc(1, sizeof(*e))) == NULL) {
+	    (e = calloc(1, sizeof(*e) + 1 + pathlen)) == NULL) {
 		free(b);
 		return NULL;
 	}
-	if ((e->path = strdup(path)) == NULL) {
-		free(e);
-		free(b);
-		return NULL;
-	}
-	e->kind = kind;
+	keylen = key_of(kind, path, pathlen, e->key);
 	e->blob = b;
 	source_of(st, &e->src);
 	pthread_mutex_lock(&rc->lock);
 	/* Another worker may have rendered it meanwhile: the newer wins. */
-	if (*(slot = find(rc, kind, path)) != NULL)
-		drop(rc, slot);
-	/* The least recently used go first. */
-	while ((victim = TAILQ_LAST(&rc->lru, lru_list)) != NULL &&
-	    (rc->bytes + len > rc->max_bytes || rc->nentries >= ENTRIES_MAX))
-		drop(rc, find(rc, victim->kind, victim->path));
-	*find(rc, kind, path) = e;
-	TAILQ_INSERT_HEAD(&rc->lru, e, lru);
+	if ((old = find(rc, e->key, keylen)) != NULL)
+		drop(rc, old);
+	/* The least recently used go first: for the bytes, then the count. */
+	while (rc->bytes + len > rc->max_bytes &&
+	    (n = lru_oldest(&rc->table)) != NULL)
+		drop(rc, LRU_ENTRY(n, struct entry, node));
+	if ((n = lru_insert(&rc->table, &e->node, e->key, keylen, 0)) != NULL)
+		forget(rc, LRU_ENTRY(n, struct entry, node));
 	rc->bytes += len;
-	rc->nentries++;
 	pthread_mutex_unlock(&rc->lock);
 	return b;
 }
@@ -283,7 +284,7 @@ void
 render_cache_stats(struct render_cache *rc, size_t *entries, size_t *bytes)
 {
 	pthread_mutex_lock(&rc->lock);
-	*entries = rc->nentries;
+	*entries = lru_count(&rc->table);
 	*bytes = rc->bytes;
 	pthread_mutex_unlock(&rc->lock);
 }
