@@ -48,6 +48,20 @@ conf_log_style_from(const char *s, enum conf_log_style *out)
 	return 0;
 }
 
+int
+conf_log_target_from(const char *s, enum conf_log_to *out)
+{
+	if (*s == '\0')
+		return -1;
+	if (strcmp(s, "stderr") == 0)
+		*out = CONF_LOG_STDERR;
+	else if (strcmp(s, "syslog") == 0)
+		*out = CONF_LOG_SYSLOG;
+	else
+		*out = CONF_LOG_FILE;
+	return 0;
+}
+
 void
 conf_report(struct conf_diag *diag, unsigned line, const char *fmt, ...)
 {

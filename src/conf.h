@@ -262,6 +262,12 @@ int		 conf_target_valid(const char *s);
 int		 conf_user_valid(const char *s);
 /* "attache", "common" or "combined" into *out: 0, or -1 for anything else. */
 int		 conf_log_style_from(const char *s, enum conf_log_style *out);
+/*
+ * Where the log goes, for the option and the directive: "stderr", "syslog",
+ * or any other word a file's path (CONF_LOG_FILE, s being the path, which
+ * the caller keeps as it must).  0, or -1 for "" (*out left alone).
+ */
+int		 conf_log_target_from(const char *s, enum conf_log_to *out);
 
 /*
  * A request rate: "N/s" then optionally the words "burst" and B (burst N

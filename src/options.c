@@ -225,16 +225,10 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 	case OPT_LOG:
 		free(c->log_file);
 		c->log_file = NULL;
-		if (*v == '\0')
+		if (conf_log_target_from(v, &c->log_to) == -1)
 			return -1;
-		if (strcmp(v, "stderr") == 0)
-			c->log_to = CONF_LOG_STDERR;
-		else if (strcmp(v, "syslog") == 0)
-			c->log_to = CONF_LOG_SYSLOG;
-		else {
-			c->log_to = CONF_LOG_FILE;
+		if (c->log_to == CONF_LOG_FILE)
 			return set_string(&c->log_file, v) == -1 ? -2 : 0;
-		}
 		return 0;
 	case OPT_LOG_STYLE:
 		return conf_log_style_from(v, &c->log_style);
