@@ -406,6 +406,33 @@ conf_names_equal(const char *a, const char *b)
 	return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
+int
+conf_int_from(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int
+conf_on_off_from(const char *s, int *out)
+{
+	if (strcmp(s, "on") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
 /* A number from 1 to CONF_LIMIT_MAX, digits only, ending at end. */
 static int
 limit_number(const char *s, const char *end, int *out)

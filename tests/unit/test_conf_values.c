@@ -559,6 +559,62 @@ static const struct {
 	{ "", -1, CONF_LOG_SYSLOG, NULL },
 };
 
+/* The numbers and switches of the options and the directives. */
+static const struct {
+	const char	*v;
+	int		 min, max;
+	int		 ret;
+	int		 out;		/* -7 before: kept on -1 */
+} ints[] = {
+	{ "0", 0, 65535, 0, 0 },
+	{ "65535", 0, 65535, 0, 65535 },
+	{ "070", 0, 65535, 0, 70 },	/* decimal, not octal */
+	{ "65536", 0, 65535, -1, -7 },
+	{ "0", 1, 65535, -1, -7 },
+	{ "", 0, 10, -1, -7 },
+	{ "-1", -5, 10, -1, -7 },	/* digits only, even when min < 0 */
+	{ "+1", 0, 10, -1, -7 },
+	{ " 1", 0, 10, -1, -7 },
+	{ "1 ", 0, 10, -1, -7 },
+	{ "1x", 0, 10, -1, -7 },
+	{ "0x1", 0, 10, -1, -7 },
+	{ "99999999999999999999999", 0, 65535, -1, -7 },
+};
+
+static const struct {
+	const char	*v;
+	int		 ret;
+	int		 out;		/* -7 before: kept on -1 */
+} switches[] = {
+	{ "on", 0, 1 },
+	{ "off", 0, 0 },
+	{ "On", -1, -7 },
+	{ "yes", -1, -7 },
+	{ "1", -1, -7 },
+	{ "", -1, -7 },
+	{ "on ", -1, -7 },
+};
+
+static void
+test_numbers(void)
+{
+	size_t i;
+	int out;
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		out = -7;
+		CHECK_INT(conf_int_from(ints[i].v, ints[i].min, ints[i].max,
+		    &out), ints[i].ret);
+		CHECK_INT(out, ints[i].out);
+	}
+	for (i = 0; i < sizeof(switches) / sizeof(switches[0]); i++) {
+		out = -7;
+		CHECK_INT(conf_on_off_from(switches[i].v, &out),
+		    switches[i].ret);
+		CHECK_INT(out, switches[i].out);
+	}
+}
+
 static const struct {
 	const char		*v;
 	int			 ret;
@@ -654,6 +710,7 @@ main(void)
 	test_match();
 	test_valid();
 	test_names_equal();
+	test_numbers();
 	test_log();
 	return unit_done("test_conf_values");
 }
