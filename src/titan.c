@@ -322,7 +322,7 @@ titan_allowed(struct conn *c, const struct titan_request *req)
 }
 
 void
-titan_request(struct conn *c, const char *line, size_t len,
+titan_answer(struct conn *c, const char *line, size_t len,
     const struct gemini_target *t)
 {
 	const struct conf_site *site = conn_site(c)->conf;

@@ -14,7 +14,7 @@ struct conn;
  * target t: refuses it, or reads its body into the capsule and answers
  * "30 gemini://HOST[:PORT]/path" once the file is on disk.
  */
-void	titan_request(struct conn *c, const char *line, size_t len,
+void	titan_answer(struct conn *c, const char *line, size_t len,
 	    const struct gemini_target *t);
 
 /*
