@@ -18,73 +18,76 @@
 
 #define MAX_DEPTH	64		/* directories made for one upload */
 
-static int
-refuse(const char **why, int status, const char *reason)
+static enum titan_store_error
+refuse(const char **why, enum titan_store_error error, const char *reason)
 {
 	*why = reason;
-	return status;
+	return error;
 }
 
-/* Why an open beneath the root failed, as an upload's answer. */
-static int
+/* Why an open beneath the root failed, as an upload's outcome. */
+static enum titan_store_error
 open_refused(int err, const char **why)
 {
 	switch (err) {
 	case ENOTDIR:
-		return refuse(why, 59, "a file where a directory should be");
+		return refuse(why, TITAN_STORE_REFUSED,
+		    "a file where a directory should be");
 	case EXDEV:
 	case ELOOP:
-		return refuse(why, 59, "leads out of the capsule");
+		return refuse(why, TITAN_STORE_REFUSED,
+		    "leads out of the capsule");
 	case ENOLINK:
-		return refuse(why, 59, "leads to a dotfile");
+		return refuse(why, TITAN_STORE_REFUSED, "leads to a dotfile");
 	case EACCES:
 	case EPERM:
-		return refuse(why, 59, "permission denied");
+		return refuse(why, TITAN_STORE_REFUSED, "permission denied");
 	}
-	return refuse(why, 40, "cannot open the directory");
+	return refuse(why, TITAN_STORE_FAILED, "cannot open the directory");
 }
 
 /* Nothing but a regular file, or nothing at all, may be replaced. */
-static int
+static enum titan_store_error
 target_refused(int dirfd, const char *name, const char **why)
 {
 	struct stat st;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return errno == ENOENT ? 0 : refuse(why, 40, "cannot stat");
+		return errno == ENOENT ? TITAN_STORE_OK :
+		    refuse(why, TITAN_STORE_FAILED, "cannot stat");
 	if (S_ISDIR(st.st_mode))
-		return refuse(why, 59, "a directory is there");
+		return refuse(why, TITAN_STORE_REFUSED, "a directory is there");
 	if (S_ISLNK(st.st_mode))
-		return refuse(why, 59, "a symlink is there");
+		return refuse(why, TITAN_STORE_REFUSED, "a symlink is there");
 	if (!S_ISREG(st.st_mode))
-		return refuse(why, 59, "not a regular file");
-	return 0;
+		return refuse(why, TITAN_STORE_REFUSED, "not a regular file");
+	return TITAN_STORE_OK;
 }
 
-int
+enum titan_store_error
 titan_place_open(const struct capsule *c, const char *path, size_t len,
     struct titan_place *p, const char **why)
 {
+	enum titan_store_error error;
 	const char *last;
 	size_t dirlen, namelen, n;
 	char tried[REQUEST_MAX + 1];
-	int status;
 
 	memset(p, 0, sizeof(*p));
 	p->rootfd = c->rootfd;
 	p->basefd = -1;
 	if (len == 0 || path[0] != '/' || len > REQUEST_MAX ||
 	    memchr(path, '\0', len) != NULL)
-		return refuse(why, 59, "not an absolute path");
+		return refuse(why, TITAN_STORE_REFUSED, "not an absolute path");
 	if (capsule_path_hidden(path, len))
-		return refuse(why, 59, "dotfile");
+		return refuse(why, TITAN_STORE_REFUSED, "dotfile");
 	last = path + len - 1;
 	while (*last != '/')
 		last--;
 	dirlen = (size_t)(last - path);		/* "/a/b" of "/a/b/c" */
 	namelen = len - dirlen - 1;
 	if (namelen > TITAN_NAME_MAX)
-		return refuse(why, 59, "name too long");
+		return refuse(why, TITAN_STORE_REFUSED, "name too long");
 	/* "/dir/" is the directory's page. */
 	if (namelen == 0)
 		strcpy(p->name, "index.gmi");
@@ -122,11 +125,11 @@ titan_place_open(const struct capsule *c, const char *path, size_t len,
 	/* The first missing name is nothing, not a symlink to nowhere. */
 	memcpy(tried, p->missing, strcspn(p->missing, "/"));
 	tried[strcspn(p->missing, "/")] = '\0';
-	status = target_refused(p->basefd, p->missing[0] != '\0' ? tried :
+	error = target_refused(p->basefd, p->missing[0] != '\0' ? tried :
 	    p->name, why);
-	if (status != 0)
+	if (error != TITAN_STORE_OK)
 		titan_place_close(p);
-	return status;
+	return error;
 }
 
 void
@@ -181,11 +184,10 @@ struct chain {
 };
 
 static void
-fail(struct titan_commit *tc, int status, const char *meta, const char *why,
+fail(struct titan_commit *tc, enum titan_store_error error, const char *why,
     int err)
 {
-	tc->status = status;
-	tc->meta = meta;
+	tc->error = error;
 	if (err != 0)
 		snprintf(tc->why, sizeof(tc->why), "%s: %s", why,
 		    strerrordesc_np(err) != NULL ? strerrordesc_np(err) : "?");
@@ -210,22 +212,21 @@ chain_make(struct chain *ch, const struct titan_place *p,
 		else
 			next = seg + strlen(seg);
 		if (ch->n == MAX_DEPTH) {
-			fail(tc, 59, "Path not allowed", "nested too deep", 0);
+			fail(tc, TITAN_STORE_REFUSED, "nested too deep", 0);
 			return -1;
 		}
 		ch->name[ch->n] = seg;
 		if (mkdirat(ch->fd[ch->n], seg, 0755) == 0)
 			ch->made[ch->n] = 1;
 		else if (errno != EEXIST) {
-			fail(tc, 40, "Cannot store the file", "mkdir", errno);
+			fail(tc, TITAN_STORE_FAILED, "mkdir", errno);
 			return -1;
 		}
 		/* Made here or by a concurrent upload: never a symlink. */
 		fd = openat(ch->fd[ch->n], seg, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (fd == -1) {
-			fail(tc, 59, "Path not allowed", "not a directory",
-			    errno);
+			fail(tc, TITAN_STORE_REFUSED, "not a directory", errno);
 			return -1;
 		}
 		ch->fd[++ch->n] = fd;
@@ -284,58 +285,56 @@ check_gemtext(struct titan_commit *tc)
 	void *m;
 
 	if (fstat(tc->tmpfd, &st) == -1 || st.st_size <= 0) {
-		fail(tc, 40, "Cannot store the file", "stat", errno);
+		fail(tc, TITAN_STORE_FAILED, "stat", errno);
 		return -1;
 	}
 	/* Mapped, not read: the page cache holds it already. */
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, tc->tmpfd,
 	    0);
 	if (m == MAP_FAILED) {
-		fail(tc, 40, "Cannot store the file", "mmap", errno);
+		fail(tc, TITAN_STORE_FAILED, "mmap", errno);
 		return -1;
 	}
 	if ((bad = utf8_error_at(m, (size_t)st.st_size)) <
 	    (size_t)st.st_size) {
-		tc->status = 59;
-		tc->meta = "Not valid UTF-8";
+		tc->error = TITAN_STORE_NOT_UTF8;
 		snprintf(tc->why, sizeof(tc->why), "gemtext not UTF-8 on line "
 		    "%lu", gemtext_line_at(m, bad));
 	} else
 		gemtext_lint(m, (size_t)st.st_size, tc->width, &sink);
 	munmap(m, (size_t)st.st_size);
-	return tc->status == 0 ? 0 : -1;
+	return tc->error == TITAN_STORE_OK ? 0 : -1;
 }
 
 void
 titan_store_commit(struct titan_commit *tc)
 {
 	const struct titan_place *p = tc->place;
+	enum titan_store_error error;
 	const char *why;
 	struct chain ch;
 	struct stat st;
-	int dirfd, status;
+	int dirfd;
 
-	tc->status = 0;
-	tc->meta = NULL;
+	tc->error = TITAN_STORE_OK;
 	tc->why[0] = '\0';
 	if (tc->tmpname != NULL) {
 		if (tc->gemtext && check_gemtext(tc) == -1)
 			return;
 		if (fsync(tc->tmpfd) == -1) {
-			fail(tc, 40, "Cannot store the file", "fsync", errno);
+			fail(tc, TITAN_STORE_FAILED, "fsync", errno);
 			return;
 		}
 	} else if (p->missing[0] != '\0') {
-		fail(tc, 51, "Not found", "no such file", 0);
+		fail(tc, TITAN_STORE_NOT_FOUND, "no such file", 0);
 		return;
 	}
 	if (chain_make(&ch, p, tc) == -1)
 		goto undo;
 	dirfd = ch.fd[ch.n];
 	/* Checked when the request came; checked again, things change. */
-	if ((status = target_refused(dirfd, p->name, &why)) != 0) {
-		fail(tc, status, status == 59 ? "Path not allowed" :
-		    "Cannot store the file", why, 0);
+	if ((error = target_refused(dirfd, p->name, &why)) != TITAN_STORE_OK) {
+		fail(tc, error, why, 0);
 		goto undo;
 	}
 	if (fstatat(dirfd, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -345,34 +344,33 @@ titan_store_commit(struct titan_commit *tc)
 		if (tc->tmpname != NULL)
 			(void)fchmod(tc->tmpfd, st.st_mode & 07777);
 	} else if (tc->tmpname == NULL) {
-		fail(tc, 51, "Not found", "no such file", 0);
+		fail(tc, TITAN_STORE_NOT_FOUND, "no such file", 0);
 		goto undo;
 	}
 	if (tc->existed && tc->history > 0 &&
 	    titan_history_keep(p->rootfd, p->dirpath, dirfd, p->name,
 	    tc->history) == -1) {
-		fail(tc, 40, "Cannot keep the previous version", "history",
-		    errno);
+		fail(tc, TITAN_STORE_HISTORY_FAILED, "history", errno);
 		goto undo;
 	}
 	if (chain_sync(&ch) == -1) {
-		fail(tc, 40, "Cannot store the file", "fsync", errno);
+		fail(tc, TITAN_STORE_FAILED, "fsync", errno);
 		goto undo;
 	}
 	/* The moment of the change: one rename, or one unlink. */
 	if (tc->tmpname != NULL) {
 		if (renameat(p->basefd, tc->tmpname, dirfd, p->name) == -1) {
-			fail(tc, 40, "Cannot store the file", "rename", errno);
+			fail(tc, TITAN_STORE_FAILED, "rename", errno);
 			goto undo;
 		}
 		tc->renamed = 1;
 	} else if (unlinkat(dirfd, p->name, 0) == -1) {
-		fail(tc, 40, "Cannot delete the file", "unlink", errno);
+		fail(tc, TITAN_STORE_DELETE_FAILED, "unlink", errno);
 		goto undo;
 	}
 	if (fsync(dirfd) == -1 || (dirfd != p->basefd &&
 	    fsync(p->basefd) == -1))
-		fail(tc, 40, "Cannot store the file", "fsync", errno);
+		fail(tc, TITAN_STORE_FAILED, "fsync", errno);
 	chain_close(&ch);
 	return;
 undo:

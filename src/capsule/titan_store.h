@@ -17,6 +17,21 @@
 #define TITAN_NAME_MAX		(NAME_MAX - 32)
 #define TITAN_TMP_NAME_SIZE	32
 
+/*
+ * What came of finding the place or of a commit, in the store's terms: the
+ * protocol side (titan.c) says it to the client.  A reason for the log goes
+ * with each but TITAN_STORE_OK.
+ */
+enum titan_store_error {
+	TITAN_STORE_OK = 0,
+	TITAN_STORE_REFUSED,		/* no upload may take this path */
+	TITAN_STORE_NOT_UTF8,		/* a gemtext page that is not UTF-8 */
+	TITAN_STORE_NOT_FOUND,		/* a delete of nothing */
+	TITAN_STORE_FAILED,		/* the system failed: storing */
+	TITAN_STORE_HISTORY_FAILED,	/* keeping the previous version */
+	TITAN_STORE_DELETE_FAILED	/* deleting */
+};
+
 /* The target of an upload, beneath a capsule. */
 struct titan_place {
 	int	 rootfd;			/* the capsule's; not owned */
@@ -29,14 +44,16 @@ struct titan_place {
 
 /*
  * The place of path (decoded, absolute, no dot segment: a Titan request's)
- * in capsule c: a path ending in '/' names its index.gmi.  Returns 0, or a
- * Gemini status with why set: 59 for a path no upload may take (a dotfile,
- * a way out of the capsule, a file where a directory is needed, a
- * directory or symlink where the file would go, a name too long), 40 when
- * the system failed.  On 0, the caller closes p with titan_place_close.
+ * in capsule c: a path ending in '/' names its index.gmi.  Returns
+ * TITAN_STORE_OK, or with why set: TITAN_STORE_REFUSED for a path no upload
+ * may take (a dotfile, a way out of the capsule, a file where a directory
+ * is needed, a directory or symlink where the file would go, a name too
+ * long), TITAN_STORE_FAILED when the system failed.  On TITAN_STORE_OK,
+ * the caller closes p with titan_place_close.
  */
-int	titan_place_open(const struct capsule *c, const char *path,
-	    size_t len, struct titan_place *p, const char **why);
+enum titan_store_error titan_place_open(const struct capsule *c,
+	    const char *path, size_t len, struct titan_place *p,
+	    const char **why);
 void	titan_place_close(struct titan_place *p);
 
 /*
@@ -57,9 +74,8 @@ struct titan_commit {
 	const char	*site;		/* for log lines */
 	const char	*path;
 	/* Out. */
-	int		 status;	/* 0, or the Gemini status */
-	const char	*meta;		/* its META */
-	char		 why[128];	/* for the log */
+	enum titan_store_error error;
+	char		 why[128];	/* for the log, but on TITAN_STORE_OK */
 	int		 existed;	/* there was a previous version */
 	long long	 old_size;
 	int		 renamed;	/* the temporary file is gone */
@@ -71,7 +87,8 @@ struct titan_commit {
  * linked into the history, the missing directories made, and the file
  * renamed over the old one, directories flushed after; a delete moves the
  * file into the history.  Readers see the old file or the new one, whole.
- * The history keeps the newest `history` versions of each file.
+ * The history keeps the newest `history` versions of each file.  What came
+ * of it is tc->error, with tc->why.
  */
 void	titan_store_commit(struct titan_commit *tc);
 

@@ -48,6 +48,20 @@ conf_log_style_from(const char *s, enum conf_log_style *out)
 	return 0;
 }
 
+int
+conf_log_target_from(const char *s, enum conf_log_to *out)
+{
+	if (*s == '\0')
+		return -1;
+	if (strcmp(s, "stderr") == 0)
+		*out = CONF_LOG_STDERR;
+	else if (strcmp(s, "syslog") == 0)
+		*out = CONF_LOG_SYSLOG;
+	else
+		*out = CONF_LOG_FILE;
+	return 0;
+}
+
 void
 conf_report(struct conf_diag *diag, unsigned line, const char *fmt, ...)
 {
@@ -390,6 +404,33 @@ conf_names_equal(const char *a, const char *b)
 	if (blen > 0 && b[blen - 1] == '.')
 		blen--;
 	return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
+int
+conf_int_from(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int
+conf_on_off_from(const char *s, int *out)
+{
+	if (strcmp(s, "on") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
 }
 
 /* A number from 1 to CONF_LIMIT_MAX, digits only, ending at end. */

@@ -262,6 +262,12 @@ int		 conf_target_valid(const char *s);
 int		 conf_user_valid(const char *s);
 /* "attache", "common" or "combined" into *out: 0, or -1 for anything else. */
 int		 conf_log_style_from(const char *s, enum conf_log_style *out);
+/*
+ * Where the log goes, for the option and the directive: "stderr", "syslog",
+ * or any other word a file's path (CONF_LOG_FILE, s being the path, which
+ * the caller keeps as it must).  0, or -1 for "" (*out left alone).
+ */
+int		 conf_log_target_from(const char *s, enum conf_log_to *out);
 
 /*
  * A request rate: "N/s" then optionally the words "burst" and B (burst N
@@ -270,6 +276,13 @@ int		 conf_log_style_from(const char *s, enum conf_log_style *out);
  */
 int		 conf_rate_parse(const char *const *words, size_t n, int *rate,
 		    int *burst, const char **bad);
+/*
+ * A number from min to max in digits only (no sign, no space, not empty)
+ * into *out: 0, or -1.  The options and the directives read them alike.
+ */
+int		 conf_int_from(const char *s, int min, int max, int *out);
+/* "on" 1 or "off" 0 into *out: 0, or -1 for anything else. */
+int		 conf_on_off_from(const char *s, int *out);
 /* A limit: a number from 1 to CONF_LIMIT_MAX, or "off" (0). -1: neither. */
 int		 conf_limit_parse(const char *s, int *out);
 

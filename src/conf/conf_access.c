@@ -30,10 +30,10 @@ static int
 on_off(struct parser *p, const struct directive *d, const char *v,
     unsigned line)
 {
-	if (strcmp(v, "on") == 0)
-		return 1;
-	if (strcmp(v, "off") == 0)
-		return 0;
+	int on;
+
+	if (conf_on_off_from(v, &on) == 0)
+		return on;
 	invalid(p, d, v, line, "on or off");
 	return -1;
 }

@@ -31,16 +31,18 @@ conf_d_log(struct parser *p, const struct directive *d, const char *v,
     unsigned line)
 {
 	struct conf *c = p->c;
+	enum conf_log_to to;
 	char *path = NULL;
 
-	if (strcmp(v, "stderr") == 0)
-		c->log_to = CONF_LOG_STDERR;
-	else if (strcmp(v, "syslog") == 0)
-		c->log_to = CONF_LOG_SYSLOG;
-	else if ((path = conf_path(p, d->name, v, line)) == NULL)
+	if (conf_log_target_from(v, &to) == -1) {
+		conf_invalid(p, d, v, line);
 		return;
-	else
-		c->log_to = CONF_LOG_FILE;
+	}
+	/* A file's path is taken relative to the configuration file. */
+	if (to == CONF_LOG_FILE &&
+	    (path = conf_path(p, d->name, v, line)) == NULL)
+		return;
+	c->log_to = to;
 	free(c->log_file);
 	c->log_file = path;
 	c->log_line = line;

@@ -12,21 +12,13 @@
 #include "conf_lex.h"
 #include "conf_state.h"
 
+/* conf_int_from, reported. */
 static int
 number(struct parser *p, const struct directive *d, const char *v,
     unsigned line, int min, int max, int *out)
 {
-	char *end;
-	long n;
-
-	/* Digits only: no sign, no space, no empty value. */
-	if (v[0] >= '0' && v[0] <= '9') {
-		n = strtol(v, &end, 10);
-		if (*end == '\0' && n >= min && n <= max) {
-			*out = (int)n;
-			return 0;
-		}
-	}
+	if (conf_int_from(v, min, max, out) == 0)
+		return 0;
 	conf_invalid(p, d, v, line);
 	return -1;
 }

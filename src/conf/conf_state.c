@@ -62,10 +62,10 @@ int
 conf_on_off(struct parser *p, const struct directive *d, const char *v,
     unsigned line)
 {
-	if (strcmp(v, "on") == 0)
-		return 1;
-	if (strcmp(v, "off") == 0)
-		return 0;
+	int on;
+
+	if (conf_on_off_from(v, &on) == 0)
+		return on;
 	conf_invalid(p, d, v, line);
 	return -1;
 }

@@ -93,34 +93,6 @@ options_usage(FILE *stream)
 "  --version               print the version\n", stream);
 }
 
-static int
-parse_int(const char *s, int min, int max, int *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* on or off into *out; -1 for anything else. */
-static int
-parse_on_off(const char *s, int *out)
-{
-	if (strcmp(s, "on") == 0)
-		*out = 1;
-	else if (strcmp(s, "off") == 0)
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
-
 /* Replaces *slot with a copy of s; -1 when out of memory. */
 static int
 set_string(char **slot, const char *s)
@@ -200,13 +172,13 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 		c->nlisten++;
 		return 0;
 	case OPT_GEMINI_PORT:
-		return parse_int(v, 0, 65535, &c->gemini_port);
+		return conf_int_from(v, 0, 65535, &c->gemini_port);
 	case OPT_GOPHER_PORT:
-		return parse_int(v, 0, 65535, &s->gopher_port);
+		return conf_int_from(v, 0, 65535, &s->gopher_port);
 	case OPT_GOPHER_PUBLIC_PORT:
-		return parse_int(v, 1, 65535, &s->gopher_public_port);
+		return conf_int_from(v, 1, 65535, &s->gopher_public_port);
 	case OPT_GOPHER_WIDTH:
-		return parse_int(v, CONF_GOPHER_WIDTH_MIN,
+		return conf_int_from(v, CONF_GOPHER_WIDTH_MIN,
 		    CONF_GOPHER_WIDTH_MAX, &s->gopher_width);
 	case OPT_LANG:
 		if (!conf_lang_valid(v))
@@ -217,7 +189,7 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 			return 0;
 		return set_string(&s->lang, v) == -1 ? -2 : 0;
 	case OPT_WORKERS:
-		return parse_int(v, 0, CONF_WORKERS_MAX, &c->workers);
+		return conf_int_from(v, 0, CONF_WORKERS_MAX, &c->workers);
 	case OPT_USER:
 		if (!conf_user_valid(v))
 			return -1;
@@ -225,23 +197,17 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 	case OPT_LOG:
 		free(c->log_file);
 		c->log_file = NULL;
-		if (*v == '\0')
+		if (conf_log_target_from(v, &c->log_to) == -1)
 			return -1;
-		if (strcmp(v, "stderr") == 0)
-			c->log_to = CONF_LOG_STDERR;
-		else if (strcmp(v, "syslog") == 0)
-			c->log_to = CONF_LOG_SYSLOG;
-		else {
-			c->log_to = CONF_LOG_FILE;
+		if (c->log_to == CONF_LOG_FILE)
 			return set_string(&c->log_file, v) == -1 ? -2 : 0;
-		}
 		return 0;
 	case OPT_LOG_STYLE:
 		return conf_log_style_from(v, &c->log_style);
 	case OPT_SEARCH:
-		return parse_on_off(v, &s->search);
+		return conf_on_off_from(v, &s->search);
 	case OPT_CHANGES:
-		return parse_on_off(v, &s->changes);
+		return conf_on_off_from(v, &s->changes);
 	case OPT_SEARCH_PATH:
 	case OPT_CHANGES_PATH:
 	case OPT_ATOM_PATH:
@@ -254,7 +220,7 @@ apply(struct conf *c, int ch, const char *v, FILE *errs)
 		c->proxy_protocol = 1;
 		return 0;
 	case OPT_MAX_CONNECTIONS:
-		return parse_int(v, 1, CONF_LIMIT_MAX, &c->max_connections);
+		return conf_int_from(v, 1, CONF_LIMIT_MAX, &c->max_connections);
 	case OPT_MAX_PER_ADDRESS:
 		return conf_limit_parse(v, &c->max_per_address);
 	case OPT_RATE_LIMIT:

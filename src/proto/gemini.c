@@ -155,7 +155,7 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	conn_local_addr(c, local, sizeof(local));
 	t.local_addr = local[0] != '\0' ? local : NULL;
 	if (titan_request_is(line, len)) {
-		titan_request(c, line, len, &t);
+		titan_answer(c, line, len, &t);
 		return;
 	}
 	status = gemini_request_parse(line, len, &t, &req);

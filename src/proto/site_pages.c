@@ -118,8 +118,9 @@ struct admit {
 	int			 gopher;
 };
 
+/* search_run's question for each hit: may the results show it? */
 static int
-admit(void *arg, const char *path)
+hit_admitted(void *arg, const char *path)
 {
 	const struct admit *a = arg;
 
@@ -272,8 +273,9 @@ site_search(const struct site *s, int slot, const struct query *q,
 		return SITE_ANSWER_NOT_READY;
 	}
 	/* Without locations every page is in: no call per file to say so. */
-	n = search_run(&snap->view, q, s->conf->nlocations > 0 ? admit : NULL,
-	    &a, (size_t)(page - 1) * SEARCH_PAGE_SIZE, hits, SEARCH_PAGE_SIZE,
+	n = search_run(&snap->view, q,
+	    s->conf->nlocations > 0 ? hit_admitted : NULL, &a,
+	    (size_t)(page - 1) * SEARCH_PAGE_SIZE, hits, SEARCH_PAGE_SIZE,
 	    &total);
 	if (n < 0)
 		goto out;

@@ -71,6 +71,44 @@ answer_cert(struct conn *c, int status, const char *why)
 	}
 }
 
+const char *
+titan_store_meta(enum titan_store_error error, int *status)
+{
+	switch (error) {
+	case TITAN_STORE_REFUSED:
+		*status = 59;
+		return "Path not allowed";
+	case TITAN_STORE_NOT_UTF8:
+		*status = 59;
+		return "Not valid UTF-8";
+	case TITAN_STORE_NOT_FOUND:
+		*status = 51;
+		return "Not found";
+	case TITAN_STORE_HISTORY_FAILED:
+		*status = 40;
+		return "Cannot keep the previous version";
+	case TITAN_STORE_DELETE_FAILED:
+		*status = 40;
+		return "Cannot delete the file";
+	case TITAN_STORE_OK:		/* never asked: the answer is a 30 */
+	case TITAN_STORE_FAILED:
+		break;
+	}
+	*status = 40;
+	return "Cannot store the file";
+}
+
+/* What the store refused or failed at, said to the client. */
+static void
+answer_store(struct conn *c, enum titan_store_error error, const char *why)
+{
+	const char *meta;
+	int status;
+
+	meta = titan_store_meta(error, &status);
+	answer(c, status, meta, why);
+}
+
 /* "text/plain; charset=utf-8" is "text/plain" here, in any case. */
 static int
 mime_base_equal(const char *a, const char *b)
@@ -167,11 +205,11 @@ commit_done(evutil_socket_t fd, short what, void *arg)
 	/* At once: the thread lets go of the job just after activating us. */
 	jobs_wait(u->jobs, &u->job);
 	u->jobs = NULL;
-	if (tc->status != 0) {
+	if (tc->error != TITAN_STORE_OK) {
 		log_warn("titan: %s %s: %s by sha256:%s refused: %s",
 		    conn_site(c)->conf->name, u->path, u->size ? "upload" : "delete",
 		    u->operator, tc->why);
-		answer(c, tc->status, tc->meta, tc->why);
+		answer_store(c, tc->error, tc->why);
 	} else {
 		if (u->size > 0)
 			log_info("titan: %s %s: written, %lld bytes, by "
@@ -284,10 +322,11 @@ titan_allowed(struct conn *c, const struct titan_request *req)
 }
 
 void
-titan_request(struct conn *c, const char *line, size_t len,
+titan_answer(struct conn *c, const char *line, size_t len,
     const struct gemini_target *t)
 {
 	const struct conf_site *site = conn_site(c)->conf;
+	enum titan_store_error error;
 	struct titan_request req;
 	struct upload *u;
 	const char *why;
@@ -312,11 +351,10 @@ titan_request(struct conn *c, const char *line, size_t len,
 	u->tmpfd = -1;
 	u->size = req.size;
 	fingerprint_hex(conn_cert(c)->sha256, u->operator);
-	if ((status = titan_place_open(&conn_site(c)->capsule, req.path,
-	    req.pathlen, &u->place, &why)) != 0) {
+	if ((error = titan_place_open(&conn_site(c)->capsule, req.path,
+	    req.pathlen, &u->place, &why)) != TITAN_STORE_OK) {
 		u->place.basefd = -1;
-		answer(c, status, status == 59 ? "Path not allowed" :
-		    "Cannot store the file", why);
+		answer_store(c, error, why);
 		upload_free(u);
 		return;
 	}

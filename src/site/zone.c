@@ -18,7 +18,8 @@ zone_cert_in(const struct conf_certs *set,
 
 /* Whether cert opens what set guards (any valid one, when any is true). */
 static int
-admit(const struct conf_certs *set, int any, const struct client_cert *cert)
+admit_cert(const struct conf_certs *set, int any,
+    const struct client_cert *cert)
 {
 	if (cert == NULL || !cert->present)
 		return 60;
@@ -35,14 +36,14 @@ zone_admit(const struct conf_location *loc, const struct client_cert *cert)
 	if (!conf_location_protected(loc))
 		return 0;
 	/* require-certificate alone lets in any valid certificate. */
-	return admit(&loc->allow, loc->allow.nfp == 0 &&
+	return admit_cert(&loc->allow, loc->allow.nfp == 0 &&
 	    loc->allow.nfiles == 0, cert);
 }
 
 int
 zone_operator(const struct conf_site *s, const struct client_cert *cert)
 {
-	return admit(&s->operators, 0, cert);
+	return admit_cert(&s->operators, 0, cert);
 }
 
 int

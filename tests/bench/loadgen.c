@@ -353,7 +353,7 @@ static void note_bad_prefix(struct worker *w, const struct prefix_check *pc)
 	note_error(w, "unexpected response", shown);
 }
 
-static enum fail gemini_request(struct worker *w, SSL_SESSION **sess)
+static enum fail gemini_fetch(struct worker *w, SSL_SESSION **sess)
 {
 	static _Thread_local char buf[65536];
 	struct prefix_check pc = { .have = 0 };
@@ -431,7 +431,7 @@ out:
 	return result;
 }
 
-static enum fail gopher_request(struct worker *w)
+static enum fail gopher_fetch(struct worker *w)
 {
 	static _Thread_local char buf[65536];
 	struct prefix_check pc = { .have = 0 };
@@ -494,8 +494,8 @@ static void *request_worker(void *arg)
 	while (now() < deadline &&
 	       atomic_fetch_add(&next_request, 1) < opt.requests) {
 		double t0 = now();
-		enum fail f = opt.proto == PROTO_GEMINI ? gemini_request(w, &sess)
-							: gopher_request(w);
+		enum fail f = opt.proto == PROTO_GEMINI ? gemini_fetch(w, &sess)
+							: gopher_fetch(w);
 
 		w->done++;
 		w->fails[f]++;

@@ -1,5 +1,6 @@
 /* The configuration file: the values it sets, defaults and inheritance,
  * lexing, locations, and the checks of values. */
+#include "options.h"
 #include "unit_conf.h"
 
 static void
@@ -537,6 +538,165 @@ test_names_equal(void)
 		    names_equal[i].want);
 }
 
+/*
+ * Where the log goes: the function, then the directive (a file's path is
+ * the configuration file's directory's) and the option (as given).
+ */
+static const struct {
+	const char		*v;
+	int			 ret;
+	enum conf_log_to	 to;		/* SYSLOG before: kept on -1 */
+	const char		*in_file;	/* the directive's path */
+} log_targets[] = {
+	{ "stderr", 0, CONF_LOG_STDERR, NULL },
+	{ "syslog", 0, CONF_LOG_SYSLOG, NULL },
+	{ "/var/log/attache.log", 0, CONF_LOG_FILE, "/var/log/attache.log" },
+	{ "attache.log", 0, CONF_LOG_FILE, "d/attache.log" },
+	{ "./stderr", 0, CONF_LOG_FILE, "d/./stderr" },
+	{ "Stderr", 0, CONF_LOG_FILE, "d/Stderr" },	/* case matters */
+	{ "syslog ", 0, CONF_LOG_FILE, "d/syslog " },
+	{ "-", 0, CONF_LOG_FILE, "d/-" },
+	{ "", -1, CONF_LOG_SYSLOG, NULL },
+};
+
+/* The numbers and switches of the options and the directives. */
+static const struct {
+	const char	*v;
+	int		 min, max;
+	int		 ret;
+	int		 out;		/* -7 before: kept on -1 */
+} ints[] = {
+	{ "0", 0, 65535, 0, 0 },
+	{ "65535", 0, 65535, 0, 65535 },
+	{ "070", 0, 65535, 0, 70 },	/* decimal, not octal */
+	{ "65536", 0, 65535, -1, -7 },
+	{ "0", 1, 65535, -1, -7 },
+	{ "", 0, 10, -1, -7 },
+	{ "-1", -5, 10, -1, -7 },	/* digits only, even when min < 0 */
+	{ "+1", 0, 10, -1, -7 },
+	{ " 1", 0, 10, -1, -7 },
+	{ "1 ", 0, 10, -1, -7 },
+	{ "1x", 0, 10, -1, -7 },
+	{ "0x1", 0, 10, -1, -7 },
+	{ "99999999999999999999999", 0, 65535, -1, -7 },
+};
+
+static const struct {
+	const char	*v;
+	int		 ret;
+	int		 out;		/* -7 before: kept on -1 */
+} switches[] = {
+	{ "on", 0, 1 },
+	{ "off", 0, 0 },
+	{ "On", -1, -7 },
+	{ "yes", -1, -7 },
+	{ "1", -1, -7 },
+	{ "", -1, -7 },
+	{ "on ", -1, -7 },
+};
+
+static void
+test_numbers(void)
+{
+	size_t i;
+	int out;
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		out = -7;
+		CHECK_INT(conf_int_from(ints[i].v, ints[i].min, ints[i].max,
+		    &out), ints[i].ret);
+		CHECK_INT(out, ints[i].out);
+	}
+	for (i = 0; i < sizeof(switches) / sizeof(switches[0]); i++) {
+		out = -7;
+		CHECK_INT(conf_on_off_from(switches[i].v, &out),
+		    switches[i].ret);
+		CHECK_INT(out, switches[i].out);
+	}
+}
+
+static const struct {
+	const char		*v;
+	int			 ret;
+	enum conf_log_style	 style;		/* COMBINED before */
+} log_styles[] = {
+	{ "attache", 0, CONF_LOG_STYLE_ATTACHE },
+	{ "common", 0, CONF_LOG_STYLE_COMMON },
+	{ "combined", 0, CONF_LOG_STYLE_COMBINED },
+	{ "Common", -1, CONF_LOG_STYLE_COMBINED },
+	{ "", -1, CONF_LOG_STYLE_COMBINED },
+};
+
+static void
+test_log_target(size_t i, FILE *errs)
+{
+	char text[128], q[64], want[128];
+	char *argv[] = { "attache", "--log", NULL, NULL };
+	enum conf_log_to to = CONF_LOG_SYSLOG;
+	struct options o;
+	struct msgs m;
+	struct conf *c;
+	unsigned errors;
+
+	CHECK_INT(conf_log_target_from(log_targets[i].v, &to),
+	    log_targets[i].ret);
+	CHECK_INT(to, log_targets[i].to);
+
+	snprintf(q, sizeof(q), "\"%s\"", log_targets[i].v);
+	snprintf(text, sizeof(text), "log %s\nsite a { capsule c }", q);
+	c = parse("d/a.conf", text, &m, &errors);
+	if (log_targets[i].ret == -1) {
+		snprintf(want, sizeof(want), "1: log: invalid value %s\n", q);
+		CHECK_STR(m.buf, want);
+	} else if (c != NULL) {
+		CHECK_INT(errors, 0);
+		CHECK_INT(c->log_to, log_targets[i].to);
+		CHECK_STR(c->log_file, log_targets[i].in_file);
+		CHECK_INT(c->log_line, 1);
+	}
+	conf_free(c);
+
+	argv[2] = (char *)log_targets[i].v;
+	if (log_targets[i].ret == -1) {
+		CHECK_INT(options_parse(3, argv, &o, &c, errs), OPTIONS_ERROR);
+		return;
+	}
+	CHECK_INT(options_parse(3, argv, &o, &c, errs), OPTIONS_RUN);
+	if (c != NULL) {
+		CHECK_INT(c->log_to, log_targets[i].to);
+		CHECK_STR(c->log_file, log_targets[i].to == CONF_LOG_FILE ?
+		    log_targets[i].v : NULL);
+	}
+	conf_free(c);
+}
+
+static void
+test_log(void)
+{
+	enum conf_log_style style;
+	FILE *errs = tmpfile();
+	char buf[256];
+	size_t i, n;
+
+	CHECK(errs != NULL);
+	if (errs == NULL)
+		return;
+	for (i = 0; i < sizeof(log_targets) / sizeof(log_targets[0]); i++)
+		test_log_target(i, errs);
+	rewind(errs);
+	n = fread(buf, 1, sizeof(buf) - 1, errs);
+	buf[n] = '\0';
+	CHECK_STR(buf, "attache: --log: invalid value \"\"\n");
+	fclose(errs);
+
+	for (i = 0; i < sizeof(log_styles) / sizeof(log_styles[0]); i++) {
+		style = CONF_LOG_STYLE_COMBINED;
+		CHECK_INT(conf_log_style_from(log_styles[i].v, &style),
+		    log_styles[i].ret);
+		CHECK_INT(style, log_styles[i].style);
+	}
+}
+
 int
 main(void)
 {
@@ -550,5 +710,7 @@ main(void)
 	test_match();
 	test_valid();
 	test_names_equal();
+	test_numbers();
+	test_log();
 	return unit_done("test_conf_values");
 }

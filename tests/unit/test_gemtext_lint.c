@@ -15,7 +15,7 @@ struct found {
 };
 
 static void
-found(void *arg, int is_error, unsigned long line, const char *msg)
+problem_seen(void *arg, int is_error, unsigned long line, const char *msg)
 {
 	struct found *f = arg;
 
@@ -63,8 +63,8 @@ static void
 test_lint(void)
 {
 	struct found f;
-	struct gemtext_lint_sink sink = { found, link_seen, &f };
-	struct gemtext_lint_sink nolinks = { found, NULL, &f };
+	struct gemtext_lint_sink sink = { problem_seen, link_seen, &f };
+	struct gemtext_lint_sink nolinks = { problem_seen, NULL, &f };
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
