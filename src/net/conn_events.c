@@ -47,7 +47,7 @@ conn_new(struct server *s, const struct gen_listener *spec, int fd,
 	snprintf(c->status, sizeof(c->status), "-");
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	conn_addr_string(sa, c->peer, sizeof(c->peer));
-	limits_key(sa, &c->key);
+	limits_key_of(sa, &c->key);
 	if ((c->timer = evtimer_new(s->base, conn_timer_cb, c)) == NULL ||
 	    evtimer_add(c->timer, &deadline) == -1) {
 		log_warn("%s: cannot arm the request timer", c->peer);

@@ -121,7 +121,7 @@ read_proxy_header(struct conn *c, short what)
 	if (h.has_addresses) {
 		conn_addr_string((struct sockaddr *)&h.src, c->peer,
 		    sizeof(c->peer));
-		limits_key((struct sockaddr *)&h.src, &c->key);
+		limits_key_of((struct sockaddr *)&h.src, &c->key);
 		conn_addr_string((struct sockaddr *)&h.dst, c->local,
 		    sizeof(c->local));
 		c->local_port = ntohs(h.dst.ss_family == AF_INET ?

@@ -84,7 +84,7 @@ limits_free(struct limits *l)
 }
 
 void
-limits_key(const struct sockaddr *sa, struct limits_key *k)
+limits_key_of(const struct sockaddr *sa, struct limits_key *k)
 {
 	const struct sockaddr_in *s4 = (const void *)sa;
 	const struct sockaddr_in6 *s6 = (const void *)sa;

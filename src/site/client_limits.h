@@ -36,7 +36,7 @@ struct limits	*limits_new(void);
 void		 limits_free(struct limits *l);
 
 /* The key of an IPv4 or IPv6 socket address: the address, or its /64. */
-void		 limits_key(const struct sockaddr *sa, struct limits_key *k);
+void		 limits_key_of(const struct sockaddr *sa, struct limits_key *k);
 
 /*
  * A new connection in all: LIMITS_OK (counted: limits_total_close it) or

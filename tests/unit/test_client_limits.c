@@ -15,7 +15,7 @@ key4(const char *s)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	inet_pton(AF_INET, s, &sin.sin_addr);
-	limits_key((struct sockaddr *)&sin, &k);
+	limits_key_of((struct sockaddr *)&sin, &k);
 	return k;
 }
 
@@ -28,7 +28,7 @@ key6(const char *s)
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
 	inet_pton(AF_INET6, s, &sin6.sin6_addr);
-	limits_key((struct sockaddr *)&sin6, &k);
+	limits_key_of((struct sockaddr *)&sin6, &k);
 	return k;
 }
 
