@@ -35,11 +35,15 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 # src/ is cut by layer (src/README.md); a file includes another by its
 # name alone, as every folder is on the include path.
 SRC_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard src/*/*.[ch]))))
-CPPFLAGS += -D_GNU_SOURCE -DATTACHE_VERSION='"$(VERSION)"' -Isrc \
-            $(addprefix -I,$(SRC_DIRS))
-CFLAGS   ?= -g $(OPT)
-ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
-LDLIBS   += $(PKG_LIBS) -lpthread -lm
+# CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS, from the command line or the
+# environment (as dpkg-buildflags sets them), come after the build's own:
+# added to them, and last, so that they win (CFLAGS=-O0 builds with -O0).
+# None replaces the options the build needs.
+ALL_CPPFLAGS = -D_GNU_SOURCE -DATTACHE_VERSION='"$(VERSION)"' -Isrc \
+            $(addprefix -I,$(SRC_DIRS)) $(CPPFLAGS)
+ALL_CFLAGS = -std=c17 -g $(OPT) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) \
+             -MMD -MP
+ALL_LDLIBS = $(LDLIBS) $(PKG_LIBS) -lpthread -lm
 
 SRCS     := $(sort $(wildcard src/*.c src/*/*.c))
 OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
@@ -61,14 +65,14 @@ all: deps
 	@$(MAKE) --no-print-directory $(BIN)
 
 $(BIN): $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(ALL_LDLIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(BUILD)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(ALL_LDLIBS)
 
 $(BUILD):
 	mkdir -p $@
@@ -109,7 +113,7 @@ test-one: $(BIN) $(UNIT_BINS)
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
 build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
-	clang $(CPPFLAGS) -std=c17 $(WARN) -g -O1 \
+	clang $(ALL_CPPFLAGS) -std=c17 $(WARN) -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
@@ -123,7 +127,7 @@ fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
 clang-check:
 	@echo "== clang -Werror =="
 	@set -e; for f in $(SRCS) $(UNIT_SRCS) $(LOADGEN_SRCS) $(FLOOR_SRCS); do \
-	    clang $(CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
+	    clang $(ALL_CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
 	    -fsyntax-only $$f; done
 
 # The content once, then the whole suite twice: plain, then under
