@@ -1,5 +1,5 @@
 # attache: build, run and test.  `make`, `make run`, `make test`, `make bench`,
-# `make install`.
+# `make install`, `make deb`.
 
 CC      ?= cc
 PKGS    := libevent libevent_openssl libevent_pthreads openssl
@@ -8,7 +8,9 @@ VERSION := 0.1.0
 # Debian packages each target needs; scripts/need-packages installs the missing
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
-TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
+# `make deb` builds the Debian package (debian/) and checks it with lintian.
+DEB_DEBS   := $(BUILD_DEBS) dpkg-dev debhelper lintian
+TEST_DEBS  := $(DEB_DEBS) clang python3 python3-pytest curl lynx openssl \
               mandoc man-db systemd logrotate haproxy gnutls-bin
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
@@ -58,7 +60,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all run test test-one unit content integration bench deps deps-test deps-bench clean \
-        clang-check fuzz install uninstall
+        clang-check fuzz install uninstall deb
 # The packages first: on a fresh machine a missing header would otherwise be
 # the first thing said, instead of the apt-get line.
 all: deps
@@ -208,5 +210,33 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null || true
+
+# make deb [DEB_DIR=build/deb] [DEB_REBUILD=N]: the Debian package, built by
+# dpkg-buildpackage in a copy of what it reads, $(DEB_DIR)/attache-$(VERSION),
+# removed after: the .deb, .changes and .buildinfo land in $(DEB_DIR), and
+# nothing of the build in this tree.  Then lintian, which must find no error
+# and no warning.  DEB_REBUILD=N makes the same source version
+# $(VERSION)+bN, a rebuild as a binNMU is, to test an upgrade.
+DEB_DIR  ?= build/deb
+DEB_TREE := Makefile README attache.conf.example capsule contrib debian docs \
+            man scripts src tests/unit
+DEB_WORK  = $(DEB_DIR)/attache-$(VERSION)
+
+deb:
+	@scripts/need-packages $(DEB_DEBS)
+	rm -rf $(DEB_WORK) $(DEB_DIR)/attache_$(VERSION)* \
+	    $(DEB_DIR)/attache-dbgsym_$(VERSION)*
+	mkdir -p $(DEB_WORK)
+	tar -cf - $(DEB_TREE) | tar -xf - --no-same-owner -C $(DEB_WORK)
+ifneq ($(DEB_REBUILD),)
+	{ printf 'attache ($(VERSION)+b%s) unstable; urgency=low, binary-only=yes\n\n  * Rebuild with no change of source.\n\n -- %s  %s\n\n' \
+	    '$(DEB_REBUILD)' "$$(sed -n 's/^Maintainer: //p' debian/control)" \
+	    "$$(date -R)"; cat debian/changelog; } > $(DEB_WORK)/debian/changelog
+endif
+	cd $(DEB_WORK) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    -u MAKEOVERRIDES dpkg-buildpackage -us -uc -b -Jauto
+	rm -rf $(DEB_WORK)
+	lintian --fail-on error,warning \
+	    $(DEB_DIR)/attache_$(VERSION)*.changes
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
