@@ -8,8 +8,9 @@ VERSION := 0.1.0
 # Debian packages each target needs; scripts/need-packages installs the missing
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
-# `make deb` builds the Debian package (debian/) and checks it with lintian.
-DEB_DEBS   := $(BUILD_DEBS) dpkg-dev debhelper lintian
+# `make deb` builds the Debian package (debian/) and checks it with lintian;
+# dpkg-buildpackage wants build-essential besides its Build-Depends.
+DEB_DEBS   := $(BUILD_DEBS) build-essential dpkg-dev debhelper lintian
 TEST_DEBS  := $(DEB_DEBS) clang python3 python3-pytest curl lynx openssl \
               mandoc man-db systemd logrotate haproxy gnutls-bin
 # The peers `make bench` measures attache against, and what starts them.

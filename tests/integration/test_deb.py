@@ -106,6 +106,25 @@ def test_the_changelog_says_the_makefiles_version():
     assert "-" not in m[1]
 
 
+def test_make_deb_installs_what_the_build_depends_on():
+    """What need-packages installs for `make deb` covers the
+    Build-Depends, and build-essential, which dpkg-buildpackage adds."""
+    r = subprocess.run(["make", "--no-print-directory", "-s", "-C", str(ROOT),
+                        "--eval", "show-deb-debs: ; @echo $(DEB_DEBS)",
+                        "show-deb-debs"], capture_output=True, env=clean_env(),
+                       timeout=60, check=True)
+    debs = set(r.stdout.decode().split())
+    control = (ROOT / "debian/control").read_text()
+    field = re.search(r"^Build-Depends:(.*?)^\S", control, re.M | re.S)[1]
+    needed = {"build-essential", "lintian"}
+    for dep in filter(None, (d.strip() for d in field.split(","))):
+        name = re.match(r"[a-z0-9.+-]+", dep)[0]
+        needed.add("debhelper" if name.startswith(("debhelper-compat",
+                                                   "dh-sequence-"))
+                   else name)
+    assert sorted(needed - debs) == []
+
+
 def test_make_deb_leaves_its_outputs_only_in_its_directory(packages):
     v = packages["version"]
     assert sorted(p.name for p in packages["dir"].iterdir()) == sorted([
