@@ -214,8 +214,8 @@ uninstall:
 
 # make deb [DEB_DIR=build/deb] [DEB_REBUILD=N]: the Debian package, built by
 # dpkg-buildpackage in a copy of what it reads, $(DEB_DIR)/attache-$(VERSION),
-# removed after: the .deb, .changes and .buildinfo land in $(DEB_DIR), and
-# nothing of the build in this tree.  Then lintian, which must find no error
+# removed after (kept when the build fails, to look into): the .deb, .changes
+# and .buildinfo land in $(DEB_DIR), and nothing of the build in this tree.  Then lintian, which must find no error
 # and no warning.  DEB_REBUILD=N makes the same source version
 # $(VERSION)+bN, a rebuild as a binNMU is, to test an upgrade.
 DEB_DIR  ?= build/deb
