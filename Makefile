@@ -1,5 +1,5 @@
 # attache: build, run and test.  `make`, `make run`, `make test`, `make bench`,
-# `make install`.
+# `make install`, `make deb`.
 
 CC      ?= cc
 PKGS    := libevent libevent_openssl libevent_pthreads openssl
@@ -8,7 +8,10 @@ VERSION := 0.1.0
 # Debian packages each target needs; scripts/need-packages installs the missing
 # ones when run as root and otherwise prints the apt-get line to run.
 BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
-TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
+# `make deb` builds the Debian package (debian/) and checks it with lintian;
+# dpkg-buildpackage wants build-essential besides its Build-Depends.
+DEB_DEBS   := $(BUILD_DEBS) build-essential dpkg-dev debhelper lintian
+TEST_DEBS  := $(DEB_DEBS) clang python3 python3-pytest curl lynx openssl \
               mandoc man-db systemd logrotate haproxy gnutls-bin
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
@@ -35,11 +38,15 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 # src/ is cut by layer (src/README.md); a file includes another by its
 # name alone, as every folder is on the include path.
 SRC_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard src/*/*.[ch]))))
-CPPFLAGS += -D_GNU_SOURCE -DATTACHE_VERSION='"$(VERSION)"' -Isrc \
-            $(addprefix -I,$(SRC_DIRS))
-CFLAGS   ?= -g $(OPT)
-ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
-LDLIBS   += $(PKG_LIBS) -lpthread -lm
+# CPPFLAGS, CFLAGS, LDFLAGS and LDLIBS, from the command line or the
+# environment (as dpkg-buildflags sets them), come after the build's own:
+# added to them, and last, so that they win (CFLAGS=-O0 builds with -O0).
+# None replaces the options the build needs.
+ALL_CPPFLAGS = -D_GNU_SOURCE -DATTACHE_VERSION='"$(VERSION)"' -Isrc \
+            $(addprefix -I,$(SRC_DIRS)) $(CPPFLAGS)
+ALL_CFLAGS = -std=c17 -g $(OPT) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) \
+             -MMD -MP
+ALL_LDLIBS = $(LDLIBS) $(PKG_LIBS) -lpthread -lm
 
 SRCS     := $(sort $(wildcard src/*.c src/*/*.c))
 OBJS     := $(SRCS:src/%.c=$(BUILD)/%.o)
@@ -54,21 +61,21 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 PYTEST ?= /usr/bin/python3 -m pytest
 
 .PHONY: all run test test-one unit content integration bench deps deps-test deps-bench clean \
-        clang-check fuzz install uninstall
+        clang-check fuzz install uninstall deb
 # The packages first: on a fresh machine a missing header would otherwise be
 # the first thing said, instead of the apt-get line.
 all: deps
 	@$(MAKE) --no-print-directory $(BIN)
 
 $(BIN): $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(ALL_LDLIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(BUILD)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(ALL_LDLIBS)
 
 $(BUILD):
 	mkdir -p $@
@@ -109,7 +116,7 @@ test-one: $(BIN) $(UNIT_BINS)
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
 build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
-	clang $(CPPFLAGS) -std=c17 $(WARN) -g -O1 \
+	clang $(ALL_CPPFLAGS) -std=c17 $(WARN) -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
@@ -123,7 +130,7 @@ fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
 clang-check:
 	@echo "== clang -Werror =="
 	@set -e; for f in $(SRCS) $(UNIT_SRCS) $(LOADGEN_SRCS) $(FLOOR_SRCS); do \
-	    clang $(CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
+	    clang $(ALL_CPPFLAGS) -Itests/unit -std=c17 $(WARN) $(PKG_CFLAGS) \
 	    -fsyntax-only $$f; done
 
 # The content once, then the whole suite twice: plain, then under
@@ -204,5 +211,33 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null || true
+
+# make deb [DEB_DIR=build/deb] [DEB_REBUILD=N]: the Debian package, built by
+# dpkg-buildpackage in a copy of what it reads, $(DEB_DIR)/attache-$(VERSION),
+# removed after (kept when the build fails, to look into): the .deb, .changes
+# and .buildinfo land in $(DEB_DIR), and nothing of the build in this tree.  Then lintian, which must find no error
+# and no warning.  DEB_REBUILD=N makes the same source version
+# $(VERSION)+bN, a rebuild as a binNMU is, to test an upgrade.
+DEB_DIR  ?= build/deb
+DEB_TREE := Makefile README attache.conf.example capsule contrib debian docs \
+            man scripts src tests/unit
+DEB_WORK  = $(DEB_DIR)/attache-$(VERSION)
+
+deb:
+	@scripts/need-packages $(DEB_DEBS)
+	rm -rf $(DEB_WORK) $(DEB_DIR)/attache_$(VERSION)* \
+	    $(DEB_DIR)/attache-dbgsym_$(VERSION)*
+	mkdir -p $(DEB_WORK)
+	tar -cf - $(DEB_TREE) | tar -xf - --no-same-owner -C $(DEB_WORK)
+ifneq ($(DEB_REBUILD),)
+	{ printf 'attache ($(VERSION)+b%s) unstable; urgency=low, binary-only=yes\n\n  * Rebuild with no change of source.\n\n -- %s  %s\n\n' \
+	    '$(DEB_REBUILD)' "$$(sed -n 's/^Maintainer: //p' debian/control)" \
+	    "$$(date -R)"; cat debian/changelog; } > $(DEB_WORK)/debian/changelog
+endif
+	cd $(DEB_WORK) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    -u MAKEOVERRIDES dpkg-buildpackage -us -uc -b -Jauto
+	rm -rf $(DEB_WORK)
+	lintian --fail-on error,warning \
+	    $(DEB_DIR)/attache_$(VERSION)*.changes
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
