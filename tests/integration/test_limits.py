@@ -237,6 +237,9 @@ site "localhost" {{ capsule "{tmp_path}/cap" gopher-port {gop} }}
     # 127.0.0.4 has counts of its own.
     assert gopher_from(gop, "127.0.0.4") == b"hello\n"
     assert gopher_from(gop, "127.0.0.4") == b"hello\n"
+    # Its two connections let go (the server closes once it sees the
+    # client's close): the third is judged on the rate alone.
+    assert wait_until(lambda: connections_held(pid) == 0 and quiescent(pid))
     assert gopher_from(gop, "127.0.0.4").startswith(b"3Too many requests")
     # A reload takes the new values.
     line = s.reload(text.replace("rate-limit 1/s burst 2", "rate-limit off")

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from conftest import (accepted, client_context, closed_by_server,
-                      free_port, listening_descriptors, quiescent, read_all,
-                      server_ends, wait_until)
+                      connections_held, free_port, listening_descriptors,
+                      quiescent, read_all, server_ends, wait_until)
 from sitekit import write_tree
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
@@ -271,6 +271,9 @@ def test_an_ipv6_client_is_counted_by_its_64(server):
         assert gopher_via(s.gopher_port,
                           v1(f"2001:db8:1:2::{n}", "::1", n, 70),
                           b"/hello.txt\r\n") == b"hello, world\n"
+    # Those two let go (the server closes once it sees the client's
+    # close): the third is judged on the rate alone.
+    assert wait_until(lambda: connections_held(pid) == 0 and quiescent(pid))
     got = gopher_via(s.gopher_port, v1("2001:db8:1:2::7", "::1", 7, 70),
                      b"/hello.txt\r\n")
     assert got.startswith(b"3Too many requests: try again in "), got
