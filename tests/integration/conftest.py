@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import tempfile
 import time
@@ -79,6 +80,174 @@ def wait_port(port, host="127.0.0.1", timeout=10.0):
         except OSError:
             time.sleep(0.02)
     return False
+
+
+def wait_until(cond, timeout=30.0, interval=0.02):
+    """cond()'s first true value, asked until timeout; then its last
+    (false) one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+# --- What the kernel shows of TCP connections ---------------------------
+# A connection's server end: in the accept queue its socket has no inode
+# yet; once accepted it has one; rx_queue is what the server has not read
+# yet (a FIN counts one until read); once the server has closed it the
+# end is gone, or lingers without an inode in a closing state.  Asked of
+# the kernel by sock_diag, which leaves out the sockets in TIME_WAIT (tens
+# of thousands after a test run, which /proc/net/tcp lists one by one).
+
+ESTABLISHED, SYN_RECV, TIME_WAIT, CLOSE_WAIT, LISTEN = 1, 3, 6, 8, 10
+NETLINK_SOCK_DIAG, SOCK_DIAG_BY_FAMILY = 4, 20
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+
+
+def _diag(family):
+    """(state, rx_queue, inode, local, remote) of each TCP socket of
+    family but those in TIME_WAIT."""
+    states = ((1 << 13) - 1) & ~(1 << TIME_WAIT)
+    req = (struct.pack("=BBBBI", family, socket.IPPROTO_TCP, 0, 0, states)
+           + bytes(48))                 # any addresses, ports, interface
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                       NETLINK_SOCK_DIAG) as nl:
+        nl.sendall(struct.pack("=IHHII", 16 + len(req), SOCK_DIAG_BY_FAMILY,
+                               0x301, 1, 0) + req)   # a request, a dump
+        n = 16 if family == socket.AF_INET6 else 4
+        while True:
+            data = nl.recv(1 << 20)
+            at = 0
+            while at + 16 <= len(data):
+                size, kind = struct.unpack_from("=IH", data, at)
+                if kind == NLMSG_DONE:
+                    return
+                if kind == NLMSG_ERROR:
+                    err = struct.unpack_from("=i", data, at + 16)[0]
+                    raise OSError(-err, "sock_diag")
+                state = data[at + 17]
+                sport, dport = struct.unpack_from(">HH", data, at + 20)
+                src = socket.inet_ntop(family, data[at + 24:at + 24 + n])
+                dst = socket.inet_ntop(family, data[at + 40:at + 40 + n])
+                rx, _, _, inode = struct.unpack_from("=IIII", data, at + 72)
+                yield state, rx, inode, (src, sport), (dst, dport)
+                at += (size + 3) & ~3
+
+
+def tcp_table():
+    """The TCP sockets of this network namespace, those in TIME_WAIT
+    aside, keyed by (local address, remote address), each an (address,
+    port) pair: (state, rx_queue, inode)."""
+    table = {}
+    for family in (socket.AF_INET, socket.AF_INET6):
+        for state, rx, inode, local, remote in _diag(family):
+            table[(_plain(local), _plain(remote))] = (state, rx, inode)
+    return table
+
+
+def _plain(addr):
+    """An address one way: an IPv4-mapped IPv6 one as IPv4."""
+    host, port = addr[0], addr[1]
+    if host.startswith("::ffff:") and "." in host:
+        host = host[7:]
+    return host, port
+
+
+def server_ends(socks):
+    """Each client socket's two addresses, the server's end first: what
+    identifies its server end, even once the client has closed it."""
+    return [(_plain(s.getpeername()), _plain(s.getsockname()))
+            for s in socks]
+
+
+def accepted(socks, read=False):
+    """True once the server has accepted each of socks (and, with read,
+    read all that was sent on it: a peek leaves the bytes there)."""
+    table = tcp_table()
+    for end in server_ends(socks):
+        _, rx, inode = table.get(end, (None, None, 0))
+        if inode == 0 or (read and rx != 0):
+            return False
+    return True
+
+
+def closed_by_server(ends):
+    """True once the server has closed each of ends (from server_ends).
+    Not after an answer: a server that shut its side first may still hold
+    a socket the client's close has ended (see connections_held)."""
+    table = tcp_table()
+    for end in ends:
+        state, _, inode = table.get(end, (None, None, 0))
+        if state is not None and (inode != 0 or state in (
+                SYN_RECV, ESTABLISHED, CLOSE_WAIT)):
+            return False
+    return True
+
+
+def quiescent(pid):
+    """True when every thread of pid is blocked, waiting: none runs or
+    was woken to run.  Seen after what the kernel shows of a connection
+    (accepted, read, closed), the callback that did it has also ended:
+    what it counts or frees is counted or freed."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue            # a thread that has ended
+        if state != "S":
+            return False
+    return True
+
+
+def accept_queue(port, host="127.0.0.1"):
+    """How many connections wait in the accept queue of host:port."""
+    for (local, _), (state, rx, _) in tcp_table().items():
+        if state == LISTEN and local[1] == port and local[0] in (
+                host, "0.0.0.0", "::"):
+            return rx
+    return 0
+
+
+def socket_inodes(pid):
+    inodes = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            t = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if t.startswith("socket:["):
+            inodes.append(int(t[8:-1]))
+    return inodes
+
+
+def connections_held(pid):
+    """How many TCP connections pid holds open: its sockets that are
+    neither listening nor of another kind (a connection its peer has
+    reset is in no table, so is counted too)."""
+    other = set()
+    for (local, _), (state, _, inode) in tcp_table().items():
+        if state == LISTEN:
+            other.add(inode)
+    for name in ("unix", "udp", "udp6", "raw", "raw6", "netlink",
+                 "packet"):
+        try:
+            with open(f"/proc/net/{name}") as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        col = {"unix": 6, "netlink": 9, "packet": 8}.get(name, 9)
+        for line in lines:
+            p = line.split()
+            if len(p) > col and p[col].isdigit():
+                other.add(int(p[col]))
+    return sum(1 for i in socket_inodes(pid) if i not in other)
 
 
 def reachable_dir(prefix="attache-test-"):
@@ -359,9 +528,12 @@ def gemini_raw(port, request, sni="localhost", host="127.0.0.1", timeout=15,
     with ctx.wrap_socket(raw, server_hostname=sni,
                          suppress_ragged_eofs=False) as s:
         if chunks:
+            # Each piece once the server has read the one before: it
+            # reads them one by one.
             for i in range(0, len(request), chunks):
+                if i:
+                    wait_until(lambda: accepted([s], read=True))
                 s.sendall(request[i:i + chunks])
-                time.sleep(0.01)
         else:
             s.sendall(request)
         out = bytearray()

@@ -3,7 +3,7 @@ the shipped example, and the open-files limit."""
 import resource
 import subprocess
 
-from conftest import BIN, ROOT, free_port
+from conftest import BIN, ROOT, free_port, wait_until
 from sitekit import TwoSites, write_tree
 
 
@@ -172,11 +172,7 @@ def test_open_files_limit_is_raised(tmp_path):
                                 stderr=subprocess.STDOUT,
                                 preexec_fn=low_soft_limit)
     try:
-        import time
-        deadline = time.monotonic() + 15
-        while "workers" not in log.read_text() and \
-                time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: "workers" in log.read_text())
         assert "open files: limit raised from 1024 to 4096" in log.read_text()
         with open(f"/proc/{proc.pid}/limits") as f:
             line = [l for l in f if l.startswith("Max open files")][0]

@@ -6,12 +6,11 @@ import signal
 import socket
 import stat
 import subprocess
-import time
 
 import pytest
 
 from conftest import (BIN, client_context, free_low_port, free_port,
-                      reachable_copy, root_items)
+                      reachable_copy, root_items, wait_until)
 from sitekit import make_cert, peer_der, pem_der, write_tree
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
@@ -205,26 +204,35 @@ def test_notify_protocol(tmp_path, server):
     notify.close()
 
 
+def threads(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int([l for l in f if l.startswith("Threads:")][0].split()[1])
+
+
 def test_sigterm_finishes_a_download_in_flight(tmp_path, server):
     cap = tmp_path / "capsule"
     write_tree(cap, {"index.gmi": "# Home\n"})
     big = os.urandom(16 * 1024 * 1024)
     (cap / "big.bin").write_bytes(big)
-    s = server(capsule=cap)
+    # Two workers: the one without a connection ends once told to stop.
+    s = server(capsule=cap, extra_args=["--workers", "2"])
     raw = socket.create_connection(("127.0.0.1", s.gemini_port), timeout=30)
     c = client_context().wrap_socket(raw, server_hostname="localhost")
     c.sendall(f"gemini://localhost:{s.gemini_port}/big.bin\r\n".encode())
     got = bytearray(c.recv(65536))
+    pid = s.server_pid()
+    before = threads(pid)
     s.proc.send_signal(signal.SIGTERM)
     s.wait_log("signal 15: stopping")
-    time.sleep(0.5)
+    # The server stops accepting (its idle worker is gone) while far more
+    # than the socket buffers hold is still to come.
+    assert wait_until(lambda: threads(pid) < before), (before, s.log())
     # The download in flight goes on to its end.
     while True:
         b = c.recv(65536)
         if not b:
             break
         got += b
-        time.sleep(0.001)
     c.close()
     assert bytes(got) == b"20 application/octet-stream\r\n" + big
     assert s.proc.wait(timeout=20) == 0

@@ -7,12 +7,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
 
-from conftest import (client_context, free_ports, make_capsule, read_all,
-                      wait_port)
+from conftest import (accept_queue, client_context, connections_held,
+                      free_ports, make_capsule, read_all, wait_port,
+                      wait_until)
 from sitekit import pem_der
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -20,6 +22,7 @@ CLIENT = "127.0.0.2"
 
 HAPROXY_CFG = """global
     maxconn 512
+    stats socket {stats}
 
 defaults
     mode tcp
@@ -78,8 +81,11 @@ class Front:
             self.instances.append(conf_server(
                 text, gemini_port=self.ports[g], gopher_ports=[self.ports[p]]))
         cfg = tmp_path / "haproxy.cfg"
+        # A short path: a socket's must fit in 108 bytes.
+        self.stats_dir = tempfile.mkdtemp(prefix="haproxy-")
+        self.stats = f"{self.stats_dir}/stats.sock"
         cfg.write_text(HAPROXY_CFG.format(hg=self.hg, hp=self.hp,
-                                          **self.ports))
+                                          stats=self.stats, **self.ports))
         self.log = open(tmp_path / "haproxy.log", "wb")
         self.proc = subprocess.Popen([HAPROXY, "-db", "-f", str(cfg)],
                                      stdout=self.log,
@@ -98,6 +104,26 @@ class Front:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.stats_dir, ignore_errors=True)
+
+    def servers(self):
+        """haproxy's statistics of its four servers, one dict each."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(15)
+            s.connect(self.stats)
+            s.sendall(b"show stat\n")
+            text = read_all(s).decode()
+        head, *rows = [line for line in text.splitlines() if line]
+        names = head.lstrip("# ").split(",")
+        return [row for row in (dict(zip(names, r.split(","))) for r in rows)
+                if row["svname"] in ("a", "b")]
+
+    def idle(self, inst):
+        """True when inst has dealt with every connection made to it so
+        far: none waits to be accepted (looked at first), none is open."""
+        return (all(accept_queue(port) == 0 for port in
+                    (inst.gemini_port, inst.gopher_port)) and
+                connections_held(inst.server_pid()) == 0)
 
 
 @pytest.fixture
@@ -147,8 +173,13 @@ def test_client_address_reaches_both_instances(front):
 
 
 def test_health_checks_are_not_errors(front):
-    # Five rounds of checks (every 200 ms) on all four backends.
-    time.sleep(1.2)
+    # Every backend checked (every 200 ms) and found up...
+    assert wait_until(lambda: [r["check_status"] for r in front.servers()]
+                      == ["L4OK"] * 4), front.servers()
+    # ... and those checks' connections closed by attache, so that what
+    # it had to say of them is in its log.
+    for inst in front.instances:
+        assert wait_until(lambda: front.idle(inst)), inst.log()
     assert gemini(front.hg, "gemini://localhost/page.gmi")[0] == PAGE
     for inst in front.instances:
         log = inst.log()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import SANITIZED
+from conftest import SANITIZED, connections_held, wait_until
 
 N = 2000
 
@@ -28,7 +28,10 @@ def test_idle_connections_are_small_and_given_back(server):
     # One request each way first: the steady state of a server in use.
     assert s.gopher_raw(b"/hello.txt\r\n") == b"hello, world\n"
     assert s.gemini("gemini://localhost/")[0] == "20 text/gemini"
-    time.sleep(0.3)
+    pid = s.server_pid()
+    # Measured once the server has let both connections go.
+    assert wait_until(lambda: connections_held(pid) == 0), \
+        connections_held(pid)
     idle = s.rss_kb("VmRSS")
     held = []
     try:
@@ -36,7 +39,9 @@ def test_idle_connections_are_small_and_given_back(server):
             port = s.gemini_port if i % 2 == 0 else s.gopher_port
             held.append(socket.create_connection(("127.0.0.1", port),
                                                  timeout=10))
-        time.sleep(0.5)
+        # Measured once the server has accepted every one.
+        assert wait_until(lambda: connections_held(pid) >= N, 60), \
+            connections_held(pid)
         full = s.rss_kb("VmRSS")
         # Still open, every one of them (none was dropped).
         for c in held[:50]:

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from conftest import (client_context, free_port, listening_descriptors,
-                      read_all)
+from conftest import (accepted, client_context, closed_by_server,
+                      connections_held, free_port, listening_descriptors,
+                      quiescent, read_all, server_ends, wait_until)
 from sitekit import write_tree
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
@@ -154,10 +155,13 @@ def test_malformed_header_closes(proxied, hdr, why):
 def test_header_in_pieces(proxied):
     s = proxied
     hdr = v1("198.51.100.3", "198.51.100.1", 1000, 70)
+    pid = s.server_pid()
+    # Each piece once the server has looked at what came before (it
+    # peeks: the bytes stay in the socket) and waits for more.
     with connect(s.gopher_port, hdr[:9]) as c:
-        time.sleep(0.2)
+        assert wait_until(lambda: accepted([c]) and quiescent(pid))
         c.sendall(hdr[9:30])
-        time.sleep(0.2)
+        assert wait_until(lambda: quiescent(pid))
         c.sendall(hdr[30:] + b"/hello.txt\r\n")
         assert read_all(c) == b"hello, world\n"
     assert " 198.51.100.3 gopher " in s.wait_log("198.51.100.3")
@@ -220,7 +224,9 @@ def test_limits_count_the_address_from_the_header(server):
                            "--max-connections-per-address", "2"])
     held = [connect(s.gopher_port, v1("192.0.2.50", "127.0.0.1", n, 70))
             for n in (1, 2)]
-    time.sleep(0.3)
+    # Counted once their headers are read and the server waits again.
+    pid = s.server_pid()
+    assert wait_until(lambda: accepted(held, read=True) and quiescent(pid))
     # A third from the same client is refused; another client is not.
     got = gopher_via(s.gopher_port, v1("192.0.2.50", "127.0.0.1", 3, 70),
                      b"/hello.txt\r\n")
@@ -243,25 +249,31 @@ def test_an_ipv6_client_is_counted_by_its_64(server):
     held = [connect(s.gopher_port, v1(src, "::1", n, 70))
             for n, src in ((1, "2001:db8:1:2::50"),
                            (2, "2001:db8:1:2:a1b2:c3d4:e5f6:789"))]
-    time.sleep(0.3)
+    pid = s.server_pid()
+    assert wait_until(lambda: accepted(held, read=True) and quiescent(pid))
     got = gopher_via(s.gopher_port, v1("2001:db8:1:2::51", "::1", 3, 70),
                      b"/hello.txt\r\n")
     assert got == (b"3Too many connections: try again in 10 seconds\t\t"
                    b"error.host\t1\r\n.\r\n")
     assert gopher_via(s.gopher_port, v1("2001:db8:1:3::50", "::1", 4, 70),
                       b"/hello.txt\r\n") == b"hello, world\n"
+    ends = server_ends(held)
     for h in held:
         h.close()
-    assert re.search(r' 2001:db8:1:2::51 gopher localhost "" 3 65 \dms '
+    assert re.search(r' 2001:db8:1:2::51 gopher localhost "" 3 65 \d+ms '
                      r'\(over max-connections-per-address \(2\)\)',
                      s.wait_log("over max-connections-per-address (2)"))
     # The rate: requests from two addresses of the /64 use up its burst;
-    # a third address of it waits, the neighbour /64 does not.
-    time.sleep(0.3)
+    # a third address of it waits, the neighbour /64 does not.  First the
+    # two held are let go, and no longer counted.
+    assert wait_until(lambda: closed_by_server(ends) and quiescent(pid))
     for n in (5, 6):
         assert gopher_via(s.gopher_port,
                           v1(f"2001:db8:1:2::{n}", "::1", n, 70),
                           b"/hello.txt\r\n") == b"hello, world\n"
+    # Those two let go (the server closes once it sees the client's
+    # close): the third is judged on the rate alone.
+    assert wait_until(lambda: connections_held(pid) == 0 and quiescent(pid))
     got = gopher_via(s.gopher_port, v1("2001:db8:1:2::7", "::1", 7, 70),
                      b"/hello.txt\r\n")
     assert got.startswith(b"3Too many requests: try again in "), got

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from conftest import (SANITIZED, client_context, free_port, read_all,
-                      root_items)
+from conftest import (SANITIZED, client_context, connections_held,
+                      free_port, quiescent, read_all, root_items, wait_until)
 from sitekit import TwoSites, make_cert, peer_der, pem_der, write_tree
 
 
@@ -132,6 +132,7 @@ def test_request_in_flight_finishes_with_its_generation(two, tmp_path):
     s.sendall(f"gemini://office.test:{g}/big.bin\r\n".encode())
     first = s.recv(1024)
     assert first.startswith(b"20 application/octet-stream\r\n")
+    serving = two.server_pid()
     text = two.sites.text().replace(f'capsule "{two.sites.office}"',
                                     f'capsule "{elsewhere}"')
     assert "reloaded: 2 sites (generation 2; 1 older still serving " \
@@ -145,15 +146,23 @@ def test_request_in_flight_finishes_with_its_generation(two, tmp_path):
         data += b
     s.close()
     assert bytes(data) == b"20 application/octet-stream\r\n" + big
-    # The old generation goes with its last connection (once the server has
-    # seen the close).
-    for n in range(3, 20):
-        line = two.reload(text)
-        if f"(generation {n}; 0 older still serving connections)" in line:
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError(line)
+    # The old generation goes with its last connection: once the process
+    # that served it has closed it and is done with it (the server shut
+    # its side first, so the kernel ends the connection at the client's
+    # close, while the server may still hold the socket); or, when the
+    # reload gave the new capsule a new server process, once the old one
+    # has ended and been reaped.
+
+    def let_go():
+        try:
+            if two.server_pid() != serving:
+                return not os.path.exists(f"/proc/{serving}")
+            return connections_held(serving) == 0 and quiescent(serving)
+        except OSError:
+            return False        # it ended meanwhile: ask again
+    assert wait_until(let_go)
+    assert "(generation 3; 0 older still serving connections)" in \
+        two.reload(text)
 
 
 def fetch_gemini(port, sni, url):
@@ -236,9 +245,16 @@ def test_reload_under_load_loses_nothing(two_unlimited, tmp_path):
     threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
+
+    def answered():
+        """Once every client has had an answer since."""
+        before = list(counts)
+        return lambda: all(c > b for c, b in zip(counts, before))
+
     try:
         for n in range(20):
-            time.sleep(0.1)
+            since = answered()
+            assert wait_until(since), (counts, errors[:5])
             text = sites.text(glob=UNLIMITED)
             if n % 2 == 1:
                 text = text.replace('lang "en"', 'lang "fr"')
@@ -252,8 +268,10 @@ def test_reload_under_load_loses_nothing(two_unlimited, tmp_path):
             if n == 10:
                 renewed["der"] = pem_der(sites.certs / "lab.test.crt")
                 renewed["at"] = time.monotonic()
+        # And from the last generation too.
+        since = answered()
+        assert wait_until(since), (counts, errors[:5])
     finally:
-        time.sleep(0.2)
         stop.set()
         for t in threads:
             t.join(timeout=60)

@@ -6,10 +6,19 @@ import os
 import threading
 import time
 
-from conftest import client_context, free_port, read_all
+from conftest import client_context, free_port, read_all, wait_until
 from sitekit import gopher_tls, write_tree
 
-SETTLE = 2.1        # sources younger than 2 s are not cached at all
+SETTLE_NS = 2 * 10**9   # sources younger than 2 s are not cached at all
+
+
+def settle(*paths):
+    """Once paths are old enough to be cached: their last change, by
+    their own change and modification times, SETTLE_NS ago."""
+    def last_change():
+        return max(max(p.stat().st_ctime_ns, p.stat().st_mtime_ns)
+                   for p in paths)
+    assert wait_until(lambda: time.time_ns() >= last_change() + SETTLE_NS)
 
 
 def menu(title, port, host="localhost"):
@@ -32,7 +41,7 @@ def test_edits_are_seen_on_the_next_request(server, tmp_path):
     d = s.capsule / "listed"
     d.mkdir()
     (d / "one.txt").write_text("1\n")
-    time.sleep(SETTLE)
+    settle(page, d, d / "one.txt")
     # Rendered, then served from the cache.
     for _ in range(3):
         assert s.gopher_raw(b"/cached.gmi\r\n") == menu("Version A", p)
@@ -80,7 +89,7 @@ gopher-width WIDTH
 site "localhost" {{ capsule "{tmp_path}/cap" gopher-port {gop} }}
 """
     s = conf_server(text.replace("WIDTH", "60"), gopher_ports=[gop])
-    time.sleep(SETTLE)
+    settle(tmp_path / "cap" / "long.gmi")
     wide = s.gopher_raw(b"/long.gmi\r\n")
     assert wide == s.gopher_raw(b"/long.gmi\r\n")
     assert "reloaded: 1 sites" in s.reload(text.replace("WIDTH", "30"))
@@ -102,7 +111,7 @@ def test_readers_during_edits_get_whole_versions(server):
     expect = {s.gopher_raw(b"/va.gmi\r\n"), s.gopher_raw(b"/vb.gmi\r\n")}
     assert len(expect) == 2
     # Settled, then cached: the edits below start from a cached menu.
-    time.sleep(SETTLE)
+    settle(page)
     assert s.gopher_raw(b"/busy.gmi\r\n") in expect
     stop = threading.Event()
     bad, seen = [], [0]
@@ -122,7 +131,9 @@ def test_readers_during_edits_get_whole_versions(server):
             tmp = s.capsule / ".tmp"
             tmp.write_text(versions[i % 2])
             os.replace(tmp, page)
-            time.sleep(0.02)
+            # Readers read between edits.
+            done = seen[0]
+            assert wait_until(lambda: seen[0] > done), bad[:1]
     finally:
         stop.set()
         for t in threads:
@@ -178,7 +189,7 @@ def test_files_over_tls_are_read_once_while_unchanged(server):
         assert gemini(s.gemini_port, "photo.bin") == head + old
         assert gemini(s.gemini_port, "photo.bin") == head + old
         assert reads.count() == 2
-        time.sleep(SETTLE)
+        settle(f)
         # Settled: read once more, then served from the cache (still
         # opened: its fstat is the key).
         for _ in range(3):
@@ -190,7 +201,7 @@ def test_files_over_tls_are_read_once_while_unchanged(server):
             w.write(new)
         os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
         reads.count()
-        time.sleep(SETTLE)
+        settle(f)
         n = reads.count()
         for _ in range(2):
             assert gemini(s.gemini_port, "photo.bin") == head + new

@@ -3,11 +3,10 @@ phrases, pages of results, bad input, and an index kept fresh."""
 import os
 import re
 import subprocess
-import time
 
 import pytest
 
-from conftest import free_ports
+from conftest import free_ports, wait_until
 from searchkit import (gemini_until, make_office, office_conf,
                        office_server, wait_indexed)
 
@@ -273,9 +272,13 @@ def test_edits_are_found_within_2s(office):
     took, got = gemini_until(office, office.url("/search?quokka"),
                              lambda h, b: b"/new/deeper/p.gmi" in b)
     assert took < 2.0, got
-    # Dotfiles never are.
+    # Dotfiles never are: once a page written after one is found, the
+    # index has been past the dotfile too.
     (cap / ".hidden.gmi").write_text("# Hidden\n\nwombat\n")
-    time.sleep(1.0)
+    (cap / "after.gmi").write_text("# After\n\nnumbat\n")
+    _, got = gemini_until(office, office.url("/search?numbat"),
+                          lambda h, b: b"/after.gmi" in b, timeout=30)
+    assert b"/after.gmi" in got[1], got
     assert b"No page matches." in office.gemini(
         office.url("/search?wombat"))[1]
     assert "reindexed in" in office.log()
@@ -342,7 +345,10 @@ def test_searches_while_pages_change(tmp_path, conf_server):
             os.replace(tmp, cap / f"churn{i % 3}.gmi")
             if i % 5 == 4:
                 (cap / f"churn{i % 3}.gmi").unlink()
-            time.sleep(0.04)
+            # Both readers read between changes.
+            done = list(counts)
+            assert wait_until(lambda: all(c > d for c, d in
+                                          zip(counts, done))), bad[:1]
     finally:
         stop.set()
         for t in threads:

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conftest import wait_until
 from titankit import Uploads, connect, fingerprint, gemini, read_response
 
 
@@ -238,9 +239,7 @@ def test_cut_off_upload_changes_nothing(up):
     # In a new directory: not even the directory stays.
     assert u.upload("/newdir/p.gmi", body, stop_after=100) is None
     up.wait_log("closed after 100 of 50007")
-    deadline = time.monotonic() + 5
-    while u.temporaries() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: u.temporaries() == [])
     assert u.temporaries() == [] and u.history() == []
     assert not (u.capsule / "newdir").exists()
 
@@ -263,9 +262,7 @@ def test_stopping_during_an_upload_leaves_nothing_behind(up):
     s = connect(u.gemini, "localhost", u.alice)
     try:
         s.sendall(u.url("/page.gmi;size=1000").encode() + b"\r\n# Half")
-        deadline = time.monotonic() + 5
-        while not u.temporaries() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(u.temporaries)
         assert len(u.temporaries()) == 1
         assert up.stop() == 0
     finally:

@@ -7,7 +7,6 @@ import pathlib
 import socket
 import ssl
 import subprocess
-import time
 
 from conftest import client_context
 
@@ -100,7 +99,7 @@ def gemini(port, url, ident=None, sni="localhost", ctx=None, session=None):
 
 
 def titan(port, url, body: bytes, ident=None, sni="localhost", mime=None,
-          token=None, size=None, chunk=None, pause=0.0, stop_after=None):
+          token=None, size=None, chunk=None, stop_after=None):
     """Uploads body to url (titan://...) the way Lagrange and gmid's titan
     do: the parameters, CRLF, the bytes.  size overrides the size sent;
     stop_after closes the connection after that many body bytes."""
@@ -115,8 +114,6 @@ def titan(port, url, body: bytes, ident=None, sni="localhost", mime=None,
         step = chunk or len(data) or 1
         for i in range(0, len(data), step):
             s.sendall(data[i:i + step])
-            if pause:
-                time.sleep(pause)
         if stop_after is not None:
             return None
         return read_response(s)
