@@ -9,8 +9,9 @@ import subprocess
 
 import pytest
 
-from conftest import (BIN, client_context, free_low_port, free_port,
-                      reachable_copy, root_items, wait_until)
+from conftest import (BIN, client_context, connections_held, free_low_port,
+                      free_port, quiescent, reachable_copy, root_items,
+                      wait_until)
 from sitekit import make_cert, peer_der, pem_der, write_tree
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
@@ -173,7 +174,11 @@ def test_the_server_process_is_confined(tmp_path, conf_server):
         assert "NoNewPrivs:\t1" in f.read()
     # Landlock is there (the unit test test_sandbox shows what it denies).
     assert "not confined" not in s.log()
-    # It holds no file but its capsule, sockets, pipes and the log.
+    # It holds no file but its capsule, sockets, pipes and the log: looked
+    # at once it is idle (capsule indexed, the connection above closed),
+    # not while it reads a page or closes a socket.
+    assert ": indexed " in s.wait_log(": indexed ")
+    assert wait_until(lambda: connections_held(pid) == 0 and quiescent(pid))
     for fd in os.listdir(f"/proc/{pid}/fd"):
         target = os.readlink(f"/proc/{pid}/fd/{fd}")
         assert (target.startswith(("socket:", "pipe:", "anon_inode:",
