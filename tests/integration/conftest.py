@@ -604,12 +604,21 @@ def listening_descriptors(pid, port):
                 if (parts[3] == "0A" and
                         int(parts[1].split(":")[1], 16) == port):
                     inodes.add(parts[9])
-    held = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            t = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if t.startswith("socket:[") and t[8:-1] in inodes:
-            held.append(t[8:-1])
-    return held
+    return [str(i) for i in socket_inodes(pid) if str(i) in inodes]
+
+
+def assert_serves_office(gemini, gopher):
+    """The office capsule's page over Gemini (ended by close_notify) and
+    its Gopher root menu, as an installed attache serves them; returns
+    the menu."""
+    data, notify = gemini_raw(gemini, f"gemini://localhost:{gemini}/\r\n"
+                              .encode())
+    assert notify
+    assert data == (b"20 text/gemini; lang=en\r\n" +
+                    (ROOT / "capsule/index.gmi").read_bytes())
+    with socket.create_connection(("127.0.0.1", gopher), timeout=15) as s:
+        s.sendall(b"\r\n")
+        menu = read_all(s)
+    assert (f"1The Homeland Security Attach\u00e9\t/attache.gmi\t"
+            f"localhost\t{gopher}\r\n".encode() in menu), menu
+    return menu

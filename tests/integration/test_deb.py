@@ -16,15 +16,14 @@ import pwd
 import re
 import shlex
 import signal
-import socket
 import stat
 import subprocess
 import time
 
 import pytest
 
-from conftest import (ROOT, SANITIZED, free_low_port, free_port, gemini_raw,
-                      read_all, wait_port)
+from conftest import (ROOT, SANITIZED, assert_serves_office, free_low_port,
+                      free_port, wait_port)
 
 pytestmark = pytest.mark.skipif(
     SANITIZED, reason="the package is built from the source, not from the "
@@ -372,16 +371,7 @@ def serve_as_the_unit_does(tmp_path, gemini, gopher):
         ok = (wait_port(gemini, timeout=60) and wait_port(gopher, timeout=60)
               and wait_for(lambda: "SIGHUP reloads" in log_since(offset)))
         assert ok, out.read_text(errors="replace") + log_since(offset)
-        data, notify = gemini_raw(gemini, f"gemini://localhost:{gemini}/\r\n"
-                                  .encode())
-        assert notify
-        assert data == (b"20 text/gemini; lang=en\r\n" +
-                        (ROOT / "capsule/index.gmi").read_bytes())
-        with socket.create_connection(("127.0.0.1", gopher), timeout=15) as s:
-            s.sendall(b"\r\n")
-            menu = read_all(s)
-        assert (f"1The Homeland Security Attach\u00e9\t/attache.gmi\t"
-                f"localhost\t{gopher}\r\n".encode() in menu), menu
+        assert_serves_office(gemini, gopher)
         status = proc_status(proc.pid), children(proc.pid)
     finally:
         if proc.poll() is None:

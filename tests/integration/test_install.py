@@ -6,14 +6,13 @@ import os
 import pathlib
 import re
 import signal
-import socket
 import stat
 import subprocess
 
 import pytest
 
-from conftest import (BIN, ROOT, SANITIZED, free_low_port, free_port,
-                      gemini_raw, reachable_copy, read_all, wait_port)
+from conftest import (BIN, ROOT, SANITIZED, assert_serves_office,
+                      free_low_port, free_port, reachable_copy, wait_port)
 
 # What `make install` puts where, relative to DESTDIR, with its mode.
 LAYOUT = {
@@ -216,16 +215,7 @@ def serve_installed_example(dest, base, gopher, wrap=(), preexec_fn=None,
                                 stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
     try:
         assert wait_port(gemini) and wait_port(gopher), logpath.read_text()
-        data, notify = gemini_raw(gemini, f"gemini://localhost:{gemini}/\r\n"
-                                  .encode())
-        assert notify
-        assert data == (b"20 text/gemini; lang=en\r\n" +
-                        (ROOT / "capsule/index.gmi").read_bytes())
-        with socket.create_connection(("127.0.0.1", gopher), timeout=15) as s:
-            s.sendall(b"\r\n")
-            menu = read_all(s)
-        assert (f"1The Homeland Security Attach\u00e9\t/attache.gmi\t"
-                f"localhost\t{gopher}\r\n".encode() in menu), menu
+        menu = assert_serves_office(gemini, gopher)
         assert menu.endswith(b".\r\n")
         status = proc_status(proc.pid), children(proc.pid)
     finally:
