@@ -57,6 +57,8 @@ struct server_process {
 						 * the last trim */
 	int			 first;		/* no configuration served yet */
 	const char		*file;		/* for FILE:LINE messages */
+	int			 keys[IPC_FDS_MAX]; /* to the key process, for
+						 * the workers to come; -1 */
 };
 
 /* The first configuration's problems go to stderr, later ones to the log. */
@@ -306,8 +308,8 @@ apply(struct server_process *sp, struct bundle *b, struct conf_diag *d)
 	    gen->conf->max_connections :
 	    default_max_connections(gen, sp->nworkers);
 	if (sp->first) {
-		if ((sp->workers = workers_start(gen, sp->nworkers)) ==
-		    NULL) {
+		if ((sp->workers = workers_start(gen, sp->nworkers,
+		    sp->keys)) == NULL) {
 			generation_unref(gen);
 			return -1;
 		}
@@ -371,6 +373,27 @@ drain(struct server_process *sp, int seconds)
 	drained_cb(-1, 0, sp);
 }
 
+/*
+ * Sockets to the key process, one per worker: kept for the workers to
+ * come, or handed to them (a new key process runs).
+ */
+static void
+take_keys(struct server_process *sp, struct ipc_msg *m)
+{
+	int i;
+
+	if (sp->workers != NULL) {
+		workers_give_keys(sp->workers, m->fds, m->nfds);
+		return;
+	}
+	for (i = 0; i < m->nfds && i < IPC_FDS_MAX; i++) {
+		if (sp->keys[i] != -1)
+			close(sp->keys[i]);
+		sp->keys[i] = m->fds[i];
+		m->fds[i] = -1;
+	}
+}
+
 /* A whole configuration came (taken 1) or a stray message (-1). */
 static int
 received(struct server_process *sp, int taken)
@@ -414,6 +437,9 @@ ipc_cb(evutil_socket_t fd, short what, void *arg)
 		case IPC_STOP:
 			drain(sp, STOP_GRACE_SEC);
 			break;
+		case IPC_KEYSOCK:
+			take_keys(sp, &m);
+			break;
 		case IPC_REOPEN:
 			if (m.nfds == 1 && log_configure(CONF_LOG_FILE,
 			    m.fds[0], (enum conf_log_style)ipc_get32(m.data)) ==
@@ -445,6 +471,11 @@ first_bundle(struct server_process *sp)
 	for (;;) {
 		if ((r = ipc_recv(sp->ipc, &m)) != 1)
 			return -1;
+		if (m.type == IPC_KEYSOCK) {
+			take_keys(sp, &m);
+			ipc_close_fds(&m);
+			continue;
+		}
 		r = bundle_take(&sp->pending, &m);
 		ipc_close_fds(&m);
 		if (r != 0)
@@ -457,9 +488,11 @@ int
 server_process_serve(int ipc, int argc, char **argv)
 {
 	struct server_process sp;
-	int status = CONTROL_EXIT_CONFIG;
+	int status = CONTROL_EXIT_CONFIG, i;
 
 	memset(&sp, 0, sizeof(sp));
+	for (i = 0; i < IPC_FDS_MAX; i++)
+		sp.keys[i] = -1;
 	sp.ipc = ipc;
 	sp.argc = argc;
 	sp.argv = argv;
@@ -510,6 +543,9 @@ out:
 	if (sp.deadline != NULL)
 		event_free(sp.deadline);
 	event_base_free(sp.base);
+	for (i = 0; i < IPC_FDS_MAX; i++)
+		if (sp.keys[i] != -1)
+			close(sp.keys[i]);
 	close(ipc);
 	return status;
 }

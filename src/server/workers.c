@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "protocols.h"
+#include "tls_keys.h"
 #include "worker_server.h"
 #include "workers.h"
 
@@ -25,6 +26,7 @@ struct worker {
 	struct server		 srv;
 	struct generation	*pending;	/* under all->lock */
 	int			 accepting;	/* under all->lock */
+	struct tls_key_channel	 keys;		/* to the key process */
 };
 
 struct workers {
@@ -53,6 +55,8 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	/* Its handshakes sign through its own socket to the key process. */
+	tls_key_channel_bind(&w->keys);
 	/* Even with no listener left, it runs until told to stop. */
 	if (event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY) == -1)
 		log_warn("worker event loop failed");
@@ -185,14 +189,26 @@ workers_stop(struct workers *ws)
 			event_free(ws->w[i].drain_ev);
 		if (ws->w[i].base != NULL)
 			event_base_free(ws->w[i].base);
+		tls_key_channel_close(&ws->w[i].keys);
 	}
 	pthread_cond_destroy(&ws->changed);
 	pthread_mutex_destroy(&ws->lock);
 	free(ws);
 }
 
+void
+workers_give_keys(struct workers *ws, int *keys, int n)
+{
+	int i;
+
+	for (i = 0; i < n && i < ws->n; i++) {
+		tls_key_channel_give(&ws->w[i].keys, keys[i]);
+		keys[i] = -1;
+	}
+}
+
 struct workers *
-workers_start(struct generation *gen, int n)
+workers_start(struct generation *gen, int n, int *keys)
 {
 	struct workers *ws;
 	sigset_t block, old;
@@ -201,11 +217,18 @@ workers_start(struct generation *gen, int n)
 	if ((ws = calloc(1, sizeof(*ws) + (size_t)n * sizeof(ws->w[0]))) ==
 	    NULL) {
 		log_warn("cannot start the workers: out of memory");
+		for (i = 0; i < n; i++)
+			if (keys[i] != -1)
+				close(keys[i]);
 		return NULL;
 	}
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->changed, NULL);
 	ws->n = n;
+	for (i = 0; i < n; i++) {
+		tls_key_channel_init(&ws->w[i].keys, keys[i]);
+		keys[i] = -1;
+	}
 	for (i = 0; i < n; i++) {
 		struct worker *w = &ws->w[i];
 

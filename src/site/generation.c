@@ -68,25 +68,26 @@ site_tls(struct generation *g, struct site *s, const struct bundle *files,
     struct conf_diag *d)
 {
 	const struct conf_site *cs = s->conf;
-	const struct bundle_file *fc, *fk;
-	struct tls_pem crt, key;
+	const struct bundle_file *fc;
+	struct tls_pem crt;
 	unsigned char sid[EVP_MAX_MD_SIZE];
 	unsigned int sidlen = 0;
 	char err[8192 + 64];
 
-	/* The privileged process read the pair: it is in the bundle. */
+	/*
+	 * The privileged process read the pair: the certificate is in the
+	 * bundle, the key in the key process, which signs for us.
+	 */
 	if (tls_pair_paths(cs->certs, cs->name, &s->cert, err,
 	    sizeof(err)) == -1)
 		s->tls = NULL;
-	else if ((fc = bundle_find(files, s->cert.crt_path)) == NULL ||
-	    (fk = bundle_find(files, s->cert.key_path)) == NULL) {
-		snprintf(err, sizeof(err), "%s and %s were not read",
-		    s->cert.crt_path, s->cert.key_path);
+	else if ((fc = bundle_find(files, s->cert.crt_path)) == NULL) {
+		snprintf(err, sizeof(err), "%s was not read",
+		    s->cert.crt_path);
 		s->tls = NULL;
 	} else {
 		crt = (struct tls_pem){ fc->path, fc->data, fc->len };
-		key = (struct tls_pem){ fk->path, fk->data, fk->len };
-		s->tls = tls_context_from_pem(&crt, &key, s->cert.fingerprint,
+		s->tls = tls_context_from_pem(&crt, NULL, s->cert.fingerprint,
 		    err, sizeof(err));
 	}
 	if (s->tls == NULL) {

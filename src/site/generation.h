@@ -74,7 +74,8 @@ struct bundle;
 /*
  * Builds a generation from conf (taken, freed with the generation or on
  * failure): opens every site's capsule, makes its TLS context from the
- * certificate and key in files (read by the privileged process), and takes
+ * certificate in files (read by the privileged process; its key is the
+ * key process's), and takes
  * from services (NULL: none) the capsule service of every site with search
  * or changes on.  The listeners are planned, their fds still unset (the
  * server process gives them from the listen table).  Returns it with one

@@ -1,0 +1,505 @@
+/*
+ * Private keys kept out of the server process (tls_keys.h): the key object
+ * whose private operations are requests to the key process, the worker's
+ * channel they go through, and the key process's answer.
+ *
+ * OpenSSL 3.0 forwards a key's private operation in two ways: a provider
+ * of its own, or the RSA_METHOD and EC_KEY_METHOD of the 1.1 API, which
+ * 3.0 deprecates but keeps (a key with a method of its own is "foreign",
+ * and takes the legacy path, where the method is called).  The second is
+ * a few functions where the first is a module: it is used here, and the
+ * deprecation warnings are turned off for this file alone, by asking for
+ * the 1.1.1 API.  What the methods see:
+ *
+ * - ECDSA (TLS 1.2 and 1.3): the digest to sign; the key process answers
+ *   with the DER signature.
+ * - RSA, TLS 1.2: PKCS#1 v1.5, as RSA_sign leaves it to the private
+ *   operation: the DigestInfo, padding RSA_PKCS1_PADDING.
+ * - RSA, TLS 1.3: PSS, which OpenSSL pads itself before the private
+ *   operation: a whole block, padding RSA_NO_PADDING.
+ *
+ * Nothing else of a key is private here: ECDHE makes its own keys, and the
+ * suites offered have no RSA key exchange (no private decryption).
+ */
+#define OPENSSL_API_COMPAT	10101	/* RSA_METHOD, EC_KEY_METHOD */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "tls_error.h"
+#include "tls_keys.h"
+
+/* The errors a handshake's log line gives as its reason. */
+enum {
+	R_NO_CHANNEL = 1,
+	R_UNREACHABLE,
+	R_TIMEOUT,
+	R_UNKNOWN,
+	R_FAILED
+};
+
+static pthread_once_t		 once = PTHREAD_ONCE_INIT;
+static int			 err_lib;
+static int			 rsa_index = -1, ec_index = -1;
+static RSA_METHOD		*rsa_method;
+static EC_KEY_METHOD		*ec_method;
+
+static ERR_STRING_DATA reasons[] = {
+	{ 0, "key process" },
+	{ R_NO_CHANNEL, "no channel to the key process on this thread" },
+	{ R_UNREACHABLE, "the key process is not reachable" },
+	{ R_TIMEOUT, "the key process did not answer in time" },
+	{ R_UNKNOWN, "the key process does not hold this certificate's key" },
+	{ R_FAILED, "the key process could not sign" },
+	{ 0, NULL }
+};
+
+/* The calling thread's channel. */
+static _Thread_local struct tls_key_channel *current;
+
+static void
+raise_reason(int reason)
+{
+	ERR_raise(err_lib, reason);
+}
+
+/* A key's id, freed with it. */
+static void
+id_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	free(ptr);
+}
+
+static int	rsa_priv_enc(int flen, const unsigned char *from,
+		    unsigned char *to, RSA *rsa, int padding);
+static int	rsa_priv_dec(int flen, const unsigned char *from,
+		    unsigned char *to, RSA *rsa, int padding);
+static int	ec_sign(int type, const unsigned char *dgst, int dlen,
+		    unsigned char *sig, unsigned int *siglen,
+		    const BIGNUM *kinv, const BIGNUM *r, EC_KEY *eckey);
+static ECDSA_SIG *ec_sign_sig(const unsigned char *dgst, int dlen,
+		    const BIGNUM *kinv, const BIGNUM *r, EC_KEY *eckey);
+
+static void
+init(void)
+{
+	size_t i;
+
+	err_lib = ERR_get_next_error_library();
+	for (i = 0; reasons[i].string != NULL; i++)
+		reasons[i].error = ERR_PACK(err_lib, 0, reasons[i].error);
+	(void)ERR_load_strings(err_lib, reasons);
+	rsa_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_RSA, 0, NULL,
+	    NULL, NULL, id_free);
+	ec_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_EC_KEY, 0, NULL,
+	    NULL, NULL, id_free);
+	if ((rsa_method = RSA_meth_dup(RSA_PKCS1_OpenSSL())) != NULL) {
+		(void)RSA_meth_set1_name(rsa_method, "attache key process");
+		(void)RSA_meth_set_priv_enc(rsa_method, rsa_priv_enc);
+		(void)RSA_meth_set_priv_dec(rsa_method, rsa_priv_dec);
+		/* No private half here to check against the public one. */
+		(void)RSA_meth_set_flags(rsa_method,
+		    RSA_meth_get_flags(rsa_method) | RSA_METHOD_FLAG_NO_CHECK);
+	}
+	if ((ec_method = EC_KEY_METHOD_new(EC_KEY_OpenSSL())) != NULL)
+		EC_KEY_METHOD_set_sign(ec_method, ec_sign, NULL, ec_sign_sig);
+}
+
+static int
+ready(void)
+{
+	return pthread_once(&once, init) == 0 && rsa_method != NULL &&
+	    ec_method != NULL && rsa_index != -1 && ec_index != -1;
+}
+
+int
+tls_cert_id(X509 *crt, unsigned char id[TLS_KEY_ID_LEN])
+{
+	unsigned int len = 0;
+
+	if (crt == NULL || X509_digest(crt, EVP_sha256(), id, &len) != 1 ||
+	    len != TLS_KEY_ID_LEN) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_key_supported(const EVP_PKEY *key)
+{
+	return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ||
+	    EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
+}
+
+/* The id of a key, copied for its ex_data. */
+static unsigned char *
+id_copy(const unsigned char id[TLS_KEY_ID_LEN])
+{
+	unsigned char *p;
+
+	if ((p = malloc(TLS_KEY_ID_LEN)) != NULL)
+		memcpy(p, id, TLS_KEY_ID_LEN);
+	return p;
+}
+
+static EVP_PKEY *
+remote_rsa(EVP_PKEY *pub, const unsigned char id[TLS_KEY_ID_LEN])
+{
+	const RSA *from = EVP_PKEY_get0_RSA(pub);
+	const BIGNUM *n, *e;
+	BIGNUM *n2 = NULL, *e2 = NULL;
+	EVP_PKEY *k = NULL;
+	unsigned char *idp = NULL;
+	RSA *rsa = NULL;
+
+	if (from == NULL)
+		return NULL;
+	RSA_get0_key(from, &n, &e, NULL);
+	if ((rsa = RSA_new()) == NULL || (n2 = BN_dup(n)) == NULL ||
+	    (e2 = BN_dup(e)) == NULL || RSA_set0_key(rsa, n2, e2, NULL) != 1)
+		goto fail;
+	n2 = e2 = NULL;
+	/* The method first: the key object sees it, and is "foreign". */
+	if (RSA_set_method(rsa, rsa_method) != 1 ||
+	    (idp = id_copy(id)) == NULL ||
+	    RSA_set_ex_data(rsa, rsa_index, idp) != 1)
+		goto fail;
+	idp = NULL;
+	if ((k = EVP_PKEY_new()) == NULL || EVP_PKEY_assign_RSA(k, rsa) != 1)
+		goto fail;
+	return k;
+fail:
+	free(idp);
+	BN_free(n2);
+	BN_free(e2);
+	RSA_free(rsa);
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+static EVP_PKEY *
+remote_ec(EVP_PKEY *pub, const unsigned char id[TLS_KEY_ID_LEN])
+{
+	const EC_KEY *from = EVP_PKEY_get0_EC_KEY(pub);
+	EVP_PKEY *k = NULL;
+	unsigned char *idp = NULL;
+	EC_KEY *ec = NULL;
+
+	if (from == NULL || EC_KEY_get0_group(from) == NULL ||
+	    EC_KEY_get0_public_key(from) == NULL)
+		return NULL;
+	if ((ec = EC_KEY_new()) == NULL ||
+	    EC_KEY_set_method(ec, ec_method) != 1 ||
+	    EC_KEY_set_group(ec, EC_KEY_get0_group(from)) != 1 ||
+	    EC_KEY_set_public_key(ec, EC_KEY_get0_public_key(from)) != 1 ||
+	    (idp = id_copy(id)) == NULL ||
+	    EC_KEY_set_ex_data(ec, ec_index, idp) != 1)
+		goto fail;
+	idp = NULL;
+	if ((k = EVP_PKEY_new()) == NULL || EVP_PKEY_assign_EC_KEY(k, ec) != 1)
+		goto fail;
+	return k;
+fail:
+	free(idp);
+	EC_KEY_free(ec);
+	EVP_PKEY_free(k);
+	return NULL;
+}
+
+EVP_PKEY *
+tls_remote_key(X509 *crt, const unsigned char id[TLS_KEY_ID_LEN], char *err,
+    size_t errlen)
+{
+	EVP_PKEY *pub, *k = NULL;
+
+	if (!ready()) {
+		tls_seterr(err, errlen, "cannot set up the key methods");
+		return NULL;
+	}
+	if ((pub = X509_get0_pubkey(crt)) == NULL) {
+		tls_seterr(err, errlen, "the certificate has no public key");
+		return NULL;
+	}
+	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA)
+		k = remote_rsa(pub, id);
+	else if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC)
+		k = remote_ec(pub, id);
+	else {
+		tls_seterr(err, errlen, "its key is %s: attache signs with "
+		    "ECDSA and RSA keys only", EVP_PKEY_get0_type_name(pub) !=
+		    NULL ? EVP_PKEY_get0_type_name(pub) : "of another type");
+		return NULL;
+	}
+	if (k == NULL)
+		tls_seterr(err, errlen, "cannot make its key object");
+	ERR_clear_error();
+	return k;
+}
+
+void
+tls_key_channel_init(struct tls_key_channel *ch, int fd)
+{
+	ch->fd = fd;
+	atomic_init(&ch->next, -1);
+	ch->last_id = 0;
+}
+
+void
+tls_key_channel_give(struct tls_key_channel *ch, int fd)
+{
+	int old = atomic_exchange(&ch->next, fd);
+
+	if (old != -1)
+		close(old);
+}
+
+void
+tls_key_channel_close(struct tls_key_channel *ch)
+{
+	int fd = atomic_exchange(&ch->next, -1);
+
+	if (fd != -1)
+		close(fd);
+	if (ch->fd != -1)
+		close(ch->fd);
+	ch->fd = -1;
+}
+
+void
+tls_key_channel_bind(struct tls_key_channel *ch)
+{
+	current = ch;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The socket is gone: until another comes, requests fail at once. */
+static void
+broken(struct tls_key_channel *ch)
+{
+	close(ch->fd);
+	ch->fd = -1;
+}
+
+/*
+ * One request and its answer on the calling thread's channel: the result's
+ * length, or -1 with the reason in OpenSSL's error queue.
+ */
+static int
+remote(const unsigned char *key, enum tls_key_op op, int padding,
+    const unsigned char *in, size_t inlen, unsigned char *out, size_t outmax)
+{
+	struct tls_key_channel *ch = current;
+	struct tls_key_request req;
+	struct tls_key_reply rep;
+	struct pollfd pfd;
+	long deadline;
+	ssize_t n;
+	int fd, r;
+
+	if (ch == NULL) {
+		raise_reason(R_NO_CHANNEL);
+		return -1;
+	}
+	if ((fd = atomic_exchange(&ch->next, -1)) != -1) {
+		if (ch->fd != -1)
+			close(ch->fd);
+		ch->fd = fd;
+	}
+	if (ch->fd == -1) {
+		raise_reason(R_UNREACHABLE);
+		return -1;
+	}
+	if (inlen > sizeof(req.data) || outmax > sizeof(rep.data)) {
+		raise_reason(R_FAILED);
+		return -1;
+	}
+	memset(&req, 0, TLS_KEY_REQUEST_HEAD);
+	req.id = ++ch->last_id;
+	req.op = (uint32_t)op;
+	req.padding = padding;
+	req.outmax = (uint32_t)outmax;
+	memcpy(req.key, key, TLS_KEY_ID_LEN);
+	memcpy(req.data, in, inlen);
+	do
+		n = send(ch->fd, &req, TLS_KEY_REQUEST_HEAD + inlen,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		broken(ch);
+		raise_reason(R_UNREACHABLE);
+		return -1;
+	}
+	deadline = now_ms() + TLS_KEY_WAIT_MS;
+	for (;;) {
+		pfd.fd = ch->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)(deadline - now_ms() > 0 ?
+		    deadline - now_ms() : 0));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			raise_reason(R_TIMEOUT);
+			return -1;
+		}
+		n = recv(ch->fd, &rep, sizeof(rep), MSG_DONTWAIT);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			broken(ch);
+			raise_reason(R_UNREACHABLE);
+			return -1;
+		}
+		/* Too short, or the late answer to a request that timed out. */
+		if ((size_t)n < TLS_KEY_REPLY_HEAD || rep.id != req.id)
+			continue;
+		break;
+	}
+	if (rep.status != TLS_KEY_OK ||
+	    (size_t)n - TLS_KEY_REPLY_HEAD > outmax) {
+		raise_reason(rep.status == TLS_KEY_UNKNOWN ? R_UNKNOWN :
+		    R_FAILED);
+		return -1;
+	}
+	memcpy(out, rep.data, (size_t)n - TLS_KEY_REPLY_HEAD);
+	return (int)((size_t)n - TLS_KEY_REPLY_HEAD);
+}
+
+static int
+rsa_priv_enc(int flen, const unsigned char *from, unsigned char *to,
+    RSA *rsa, int padding)
+{
+	const unsigned char *id = RSA_get_ex_data(rsa, rsa_index);
+
+	if (id == NULL || flen < 0) {
+		raise_reason(R_FAILED);
+		return -1;
+	}
+	return remote(id, TLS_KEY_RSA_PRIV, padding, from, (size_t)flen, to,
+	    (size_t)RSA_size(rsa));
+}
+
+/* No suite offered exchanges keys with RSA: nothing to decrypt. */
+static int
+rsa_priv_dec(int flen, const unsigned char *from, unsigned char *to,
+    RSA *rsa, int padding)
+{
+	(void)flen;
+	(void)from;
+	(void)to;
+	(void)rsa;
+	(void)padding;
+	raise_reason(R_FAILED);
+	return -1;
+}
+
+static int
+ec_sign(int type, const unsigned char *dgst, int dlen, unsigned char *sig,
+    unsigned int *siglen, const BIGNUM *kinv, const BIGNUM *r, EC_KEY *eckey)
+{
+	const unsigned char *id = EC_KEY_get_ex_data(eckey, ec_index);
+	int n;
+
+	(void)type;
+	*siglen = 0;
+	/* A caller's own nonce cannot be honoured over there. */
+	if (id == NULL || dlen < 0 || kinv != NULL || r != NULL) {
+		raise_reason(R_FAILED);
+		return 0;
+	}
+	if ((n = remote(id, TLS_KEY_ECDSA, 0, dgst, (size_t)dlen, sig,
+	    (size_t)ECDSA_size(eckey))) < 0)
+		return 0;
+	*siglen = (unsigned int)n;
+	return 1;
+}
+
+static ECDSA_SIG *
+ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv,
+    const BIGNUM *r, EC_KEY *eckey)
+{
+	unsigned char der[TLS_KEY_DATA_MAX];
+	const unsigned char *p = der;
+	unsigned int len;
+
+	if ((size_t)ECDSA_size(eckey) > sizeof(der) ||
+	    ec_sign(0, dgst, dlen, der, &len, kinv, r, eckey) != 1)
+		return NULL;
+	return d2i_ECDSA_SIG(NULL, &p, (long)len);
+}
+
+size_t
+tls_key_answer(EVP_PKEY *key, const struct tls_key_request *req,
+    size_t reqlen, struct tls_key_reply *reply)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	size_t inlen, outlen;
+	int ok = 0, want;
+
+	reply->status = TLS_KEY_BAD;
+	if (reqlen < TLS_KEY_REQUEST_HEAD)
+		return 0;	/* nothing to answer to */
+	reply->id = req->id;
+	inlen = reqlen - TLS_KEY_REQUEST_HEAD;
+	outlen = req->outmax;
+	if (outlen > sizeof(reply->data))
+		return TLS_KEY_REPLY_HEAD;
+	if (key == NULL) {
+		reply->status = TLS_KEY_UNKNOWN;
+		return TLS_KEY_REPLY_HEAD;
+	}
+	want = req->op == TLS_KEY_ECDSA ? EVP_PKEY_EC :
+	    req->op == TLS_KEY_RSA_PRIV ? EVP_PKEY_RSA : -1;
+	if (EVP_PKEY_get_base_id(key) != want ||
+	    (req->op == TLS_KEY_RSA_PRIV && req->padding !=
+	    RSA_PKCS1_PADDING && req->padding != RSA_NO_PADDING))
+		return TLS_KEY_REPLY_HEAD;
+	/*
+	 * No digest set: the data is signed as it is (the digest for ECDSA,
+	 * the DigestInfo or the padded block for RSA).
+	 */
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) != NULL &&
+	    EVP_PKEY_sign_init(ctx) == 1 &&
+	    (req->op != TLS_KEY_RSA_PRIV ||
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, req->padding) == 1) &&
+	    EVP_PKEY_sign(ctx, reply->data, &outlen, req->data, inlen) == 1)
+		ok = 1;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	if (!ok) {
+		reply->status = TLS_KEY_FAILED;
+		return TLS_KEY_REPLY_HEAD;
+	}
+	reply->status = TLS_KEY_OK;
+	return TLS_KEY_REPLY_HEAD + outlen;
+}
