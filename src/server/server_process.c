@@ -26,6 +26,7 @@
 #include "options.h"
 #include "sandbox.h"
 #include "server_process.h"
+#include "tls_tickets.h"
 #include "workers.h"
 
 #define DRAIN_MAX_SEC	60		/* an old server, replaced, at most */
@@ -53,6 +54,9 @@ struct server_process {
 	struct limits		*limits;	/* per-address counts, shared by
 						 * every generation */
 	struct event		*tick;		/* memory after bursts */
+	struct tls_tickets	*tickets;	/* session tickets' keys, shared
+						 * by every generation */
+	struct event		*rotate;	/* of the tickets' keys */
 	int			 peak;		/* connections open at most since
 						 * the last trim */
 	int			 first;		/* no configuration served yet */
@@ -234,6 +238,38 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Every TLS_TICKET_ROTATE_SEC: a new key seals session tickets, the last
+ * one still opens them, the one before is gone (tls_tickets.h).
+ */
+static void
+rotate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server_process *sp = arg;
+
+	(void)fd;
+	(void)what;
+	if (tls_tickets_rotate(sp->tickets) == 0)
+		log_info("session ticket keys rotated");
+	else
+		log_warn("session ticket keys: no randomness for a new one");
+}
+
+/* How often the tickets' keys rotate (the tests ask for it sooner). */
+static struct timeval
+rotate_every(void)
+{
+	const char *ms = getenv("ATTACHE_TEST_TICKET_ROTATE_MS");
+	struct timeval tv = { TLS_TICKET_ROTATE_SEC, 0 };
+	long n;
+
+	if (ms != NULL && (n = strtol(ms, NULL, 10)) > 0) {
+		tv.tv_sec = n / 1000;
+		tv.tv_usec = (n % 1000) * 1000;
+	}
+	return tv;
+}
+
 /* The certificates of the generation, now that it serves. */
 static void
 log_sites(const struct generation *gen)
@@ -297,7 +333,7 @@ apply(struct server_process *sp, struct bundle *b, struct conf_diag *d)
 		}
 	}
 	if ((gen = generation_new(conf, b, b->id, &sp->live, sp->services,
-	    d)) == NULL)
+	    sp->tickets, d)) == NULL)
 		return -1;
 	if (give_sockets(&b->table, gen, d) == -1) {
 		generation_unref(gen);
@@ -488,6 +524,7 @@ int
 server_process_serve(int ipc, int argc, char **argv)
 {
 	struct server_process sp;
+	struct timeval rotate = rotate_every();
 	int status = CONTROL_EXIT_CONFIG, i;
 
 	memset(&sp, 0, sizeof(sp));
@@ -501,9 +538,11 @@ server_process_serve(int ipc, int argc, char **argv)
 	bundle_init(&sp.pending);
 	if ((sp.base = event_base_new()) == NULL ||
 	    (sp.services = service_registry_new()) == NULL ||
-	    (sp.limits = limits_new()) == NULL) {
+	    (sp.limits = limits_new()) == NULL ||
+	    (sp.tickets = tls_tickets_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
 		service_registry_free(sp.services);
+		limits_free(sp.limits);
 		if (sp.base != NULL)
 			event_base_free(sp.base);
 		return 1;
@@ -518,7 +557,9 @@ server_process_serve(int ipc, int argc, char **argv)
 	    &sp)) == NULL ||
 	    (sp.tick = event_new(sp.base, -1, EV_PERSIST, tick_cb,
 	    &sp)) == NULL ||
-	    event_add(sp.tick, &(struct timeval){ TICK_SEC, 0 }) == -1) {
+	    event_add(sp.tick, &(struct timeval){ TICK_SEC, 0 }) == -1 ||
+	    (sp.rotate = event_new(sp.base, -1, EV_PERSIST, rotate_cb,
+	    &sp)) == NULL || event_add(sp.rotate, &rotate) == -1) {
 		log_warn("cannot listen to the privileged process");
 		goto out;
 	}
@@ -535,6 +576,10 @@ out:
 	limits_free(sp.limits);
 	if (sp.tick != NULL)
 		event_free(sp.tick);
+	if (sp.rotate != NULL)
+		event_free(sp.rotate);
+	/* No context is left to seal a ticket. */
+	tls_tickets_free(sp.tickets);
 	bundle_free(&sp.pending);
 	if (sp.ipc_ev != NULL)
 		event_free(sp.ipc_ev);

@@ -34,6 +34,7 @@
 #include "tls_error.h"
 #include "tls_generate.h"
 #include "tls_keys.h"
+#include "tls_tickets.h"
 
 #define TICKET_LIFETIME_SEC	(2 * 60 * 60)	/* OpenSSL's for TLS 1.3 */
 #define TICKET_RENEW_SEC	(60 * 60)	/* a resumption renews after */
@@ -172,6 +173,9 @@ ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
 		 */
 		if (SSL_version(ssl) < TLS1_3_VERSION && is_proxied(ssl))
 			return SSL_TICKET_RETURN_IGNORE_RENEW;
+		/* Sealed with the key before the current one: a new one. */
+		if (tls_tickets_old(ssl))
+			return SSL_TICKET_RETURN_USE_RENEW;
 		age = (long)time(NULL) - (long)SSL_SESSION_get_time(sess);
 		return age >= 0 && age < TICKET_RENEW_SEC ?
 		    SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;

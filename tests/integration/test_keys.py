@@ -3,7 +3,8 @@ parses every client's bytes, holds certificates and signs through a
 socket to the key process; its memory has no key, the key process's has.
 A reload hands new keys over with their certificates, and a handshake
 begun under the old generation still ends with the old key; the key
-process, killed, is started again and the same server signs with it."""
+process, killed, is started again and the same server signs with it.
+Session tickets are sealed with keys that rotate."""
 import os
 import re
 import signal
@@ -14,7 +15,8 @@ import time
 
 import pytest
 
-from conftest import client_context, free_port, key_pid, serving_pid
+from conftest import (SANITIZED, client_context, free_port, key_pid,
+                      serving_pid)
 from sitekit import make_cert, pem_der, write_tree
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
@@ -247,3 +249,53 @@ def test_the_key_process_dies_and_comes_back(tmp_path, server):
     assert s.server_pid() == srv
     assert key_pid(s.proc.pid) not in (None, keys)
 
+
+def test_a_ticket_from_before_two_rotations_does_not_resume(tmp_path,
+                                                             server):
+    """Session tickets are sealed with keys the server process makes and
+    rotates (every hour; here every 1.5 s, 4 s under the sanitizers): a
+    ticket resumes after one rotation, not after two."""
+    period = 4000 if SANITIZED else 1500
+    os.environ["ATTACHE_TEST_TICKET_ROTATE_MS"] = str(period)
+    try:
+        s = server(gopher=False)
+    finally:
+        del os.environ["ATTACHE_TEST_TICKET_ROTATE_MS"]
+    g = s.gemini_port
+    ctx = client_context()
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+
+    def rotations():
+        return s.log().count("attache info: session ticket keys rotated")
+
+    def fetch_with(session=None):
+        raw = socket.create_connection(("127.0.0.1", g), timeout=15)
+        with ctx.wrap_socket(raw, server_hostname="localhost",
+                             session=session) as c:
+            c.sendall(f"gemini://localhost:{g}/\r\n".encode())
+            while c.recv(4096):
+                pass
+            return c.session, c.session_reused
+
+    def after(n):
+        deadline = time.monotonic() + 30
+        while rotations() < n:
+            assert time.monotonic() < deadline, s.log()
+            time.sleep(0.02)
+
+    for _ in range(3):
+        n0 = rotations()
+        ticket, _ = fetch_with()
+        # Sealed under the key of rotation n0 (a rotation meanwhile: again).
+        if rotations() != n0:
+            continue
+        assert fetch_with(ticket)[1]
+        after(n0 + 1)
+        before, (_, resumed) = rotations(), fetch_with(ticket)
+        if not before == rotations() == n0 + 1:
+            continue
+        assert resumed, "one rotation later, the ticket still resumes"
+        after(n0 + 2)
+        assert not fetch_with(ticket)[1], "two rotations later, it does not"
+        return
+    pytest.fail("the rotations came too fast to test: " + s.log())
