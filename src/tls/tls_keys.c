@@ -275,6 +275,7 @@ tls_key_channel_init(struct tls_key_channel *ch, int fd)
 	ch->fd = bounded(fd);
 	atomic_init(&ch->next, -1);
 	ch->last_id = 0;
+	ch->stalled = 0;
 }
 
 void
@@ -319,6 +320,38 @@ broken(struct tls_key_channel *ch)
 {
 	close(ch->fd);
 	ch->fd = -1;
+	ch->stalled = 0;
+}
+
+/*
+ * After a timeout: the answers that came since, read without waiting.
+ * Returns 0 once the late answer is in (the key process answers again),
+ * -1 while it is not (the reason raised).
+ */
+static int
+unstall(struct tls_key_channel *ch)
+{
+	struct tls_key_reply rep;
+	ssize_t n;
+
+	while (ch->stalled) {
+		n = recv(ch->fd, &rep, sizeof(rep), MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			raise_reason(R_TIMEOUT);
+			return -1;
+		}
+		if (n <= 0) {
+			broken(ch);
+			raise_reason(R_UNREACHABLE);
+			return -1;
+		}
+		/* Answers come in order: the last request's is the last. */
+		if ((size_t)n >= TLS_KEY_REPLY_HEAD && rep.id == ch->last_id)
+			ch->stalled = 0;
+	}
+	return 0;
 }
 
 /*
@@ -344,11 +377,14 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 		if (ch->fd != -1)
 			close(ch->fd);
 		ch->fd = bounded(fd);
+		ch->stalled = 0;
 	}
 	if (ch->fd == -1) {
 		raise_reason(R_UNREACHABLE);
 		return -1;
 	}
+	if (ch->stalled && unstall(ch) == -1)
+		return -1;
 	if (inlen > sizeof(req.data) || outmax > sizeof(rep.data)) {
 		raise_reason(R_FAILED);
 		return -1;
@@ -380,6 +416,7 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR)) {
+			ch->stalled = 1;
 			raise_reason(R_TIMEOUT);
 			return -1;
 		}
@@ -392,6 +429,7 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 		if ((size_t)n >= TLS_KEY_REPLY_HEAD && rep.id == req.id)
 			break;
 		if (now_ms() >= deadline) {
+			ch->stalled = 1;
 			raise_reason(R_TIMEOUT);
 			return -1;
 		}

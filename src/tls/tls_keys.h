@@ -14,7 +14,10 @@
  *
  * The channel is one socket per worker thread: one request in flight at a
  * time, answered in order; each request has an id, so that an answer that
- * came after its request timed out is told from the next one's.
+ * came after its request timed out is told from the next one's.  A worker
+ * waits for its answer (TLS_KEY_WAIT_MS at most); once a request has timed
+ * out, the next ones fail at once until its answer comes, so that a key
+ * process that hangs costs a worker one wait, not one per handshake.
  */
 #ifndef ATTACHE_TLS_KEYS_H
 #define ATTACHE_TLS_KEYS_H
@@ -71,7 +74,8 @@ struct tls_key_channel {
 	int		 fd;		/* the thread's own; -1: none */
 	atomic_int	 next;		/* a new socket from elsewhere, or -1 */
 	uint32_t	 last_id;
-	int		 gone;		/* the socket failed: said once */
+	int		 stalled;	/* a request timed out, its answer
+					 * not come yet */
 };
 
 /* The certificate's id: SHA-256 of its DER form.  0, or -1. */

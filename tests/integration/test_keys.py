@@ -250,6 +250,48 @@ def test_the_key_process_dies_and_comes_back(tmp_path, server):
     assert key_pid(s.proc.pid) not in (None, keys)
 
 
+def test_a_hung_key_process_costs_a_worker_one_wait(tmp_path, conf_server):
+    """Stopped (alive, silent), the key process holds each worker once, for
+    2 s: that handshake fails, the next ones fail at once, the log says
+    why; continued, it answers the request it held, and the workers sign
+    again."""
+    cap = tmp_path / "capsule"
+    write_tree(cap, {"index.gmi": "# Home\n"})
+    g = free_port()
+    s = conf_server(f"""listen "127.0.0.1"
+gemini-port {g}
+workers 2
+site "localhost" {{ capsule "{cap}" certs "{tmp_path / 'certs'}" gopher-port 0 }}
+""", gemini_port=g)
+    url = f"gemini://localhost:{g}/"
+    assert s.gemini(url)[0].startswith("20 ")
+    keys = key_pid(s.proc.pid)
+    os.kill(keys, signal.SIGSTOP)
+    took = []
+    try:
+        for _ in range(6):
+            t0 = time.monotonic()
+            with pytest.raises((ssl.SSLError, ConnectionError)):
+                s.gemini(url)
+            took.append(time.monotonic() - t0)
+    finally:
+        os.kill(keys, signal.SIGCONT)
+    # At most one wait per worker; the others fail at once.
+    assert sum(t >= 1.5 for t in took) <= 2, took
+    assert sum(t < 1.5 for t in took) >= 4, took
+    assert "TLS handshake failed: the key process did not answer in time" \
+        in s.log()
+    deadline = time.monotonic() + 30
+    ok = 0
+    while ok < 4:
+        assert time.monotonic() < deadline, s.log()
+        try:
+            ok += s.gemini(url)[0].startswith("20 ")
+        except (ssl.SSLError, ConnectionError):
+            time.sleep(0.02)
+    assert key_pid(s.proc.pid) == keys
+
+
 def test_a_ticket_from_before_two_rotations_does_not_resume(tmp_path,
                                                              server):
     """Session tickets are sealed with keys the server process makes and

@@ -422,6 +422,7 @@ struct slow {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 go;
 	int		 released;
+	int		 sent;		/* the late answer is out */
 };
 
 static void *
@@ -445,6 +446,10 @@ slow_main(void *arg)
 	len = tls_key_answer(key, &req, (size_t)n, &rep);
 	EVP_PKEY_free(key);
 	(void)send(sl->sg.fd, &rep, len, MSG_NOSIGNAL);
+	pthread_mutex_lock(&sl->lock);
+	sl->sent = 1;
+	pthread_cond_broadcast(&sl->go);
+	pthread_mutex_unlock(&sl->lock);
 	key_process_answer(sl->sg.table, sl->sg.fd);
 	return NULL;
 }
@@ -461,6 +466,7 @@ test_failures(void)
 	struct slow sl;
 	struct pair p;
 	SSL_CTX *cctx = client_ctx(TLS1_3_VERSION, NULL);
+	time_t t0;
 	int fd, sv[2], nid;
 
 	CHECK(crt != NULL);
@@ -516,11 +522,22 @@ test_failures(void)
 	sl.sg.fd = sv[1];
 	CHECK_INT(pthread_create(&sl.sg.thread, NULL, slow_main, &sl), 0);
 	tls_key_channel_init(&ch, sv[0]);
+	t0 = time(NULL);
 	CHECK_STR(failed_reason(p.ctx, cctx),
 	    "the key process did not answer in time");
+	CHECK(time(NULL) - t0 >= 1);
+	/* Until its answer comes, the next ones fail without waiting. */
+	t0 = time(NULL);
+	CHECK_STR(failed_reason(p.ctx, cctx),
+	    "the key process did not answer in time");
+	CHECK_STR(failed_reason(p.ctx, cctx),
+	    "the key process did not answer in time");
+	CHECK(time(NULL) - t0 <= 1);
 	pthread_mutex_lock(&sl.lock);
 	sl.released = 1;
-	pthread_cond_signal(&sl.go);
+	pthread_cond_broadcast(&sl.go);
+	while (!sl.sent)
+		pthread_cond_wait(&sl.go, &sl.lock);
 	pthread_mutex_unlock(&sl.lock);
 	CHECK(signs(p.ctx, TLS1_3_VERSION, NULL, &nid));
 	CHECK(signs(p.ctx, TLS1_3_VERSION, NULL, &nid));
