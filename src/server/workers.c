@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "protocols.h"
 #include "tls_keys.h"
@@ -27,6 +28,9 @@ struct worker {
 	struct generation	*pending;	/* under all->lock */
 	int			 accepting;	/* under all->lock */
 	struct tls_key_channel	 keys;		/* to the key process */
+	struct event		*keys_ev;	/* its answers, read */
+	struct event		*keys_given;	/* main: "a new socket" */
+	struct event		*keys_timer;	/* parked handshakes' deadline */
 };
 
 struct workers {
@@ -68,6 +72,73 @@ worker_main(void *arg)
 		event_active(w->all->drained, EV_READ, 0);
 	pthread_mutex_unlock(&w->all->lock);
 	return NULL;
+}
+
+/*
+ * A worker parks a handshake while the key process signs, and serves its
+ * other connections meanwhile (tls_keys.h): the answers are read here.
+ * Not under AddressSanitizer, which cannot follow the stacks of OpenSSL's
+ * jobs: the handshakes wait for their answers there.
+ */
+static void
+keys_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (tls_key_channel_read(&w->keys) == 0)
+		return;
+	/* The key process is gone: until another, handshakes fail. */
+	event_free(w->keys_ev);
+	w->keys_ev = NULL;
+	tls_key_channel_drop(&w->keys);
+}
+
+/* Handshakes are parked: their deadline is looked at every so often. */
+static void
+keys_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = { 0, TLS_KEY_WAIT_MS * 1000 / 4 };
+
+	(void)fd;
+	(void)what;
+	if (tls_key_channel_expire(&w->keys) > 0)
+		evtimer_add(w->keys_timer, &tv);
+}
+
+#ifndef ATTACHE_SANITIZED
+static void
+keys_watch(void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = { 0, TLS_KEY_WAIT_MS * 1000 / 4 };
+
+	if (!evtimer_pending(w->keys_timer, NULL))
+		evtimer_add(w->keys_timer, &tv);
+}
+#endif
+
+/* On the worker's loop (and at its start): the socket to watch now. */
+static void
+keys_given_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int kfd;
+
+	(void)fd;
+	(void)what;
+	if (w->keys.wake == NULL)
+		return;
+	if (w->keys_ev != NULL)
+		event_free(w->keys_ev);
+	w->keys_ev = NULL;
+	if ((kfd = tls_key_channel_fd(&w->keys)) == -1)
+		return;
+	if ((w->keys_ev = event_new(w->base, kfd, EV_READ | EV_PERSIST,
+	    keys_read_cb, w)) == NULL || event_add(w->keys_ev, NULL) == -1)
+		log_warn("worker: cannot watch its socket to the key process");
 }
 
 /* On the worker's loop: the generation main handed over. */
@@ -187,6 +258,12 @@ workers_stop(struct workers *ws)
 			event_free(ws->w[i].switch_ev);
 		if (ws->w[i].drain_ev != NULL)
 			event_free(ws->w[i].drain_ev);
+		if (ws->w[i].keys_ev != NULL)
+			event_free(ws->w[i].keys_ev);
+		if (ws->w[i].keys_given != NULL)
+			event_free(ws->w[i].keys_given);
+		if (ws->w[i].keys_timer != NULL)
+			event_free(ws->w[i].keys_timer);
 		if (ws->w[i].base != NULL)
 			event_base_free(ws->w[i].base);
 		tls_key_channel_close(&ws->w[i].keys);
@@ -204,6 +281,7 @@ workers_give_keys(struct workers *ws, int *keys, int n)
 	for (i = 0; i < n && i < ws->n; i++) {
 		tls_key_channel_give(&ws->w[i].keys, keys[i]);
 		keys[i] = -1;
+		event_active(ws->w[i].keys_given, EV_READ, 0);
 	}
 }
 
@@ -242,10 +320,19 @@ workers_start(struct generation *gen, int n, int *keys)
 		if ((w->switch_ev = event_new(w->base, -1, 0, switch_cb,
 		    w)) == NULL ||
 		    (w->drain_ev = event_new(w->base, -1, 0, drain_cb,
+		    w)) == NULL ||
+		    (w->keys_given = event_new(w->base, -1, 0, keys_given_cb,
+		    w)) == NULL ||
+		    (w->keys_timer = evtimer_new(w->base, keys_timer_cb,
 		    w)) == NULL) {
 			log_warn("cannot create an event");
 			goto fail;
 		}
+#ifndef ATTACHE_SANITIZED
+		tls_key_channel_park(&w->keys, conn_key_answered, keys_watch,
+		    w);
+#endif
+		keys_given_cb(-1, 0, w);
 		if (server_adopt(&w->srv, gen) == -1)
 			goto fail;
 	}

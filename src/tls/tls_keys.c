@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/async.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
@@ -269,13 +270,27 @@ bounded(int fd)
 	return fd;
 }
 
+/* A parked handshake's request: its answer is read by the thread's loop. */
+struct tls_key_wait {
+	void			*asker;
+	uint32_t		 id;
+	int			 done;		/* answered, or failed */
+	int			 reason;	/* failed: why (R_*) */
+	size_t			 outmax, len;
+	long			 since;		/* parked at, ms */
+	unsigned char		 data[TLS_KEY_DATA_MAX];
+	TAILQ_ENTRY(tls_key_wait) entry;
+};
+
+static long	now_ms(void);
+
 void
 tls_key_channel_init(struct tls_key_channel *ch, int fd)
 {
+	memset(ch, 0, sizeof(*ch));
 	ch->fd = bounded(fd);
 	atomic_init(&ch->next, -1);
-	ch->last_id = 0;
-	ch->stalled = 0;
+	TAILQ_INIT(&ch->waits);
 }
 
 void
@@ -305,6 +320,157 @@ tls_key_channel_bind(struct tls_key_channel *ch)
 	current = ch;
 }
 
+void
+tls_key_channel_park(struct tls_key_channel *ch, void (*wake)(void *asker),
+    void (*watch)(void *arg), void *arg)
+{
+	ch->wake = wake;
+	ch->watch = watch;
+	ch->watch_arg = arg;
+}
+
+
+void
+tls_key_asker(void *asker)
+{
+	if (current != NULL)
+		current->asker = asker;
+}
+
+/* A parked handshake has its answer, or its failure: it is woken. */
+static void
+settle(struct tls_key_channel *ch, struct tls_key_wait *w, int reason)
+{
+	TAILQ_REMOVE(&ch->waits, w, entry);
+	w->done = 1;
+	w->reason = reason;
+	ch->wake(w->asker);
+}
+
+static void
+fail_parked(struct tls_key_channel *ch, int reason)
+{
+	while (!TAILQ_EMPTY(&ch->waits))
+		settle(ch, TAILQ_FIRST(&ch->waits), reason);
+}
+
+int
+tls_key_channel_expire(struct tls_key_channel *ch)
+{
+	struct tls_key_wait *w;
+	long now = now_ms();
+	int n = 0;
+
+	while ((w = TAILQ_FIRST(&ch->waits)) != NULL &&
+	    now - w->since >= TLS_KEY_WAIT_MS) {
+		ch->stalled = 1;
+		settle(ch, w, R_TIMEOUT);
+	}
+	TAILQ_FOREACH(w, &ch->waits, entry)
+		n++;
+	return n;
+}
+
+/* An answer read (n bytes in ch->rep) for a parked handshake, if one. */
+static void
+deliver(struct tls_key_channel *ch, size_t n)
+{
+	const struct tls_key_reply *rep = &ch->rep;
+	struct tls_key_wait *w;
+
+	if (n < TLS_KEY_REPLY_HEAD)
+		return;
+	TAILQ_FOREACH(w, &ch->waits, entry)
+		if (w->id == rep->id)
+			break;
+	if (w == NULL)
+		return;		/* the late answer of a request given up */
+	if (rep->status != TLS_KEY_OK || n - TLS_KEY_REPLY_HEAD > w->outmax) {
+		settle(ch, w, rep->status == TLS_KEY_UNKNOWN ? R_UNKNOWN :
+		    R_FAILED);
+		return;
+	}
+	w->len = n - TLS_KEY_REPLY_HEAD;
+	memcpy(w->data, rep->data, w->len);
+	settle(ch, w, 0);
+}
+
+int
+tls_key_channel_fd(struct tls_key_channel *ch)
+{
+	int fd;
+
+	if ((fd = atomic_exchange(&ch->next, -1)) != -1) {
+		/* What was asked on the old socket is answered on none. */
+		fail_parked(ch, R_UNREACHABLE);
+		if (ch->fd != -1)
+			close(ch->fd);
+		ch->fd = bounded(fd);
+		ch->dead = 0;
+		ch->stalled = 0;
+	}
+	return ch->dead ? -1 : ch->fd;
+}
+
+int
+tls_key_channel_read(struct tls_key_channel *ch)
+{
+	ssize_t n;
+
+	if (ch->fd == -1 || ch->dead)
+		return -1;
+	for (;;) {
+		n = recv(ch->fd, &ch->rep, sizeof(ch->rep), MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0) {
+			ch->dead = 1;
+			fail_parked(ch, R_UNREACHABLE);
+			return -1;
+		}
+		/* It answers: requests are sent again. */
+		ch->stalled = 0;
+		deliver(ch, (size_t)n);
+	}
+}
+
+void
+tls_key_channel_drop(struct tls_key_channel *ch)
+{
+	if (ch->fd != -1)
+		close(ch->fd);
+	ch->fd = -1;
+	ch->dead = 0;
+}
+
+int
+tls_key_parking(void)
+{
+	return current != NULL && current->wake != NULL;
+}
+
+int
+tls_key_cancel(void *asker)
+{
+	struct tls_key_channel *ch = current;
+	struct tls_key_wait *w;
+
+	if (ch == NULL)
+		return 0;
+	TAILQ_FOREACH(w, &ch->waits, entry)
+		if (w->asker == asker) {
+			/* Gone before its answer: it timed out, or its
+			 * client left. */
+			TAILQ_REMOVE(&ch->waits, w, entry);
+			w->done = 1;
+			w->reason = R_TIMEOUT;
+			return 1;
+		}
+	return 0;
+}
+
 static long
 now_ms(void)
 {
@@ -314,10 +480,18 @@ now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The socket is gone: until another comes, requests fail at once. */
+/*
+ * The socket is gone: until another comes, requests fail at once.  A
+ * parking channel's socket is its loop's to close.
+ */
 static void
 broken(struct tls_key_channel *ch)
 {
+	if (ch->wake != NULL) {
+		ch->dead = 1;
+		fail_parked(ch, R_UNREACHABLE);
+		return;
+	}
 	close(ch->fd);
 	ch->fd = -1;
 	ch->stalled = 0;
@@ -331,11 +505,11 @@ broken(struct tls_key_channel *ch)
 static int
 unstall(struct tls_key_channel *ch)
 {
-	struct tls_key_reply rep;
+	struct tls_key_reply *rep = &ch->rep;
 	ssize_t n;
 
 	while (ch->stalled) {
-		n = recv(ch->fd, &rep, sizeof(rep), MSG_DONTWAIT);
+		n = recv(ch->fd, rep, sizeof(*rep), MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -348,10 +522,52 @@ unstall(struct tls_key_channel *ch)
 			return -1;
 		}
 		/* Answers come in order: the last request's is the last. */
-		if ((size_t)n >= TLS_KEY_REPLY_HEAD && rep.id == ch->last_id)
+		if ((size_t)n >= TLS_KEY_REPLY_HEAD && rep->id == ch->last_id)
 			ch->stalled = 0;
+		else
+			deliver(ch, (size_t)n);
 	}
 	return 0;
+}
+
+/*
+ * The request sent, a handshake in a job pauses until the thread's loop
+ * has read its answer (or its failure).
+ */
+static int
+parked(struct tls_key_channel *ch, uint32_t id, unsigned char *out,
+    size_t outmax)
+{
+	struct tls_key_wait *w;
+	int n;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		raise_reason(R_FAILED);
+		return -1;
+	}
+	w->asker = ch->asker;
+	w->id = id;
+	w->outmax = outmax;
+	w->since = now_ms();
+	if (TAILQ_EMPTY(&ch->waits) && ch->watch != NULL)
+		ch->watch(ch->watch_arg);
+	TAILQ_INSERT_TAIL(&ch->waits, w, entry);
+	/* Driven again before the answer (its socket was readable): wait on. */
+	while (!w->done)
+		if (ASYNC_pause_job() == 0) {
+			TAILQ_REMOVE(&ch->waits, w, entry);
+			w->done = 1;
+			w->reason = R_FAILED;
+		}
+	if (w->reason != 0) {
+		raise_reason(w->reason);
+		n = -1;
+	} else {
+		memcpy(out, w->data, w->len);
+		n = (int)w->len;
+	}
+	free(w);
+	return n;
 }
 
 /*
@@ -363,8 +579,8 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
     const unsigned char *in, size_t inlen, unsigned char *out, size_t outmax)
 {
 	struct tls_key_channel *ch = current;
-	struct tls_key_request req;
-	struct tls_key_reply rep;
+	struct tls_key_request *req;
+	struct tls_key_reply *rep;
 	long deadline;
 	ssize_t n;
 	int fd;
@@ -373,31 +589,39 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 		raise_reason(R_NO_CHANNEL);
 		return -1;
 	}
-	if ((fd = atomic_exchange(&ch->next, -1)) != -1) {
+	req = &ch->req;
+	rep = &ch->rep;
+	/* A parking channel's socket changes in its loop only. */
+	if (ch->wake == NULL && (fd = atomic_exchange(&ch->next, -1)) != -1) {
 		if (ch->fd != -1)
 			close(ch->fd);
 		ch->fd = bounded(fd);
 		ch->stalled = 0;
 	}
-	if (ch->fd == -1) {
+	if (ch->fd == -1 || ch->dead) {
 		raise_reason(R_UNREACHABLE);
+		return -1;
+	}
+	/* Parking, the loop reads: a stalled channel fails at once. */
+	if (ch->stalled && ch->wake != NULL) {
+		raise_reason(R_TIMEOUT);
 		return -1;
 	}
 	if (ch->stalled && unstall(ch) == -1)
 		return -1;
-	if (inlen > sizeof(req.data) || outmax > sizeof(rep.data)) {
+	if (inlen > sizeof(req->data) || outmax > sizeof(rep->data)) {
 		raise_reason(R_FAILED);
 		return -1;
 	}
-	memset(&req, 0, TLS_KEY_REQUEST_HEAD);
-	req.id = ++ch->last_id;
-	req.op = (uint32_t)op;
-	req.padding = padding;
-	req.outmax = (uint32_t)outmax;
-	memcpy(req.key, key, TLS_KEY_ID_LEN);
-	memcpy(req.data, in, inlen);
+	memset(req, 0, TLS_KEY_REQUEST_HEAD);
+	req->id = ++ch->last_id;
+	req->op = (uint32_t)op;
+	req->padding = padding;
+	req->outmax = (uint32_t)outmax;
+	memcpy(req->key, key, TLS_KEY_ID_LEN);
+	memcpy(req->data, in, inlen);
 	do
-		n = send(ch->fd, &req, TLS_KEY_REQUEST_HEAD + inlen,
+		n = send(ch->fd, req, TLS_KEY_REQUEST_HEAD + inlen,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
@@ -405,13 +629,17 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 		raise_reason(R_UNREACHABLE);
 		return -1;
 	}
+	if (ch->wake != NULL && ch->asker != NULL &&
+	    ASYNC_get_current_job() != NULL)
+		return parked(ch, req->id, out, outmax);
 	/*
-	 * One blocking read (SO_RCVTIMEO bounds it), not a poll and a read:
-	 * a syscall fewer per handshake.
+	 * Waiting: one blocking read (SO_RCVTIMEO bounds it), not a poll and
+	 * a read, a syscall fewer per handshake.  Answers to parked
+	 * handshakes that come meanwhile are handed over.
 	 */
 	deadline = now_ms() + TLS_KEY_WAIT_MS;
 	for (;;) {
-		n = recv(ch->fd, &rep, sizeof(rep), 0);
+		n = recv(ch->fd, rep, sizeof(*rep), 0);
 		if (n == -1 && errno == EINTR && now_ms() < deadline)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -425,22 +653,23 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 			raise_reason(R_UNREACHABLE);
 			return -1;
 		}
-		/* Too short, or the late answer to a request that timed out. */
-		if ((size_t)n >= TLS_KEY_REPLY_HEAD && rep.id == req.id)
+		if ((size_t)n >= TLS_KEY_REPLY_HEAD && rep->id == req->id)
 			break;
+		/* A parked one's, or the late answer of one that timed out. */
+		deliver(ch, (size_t)n);
 		if (now_ms() >= deadline) {
 			ch->stalled = 1;
 			raise_reason(R_TIMEOUT);
 			return -1;
 		}
 	}
-	if (rep.status != TLS_KEY_OK ||
+	if (rep->status != TLS_KEY_OK ||
 	    (size_t)n - TLS_KEY_REPLY_HEAD > outmax) {
-		raise_reason(rep.status == TLS_KEY_UNKNOWN ? R_UNKNOWN :
+		raise_reason(rep->status == TLS_KEY_UNKNOWN ? R_UNKNOWN :
 		    R_FAILED);
 		return -1;
 	}
-	memcpy(out, rep.data, (size_t)n - TLS_KEY_REPLY_HEAD);
+	memcpy(out, rep->data, (size_t)n - TLS_KEY_REPLY_HEAD);
 	return (int)((size_t)n - TLS_KEY_REPLY_HEAD);
 }
 

@@ -12,15 +12,18 @@
  * so that an old generation's handshakes still find the old key after a
  * renewal.
  *
- * The channel is one socket per worker thread: one request in flight at a
- * time, answered in order; each request has an id, so that an answer that
- * came after its request timed out is told from the next one's.  A worker
- * waits for its answer (TLS_KEY_WAIT_MS at most); once a request has timed
- * out, the next ones fail at once until its answer comes, so that a key
- * process that hangs costs a worker one wait, not one per handshake.
+ * The channel is one socket per worker thread, answered in order; each
+ * request has an id, so that an answer is given to its own handshake, and
+ * one that came after its request timed out is told from the next one's.
+ * A handshake waits for its answer TLS_KEY_WAIT_MS at most, parked (below)
+ * or, outside an OpenSSL job, blocking its thread; once one has timed
+ * out, the next ones fail at once until the key process answers again, so
+ * that one that hangs costs a worker one wait, not one per handshake.
  */
 #ifndef ATTACHE_TLS_KEYS_H
 #define ATTACHE_TLS_KEYS_H
+
+#include <sys/queue.h>
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -69,6 +72,9 @@ struct tls_key_reply {
 
 #define TLS_KEY_REPLY_HEAD	offsetof(struct tls_key_reply, data)
 
+struct tls_key_wait;
+TAILQ_HEAD(tls_key_waits, tls_key_wait);
+
 /* A worker's socket to the key process. */
 struct tls_key_channel {
 	int		 fd;		/* the thread's own; -1: none */
@@ -76,6 +82,16 @@ struct tls_key_channel {
 	uint32_t	 last_id;
 	int		 stalled;	/* a request timed out, its answer
 					 * not come yet */
+	/* Parking (tls_key_channel_park): the worker's loop reads. */
+	void		(*wake)(void *asker);
+	void		(*watch)(void *arg);
+	void		*watch_arg;
+	void		*asker;		/* whose handshake runs now */
+	struct tls_key_waits waits;	/* parked, oldest first */
+	int		 dead;		/* the socket ended: the loop drops
+					 * it (tls_key_channel_drop) */
+	struct tls_key_request req;	/* the thread's, one at a time */
+	struct tls_key_reply rep;
 };
 
 /* The certificate's id: SHA-256 of its DER form.  0, or -1. */
@@ -104,6 +120,56 @@ void	tls_key_channel_give(struct tls_key_channel *ch, int fd);
 void	tls_key_channel_close(struct tls_key_channel *ch);
 /* The calling thread's requests go through ch from now on (NULL: none). */
 void	tls_key_channel_bind(struct tls_key_channel *ch);
+
+/*
+ * Parking.  A handshake run in an OpenSSL asynchronous job
+ * (SSL_MODE_ASYNC) does not wait for its answer: its request is sent, the
+ * job pauses (SSL_ERROR_WANT_ASYNC), and the thread serves its other
+ * connections.  The thread's loop watches the channel's socket
+ * (tls_key_channel_fd) and reads the answers (tls_key_channel_read), each
+ * of which calls wake(asker) for the handshake it belongs to; driven
+ * again, that handshake takes its answer and goes on.  Outside a job, or
+ * with no asker, a request waits as before.  A key process that hangs
+ * fails the handshakes parked TLS_KEY_WAIT_MS, and those after them at
+ * once until it answers again.  The loop owns the socket
+ * from then on: tls closes it only in tls_key_channel_fd and _drop.
+ */
+void	tls_key_channel_park(struct tls_key_channel *ch,
+	    void (*wake)(void *asker), void (*watch)(void *arg), void *arg);
+/*
+ * watch(arg) is called when a handshake parks while none was: the loop
+ * then calls this every so often, until it returns 0.  It fails the
+ * parked handshakes that have waited TLS_KEY_WAIT_MS, waking them (and
+ * from then on requests fail at once, until an answer comes), and returns
+ * how many are still parked.
+ */
+int	tls_key_channel_expire(struct tls_key_channel *ch);
+/* The handshake about to be driven on this thread (NULL: none). */
+void	tls_key_asker(void *asker);
+/* Whether this thread's channel parks: its handshakes run in jobs. */
+int	tls_key_parking(void);
+/*
+ * The socket to watch, a new one taken first if one was given (the old
+ * one closed: the loop stops watching it before): -1 for none.  The
+ * handshakes parked on an old socket fail, and are woken.
+ */
+int	tls_key_channel_fd(struct tls_key_channel *ch);
+/*
+ * Reads the answers that came, hands each to its parked handshake and
+ * wakes it.  Returns 0, or -1 when the socket ended (the parked
+ * handshakes failed and woken): the loop stops watching it and calls
+ * tls_key_channel_drop.
+ */
+int	tls_key_channel_read(struct tls_key_channel *ch);
+/* Closes an ended socket: requests fail at once until another is given. */
+void	tls_key_channel_drop(struct tls_key_channel *ch);
+/*
+ * The handshake parked for asker on this thread ends without its answer
+ * (its connection goes): 1 when there was one, which the caller drives
+ * once more so that its job finishes (failing) before the SSL is freed;
+ * else 0.
+ */
+int	tls_key_cancel(void *asker);
 
 /*
  * The key process's side: the answer to req (reqlen bytes received) with
