@@ -251,10 +251,10 @@ def test_the_key_process_dies_and_comes_back(tmp_path, server):
 
 
 def test_a_hung_key_process_costs_a_worker_one_wait(tmp_path, conf_server):
-    """Stopped (alive, silent), the key process holds each worker once, for
-    2 s: that handshake fails, the next ones fail at once, the log says
-    why; continued, it answers the request it held, and the workers sign
-    again."""
+    """Stopped (alive, silent), the key process makes one handshake per
+    worker wait 2 s and fail (parked: the worker serves the others
+    meanwhile); the next ones fail at once, the log says why; continued,
+    it answers the requests it held, and the workers sign again."""
     cap = tmp_path / "capsule"
     write_tree(cap, {"index.gmi": "# Home\n"})
     g = free_port()
