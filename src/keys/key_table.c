@@ -78,6 +78,11 @@ key_table_put(struct key_table *t, const unsigned char id[TLS_KEY_ID_LEN],
 	struct key_entry *e, *grown;
 	int r = 0;
 
+	/* Its kind and object found now, not at each signature. */
+	if (tls_key_prepare(key) == -1) {
+		EVP_PKEY_free(key);
+		return -1;
+	}
 	pthread_rwlock_wrlock(&t->lock);
 	if ((e = find(t, id)) != NULL) {
 		EVP_PKEY_free(key);

@@ -172,6 +172,13 @@ void	tls_key_channel_drop(struct tls_key_channel *ch);
 int	tls_key_cancel(void *asker);
 
 /*
+ * The key process's side: a key held to sign with, made ready once (its
+ * kind and object found).  0, or -1 for a key that is neither ECDSA nor
+ * RSA.
+ */
+int	tls_key_prepare(EVP_PKEY *key);
+
+/*
  * The key process's side: the answer to req (reqlen bytes received) with
  * key, into reply; returns the reply's length to send.  key NULL: the key
  * is unknown.
