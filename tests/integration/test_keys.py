@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (SANITIZED, client_context, free_port, key_pid,
-                      serving_pid)
+from conftest import (SANITIZED, accepted, client_context, free_port,
+                      key_pid, serving_pid, wait_until)
 from sitekit import make_cert, pem_der, write_tree
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
@@ -156,39 +156,12 @@ def test_no_private_key_in_the_server_process(two_keys):
         for fd in fds), fds
 
 
-def socket_inode(port, local):
-    """The inode of the server's end of our connection from local."""
-    with open("/proc/net/tcp") as f:
-        for line in list(f)[1:]:
-            p = line.split()
-            if (int(p[1].split(":")[1], 16) == port and
-                    int(p[2].split(":")[1], 16) == local):
-                return p[9]
-    return None
-
-
-def holds(pid, inode):
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
-                return True
-        except OSError:
-            pass
-    return False
-
-
-def handshake_begun(port, server):
+def handshake_begun(port):
     """A connection the server process has accepted, its ClientHello not
     sent yet: it belongs to the generation serving now."""
     raw = socket.create_connection(("127.0.0.1", port), timeout=15)
-    local = raw.getsockname()[1]
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        inode = socket_inode(port, local)
-        if inode is not None and holds(server, inode):
-            return raw
-        time.sleep(0.02)
-    raise AssertionError("the server process never accepted it")
+    assert wait_until(lambda: accepted([raw]))
+    return raw
 
 
 def test_handshake_under_the_old_generation_ends_with_the_old_key(
@@ -207,7 +180,7 @@ site "localhost" {{ capsule "{cap}" certs "{certs}" gopher-port 0 }}
 """
     s = conf_server(text, gemini_port=gemini)
     old = pem_der(certs / "localhost.crt")
-    raw = handshake_begun(gemini, serving_pid(s.proc.pid))
+    raw = handshake_begun(gemini)
     crt, key = make_cert(tmp_path / "renew", "localhost")
     os.replace(key, certs / "localhost.key")
     os.replace(crt, certs / "localhost.crt")
@@ -234,8 +207,7 @@ def test_the_key_process_dies_and_comes_back(tmp_path, server):
     os.kill(s.proc.pid, signal.SIGSTOP)
     try:
         os.kill(keys, signal.SIGKILL)
-        while os.listdir(f"/proc/{keys}/fd"):
-            time.sleep(0.01)
+        assert wait_until(lambda: not os.listdir(f"/proc/{keys}/fd"))
         with pytest.raises((ssl.SSLError, ConnectionError)):
             s.gemini(url)
         assert "TLS handshake failed: the key process is not reachable" in \
@@ -285,14 +257,14 @@ site "localhost" {{ capsule "{cap}" certs "{tmp_path / 'certs'}" gopher-port 0 }
     assert sum(t < 1.5 for t in took) >= 4, took
     assert "TLS handshake failed: the key process did not answer in time" \
         in s.log()
-    deadline = time.monotonic() + 30
-    ok = 0
-    while ok < 4:
-        assert time.monotonic() < deadline, s.log()
+    def signs():
         try:
-            ok += s.gemini(url)[0].startswith("20 ")
+            return s.gemini(url)[0].startswith("20 ")
         except (ssl.SSLError, ConnectionError):
-            time.sleep(0.02)
+            return False
+    # Each worker drops its stall once it reads the late answer.
+    for _ in range(4):
+        assert wait_until(signs), s.log()
     assert key_pid(s.proc.pid) == keys
 
 
@@ -324,10 +296,7 @@ def test_a_ticket_from_before_two_rotations_does_not_resume(tmp_path,
             return c.session, c.session_reused
 
     def after(n):
-        deadline = time.monotonic() + 30
-        while rotations() < n:
-            assert time.monotonic() < deadline, s.log()
-            time.sleep(0.02)
+        assert wait_until(lambda: rotations() >= n), s.log()
 
     for _ in range(3):
         n0 = rotations()
