@@ -1,4 +1,7 @@
 /* attache: a Gemini and Gopher server for capsule directories. */
+#include <sys/prctl.h>
+
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -89,12 +92,54 @@ run_check(const struct options *o, struct conf *conf)
 	return n.errors > 0 ? 1 : 0;
 }
 
+/* What both processes set up: the allocator, SIGPIPE, threads. */
+static int
+setup(void)
+{
+	/*
+	 * Streamed files pass through 64 KB buffers that come and go; without
+	 * this, glibc gives the top of the heap back to the kernel after each
+	 * and takes it again, a page fault per 4 KB.  Only a tuning: other
+	 * allocators (AddressSanitizer's) refuse it, and that is fine.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	/* A client that goes away mid-write must not kill the server. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Worker loops are told things from other threads: they need locks. */
+	if (evthread_use_pthreads() == -1) {
+		fprintf(stderr, "attache: cannot set up threads\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A server process, started by the privileged one (fork, then exec of
+ * this file, priv_child.c): the socket is SERVER_PROCESS_FD.
+ */
+static int
+serve(int argc, char *argv[])
+{
+	int fd = SERVER_PROCESS_FD;
+
+	unsetenv(SERVER_PROCESS_ENV);
+	/* The name the exec gave is the descriptor's number. */
+	(void)prctl(PR_SET_NAME, "attache", 0, 0, 0);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 || setup() == -1)
+		return 1;
+	return server_process_serve(fd, argc, argv);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct options opts;
 	struct conf *conf;
+	const char *sp = getenv(SERVER_PROCESS_ENV);
 
+	if (sp != NULL && atoi(sp) == SERVER_PROCESS_FD)
+		return serve(argc, argv);
 	switch (options_parse(argc, argv, &opts, &conf, stderr)) {
 	case OPTIONS_HELP:
 		conf_free(conf);
@@ -112,21 +157,9 @@ main(int argc, char *argv[])
 	if (opts.check)
 		return run_check(&opts, conf);
 
-	/*
-	 * Streamed files pass through 64 KB buffers that come and go; without
-	 * this, glibc gives the top of the heap back to the kernel after each
-	 * and takes it again, a page fault per 4 KB.  Only a tuning: other
-	 * allocators (AddressSanitizer's) refuse it, and that is fine.
-	 */
-	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
-	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
-	/* A client that goes away mid-write must not kill the server. */
-	signal(SIGPIPE, SIG_IGN);
 	/* A reload asked for before there is anything to reload is no kill. */
 	signal(SIGHUP, SIG_IGN);
-	/* Worker loops are told things from other threads: they need locks. */
-	if (evthread_use_pthreads() == -1) {
-		fprintf(stderr, "attache: cannot set up threads\n");
+	if (setup() == -1) {
 		conf_free(conf);
 		return 1;
 	}

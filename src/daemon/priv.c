@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "notify.h"
 #include "priv.h"
 #include "priv_child.h"
+#include "priv_keys.h"
 #include "priv_load.h"
 #include "server_process.h"
 #include "workers.h"
@@ -118,6 +120,7 @@ prepare(struct priv *p, struct bundle *b, struct listen_table *t,
 
 	*log_fd = -1;
 	bundle_init(b);
+	bundle_init(&p->keys_new);
 	memset(t, 0, sizeof(*t));
 	if ((conf = priv_read_conf(p->config_file, p->argc, p->argv, d, 0,
 	    &text, &len)) == NULL)
@@ -134,7 +137,7 @@ prepare(struct priv *p, struct bundle *b, struct listen_table *t,
 	if (p->conf == NULL)
 		(void)log_configure(conf->log_to, *log_fd >= 0 ? dup(*log_fd) :
 		    -1, conf->log_style);
-	if (priv_load(p, conf, text, len, b, d) == -1)
+	if (priv_load(p, conf, text, len, b, &p->keys_new, d) == -1)
 		goto fail;
 	if ((specs = listen_plan(conf, &nspecs)) == NULL) {
 		d->errors++;
@@ -150,6 +153,7 @@ prepare(struct priv *p, struct bundle *b, struct listen_table *t,
 	return conf;
 fail:
 	bundle_free(b);
+	bundle_free(&p->keys_new);
 	if (*log_fd >= 0)
 		close(*log_fd);
 	*log_fd = -1;
@@ -167,6 +171,9 @@ commit(struct priv *p, struct conf *conf, struct bundle *b,
 	p->table = *t;
 	bundle_free(&p->bundle);
 	p->bundle = *b;
+	bundle_free(&p->keys);
+	p->keys = p->keys_new;
+	bundle_init(&p->keys_new);
 	conf_free(p->conf);
 	p->conf = conf;
 	p->last_id = b->id;
@@ -201,6 +208,11 @@ reload(struct priv *p)
 	if (workers_count(conf) != p->nworkers)
 		log_warn("workers: the new value takes effect at the next "
 		    "start; %d serve until then", p->nworkers);
+	/* Its keys first: its handshakes need them as soon as it serves. */
+	if (priv_keys_send(p, &p->keys_new) == -1) {
+		diag.errors++;
+		goto undo;
+	}
 	old = p->serving;
 	if (old != NULL && priv_covers(old, conf)) {
 		if (priv_send(old, &b, &t, log_fd, &res) == -1)
@@ -214,6 +226,8 @@ reload(struct priv *p)
 			priv_drain(old);
 	}
 	commit(p, conf, &b, &t, log_fd);
+	/* The old keys retire, once the old handshakes are done. */
+	priv_keys_activate(p, p->last_id);
 	older = res.older;
 	TAILQ_FOREACH(c, &p->children, entry)
 		older += c->draining;
@@ -223,9 +237,12 @@ reload(struct priv *p)
 	return;
 undo:
 	diag.errors += res.problems;
+	/* The keys sent retire; those served stay. */
+	priv_keys_activate(p, p->last_id);
 	listen_table_close_unused(&t, &p->table);
 	listen_table_free(&t);
 	bundle_free(&b);
+	bundle_free(&p->keys_new);
 	if (log_fd >= 0)
 		close(log_fd);
 	conf_free(conf);
@@ -346,10 +363,14 @@ start(struct priv *p)
 		}
 	if ((conf = prepare(p, &b, &t, &log_fd, &diag)) == NULL)
 		return -1;
-	if ((p->serving = priv_spawn(p, conf, &b, &t, log_fd, &res)) == NULL) {
+	/* The key process first, with the keys: the server signs with it. */
+	if (priv_keys_start(p, conf->user) == -1 ||
+	    priv_keys_send(p, &p->keys_new) == -1 ||
+	    (p->serving = priv_spawn(p, conf, &b, &t, log_fd, &res)) == NULL) {
 		listen_table_close_unused(&t, NULL);
 		listen_table_free(&t);
 		bundle_free(&b);
+		bundle_free(&p->keys_new);
 		if (log_fd >= 0)
 			close(log_fd);
 		conf_free(conf);
@@ -357,6 +378,7 @@ start(struct priv *p)
 	}
 	p->log_fd = -1;
 	commit(p, conf, &b, &t, log_fd);
+	priv_keys_activate(p, p->last_id);
 	return 0;
 }
 
@@ -374,8 +396,18 @@ priv_run(const struct options *opts, struct conf *conf, int argc,
 	p.config_file = opts->config_file;
 	p.log_fd = -1;
 	p.status = 1;
+	/* Server processes run it anew (priv_child.c), the same file. */
+	if ((p.exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "attache: /proc/self/exe: %s\n",
+		    strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
 	TAILQ_INIT(&p.children);
 	bundle_init(&p.bundle);
+	bundle_init(&p.keys);
+	bundle_init(&p.keys_new);
+	p.kp.ipc = -1;
 	/* Read again by prepare, as every reload reads it. */
 	conf_free(conf);
 	raise_open_files(&from, &to);
@@ -406,9 +438,13 @@ out:
 		kill(c->pid, SIGKILL);
 		priv_child_free(c);
 	}
+	/* The servers are gone: no signature is needed any more. */
+	priv_keys_stop(&p);
 	listen_table_close_unused(&p.table, NULL);
 	listen_table_free(&p.table);
 	bundle_free(&p.bundle);
+	bundle_free(&p.keys);
+	bundle_free(&p.keys_new);
 	conf_free(p.conf);
 	if (p.log_fd >= 0)
 		close(p.log_fd);
@@ -418,5 +454,6 @@ out:
 	if (p.kill_timer != NULL)
 		event_free(p.kill_timer);
 	event_base_free(p.base);
+	close(p.exe);
 	return p.status;
 }

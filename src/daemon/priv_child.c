@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "priv_child.h"
+#include "priv_keys.h"
 #include "server_process.h"
 
 #define RESULT_WAIT_MS	(120 * 1000)	/* a configuration built, at most */
@@ -157,14 +159,22 @@ wait_result(struct child *c, struct priv_result *res)
 	return res->ok ? 0 : -1;
 }
 
-/* In the new process: nothing of the privileged one but the socket. */
+/*
+ * In the new process: nothing of the privileged one but the socket, not
+ * even its memory, which held the keys: it becomes a new image of our
+ * executable (main() serves, on SERVER_PROCESS_FD).
+ */
 static void
 child_main(struct priv *p, int ipc) __attribute__((noreturn));
 
 static void
 child_main(struct priv *p, int ipc)
 {
+	extern char **environ;
+	char **env, var[64];
 	sigset_t none;
+	size_t n;
+	int a, e;
 
 	/*
 	 * Signals are the privileged process's business: a stop sent to the
@@ -178,12 +188,29 @@ child_main(struct priv *p, int ipc)
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* No socket, key or log of the privileged process stays open. */
-	if (ipc > 3)
-		(void)close_range(3, (unsigned)ipc - 1, 0);
-	(void)close_range((unsigned)ipc + 1, UINT_MAX, 0);
-	log_forget();
-	exit(server_process_serve(ipc, p->argc, p->argv));
+	/*
+	 * No socket, key or log of the privileged process stays open: the
+	 * socket on SERVER_PROCESS_FD, the executable above it (closed by
+	 * the exec), nothing else.
+	 */
+	if ((a = fcntl(ipc, F_DUPFD_CLOEXEC, SERVER_PROCESS_FD + 2)) == -1 ||
+	    (e = fcntl(p->exe, F_DUPFD_CLOEXEC, SERVER_PROCESS_FD + 2)) == -1 ||
+	    dup2(a, SERVER_PROCESS_FD) == -1 ||
+	    dup3(e, SERVER_PROCESS_FD + 1, O_CLOEXEC) == -1)
+		_exit(1);
+	(void)close_range(SERVER_PROCESS_FD + 2, UINT_MAX, 0);
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	snprintf(var, sizeof(var), "%s=%d", SERVER_PROCESS_ENV,
+	    SERVER_PROCESS_FD);
+	if ((env = calloc(n + 2, sizeof(*env))) == NULL)
+		_exit(1);
+	memcpy(env, environ, n * sizeof(*env));
+	env[n] = var;
+	fexecve(SERVER_PROCESS_FD + 1, p->argv, env);
+	fprintf(stderr, "attache: cannot start a server process: %s\n",
+	    strerror(errno));
+	_exit(1);
 }
 
 struct child *
@@ -214,6 +241,8 @@ priv_spawn(struct priv *p, const struct conf *conf, const struct bundle *b,
 	close(sv[1]);
 	c->ipc = sv[0];
 	p->last_spawn = time(NULL);
+	/* Its workers' sockets to the key process, then its configuration. */
+	(void)priv_keys_link(p, c);
 	if (bundle_send(c->ipc, b, t, log_fd) == 0 &&
 	    wait_result(c, res) == 0) {
 		TAILQ_INSERT_TAIL(&p->children, c, entry);
@@ -286,6 +315,8 @@ priv_reap(struct priv *p)
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (priv_keys_reaped(p, pid, st))
+			continue;
 		TAILQ_FOREACH(c, &p->children, entry)
 			if (c->pid == pid)
 				break;

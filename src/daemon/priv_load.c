@@ -15,6 +15,7 @@
 #include "options.h"
 #include "priv_load.h"
 #include "tls.h"
+#include "tls_keys.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* a configuration file, at most */
 
@@ -73,16 +74,22 @@ priv_read_conf(const char *config_file, int argc, char **argv,
 
 /*
  * A site's pair: made when both files are missing, checked (a key of
- * another certificate is said here, at its line), read into b.
+ * another certificate is said here, at its line), its certificates read
+ * into b and its key into keys.
  */
 static int
-load_pair(const struct conf_site *s, struct bundle *b, struct conf_diag *d)
+load_pair(const struct conf_site *s, struct bundle *b, struct bundle *keys,
+    struct conf_diag *d)
 {
+	static const char hex[] = "0123456789abcdef";
 	struct tls_cert_info info;
-	struct tls_pem crt, key;
-	char err[8192], fp[TLS_FINGERPRINT_SIZE];
+	struct tls_pem crt, key, certs;
+	unsigned char id[TLS_KEY_ID_LEN];
+	char err[8192], fp[TLS_FINGERPRINT_SIZE], name[2 * TLS_KEY_ID_LEN + 1];
 	unsigned line = s->certs_line != 0 ? s->certs_line : s->line;
 	SSL_CTX *ctx = NULL;
+	size_t i;
+	int r;
 
 	if (tls_pair_ensure(s->certs, s->name, (const char *const *)s->aliases,
 	    s->naliases, 1, &info, err, sizeof(err)) == -1) {
@@ -100,17 +107,37 @@ load_pair(const struct conf_site *s, struct bundle *b, struct conf_diag *d)
 		tls_pem_free(&key);
 		return -1;
 	}
+	/*
+	 * The key process knows the key by its certificate; the server
+	 * process gets the certificates alone (the file may hold the key).
+	 */
+	r = tls_cert_id(SSL_CTX_get0_certificate(ctx), id);
 	SSL_CTX_free(ctx);
+	if (r == -1)
+		snprintf(err, sizeof(err), "cannot compute the fingerprint of "
+		    "%s", info.crt_path);
+	if (r == -1 || tls_pem_certs(&crt, &certs, err, sizeof(err)) == -1) {
+		problem(d, line, err);
+		tls_pem_free(&crt);
+		tls_pem_free(&key);
+		return -1;
+	}
+	tls_pem_free(&crt);
+	for (i = 0; i < TLS_KEY_ID_LEN; i++) {
+		name[2 * i] = hex[id[i] >> 4];
+		name[2 * i + 1] = hex[id[i] & 0x0f];
+	}
+	name[2 * TLS_KEY_ID_LEN] = '\0';
 	if (info.generated)
 		log_info("site %s: generated certificate %s, SHA-256 "
 		    "fingerprint %s", s->name, info.crt_path, fp);
 	/* The bundle takes both buffers, also when it fails. */
-	if (bundle_add_file(b, info.crt_path, crt.data, crt.len) == -1) {
+	if (bundle_add_file(b, info.crt_path, certs.data, certs.len) == -1) {
 		tls_pem_free(&key);
 		problem(d, 0, "out of memory");
 		return -1;
 	}
-	if (bundle_add_file(b, info.key_path, key.data, key.len) == -1) {
+	if (bundle_add_file(keys, name, key.data, key.len) == -1) {
 		problem(d, 0, "out of memory");
 		return -1;
 	}
@@ -171,7 +198,7 @@ read_into_bundle(void *arg, const char *path, size_t *len, const char **why)
 
 int
 priv_load(struct priv *p, struct conf *conf, char *text, size_t len,
-    struct bundle *b, struct conf_diag *diag)
+    struct bundle *b, struct bundle *keys, struct conf_diag *diag)
 {
 	unsigned before = diag->errors;
 	size_t i;
@@ -185,7 +212,9 @@ priv_load(struct priv *p, struct conf *conf, char *text, size_t len,
 	}
 
 	bundle_init(b);
-	b->id = p->last_id + 1;
+	bundle_init(keys);
+	b->id = keys->id = p->last_id + 1;
+	keys->nworkers = 1;
 	b->nworkers = p->nworkers;
 	b->from_argv = p->config_file == NULL;
 	b->log_to = conf->log_to;
@@ -205,7 +234,7 @@ priv_load(struct priv *p, struct conf *conf, char *text, size_t len,
 	if (diag->errors > before)
 		return -1;
 	for (i = 0; conf->gemini_port != 0 && i < conf->nsites; i++)
-		(void)load_pair(&conf->sites[i], b, diag);
+		(void)load_pair(&conf->sites[i], b, keys, diag);
 	return diag->errors > before ? -1 : 0;
 }
 

@@ -21,11 +21,13 @@ struct conf	*priv_read_conf(const char *config_file, int argc,
 
 /*
  * Reads the files conf names into b (from the configuration file's text,
- * taken): every certificate pair, generated when both files are missing.
+ * taken): every certificate pair, generated when both files are missing,
+ * its certificate into b and its key into keys (named by the certificate's
+ * id in hex, for the key process: the server process never gets a key).
  * Each problem goes through diag.  Returns 0, or -1.
  */
 int	priv_load(struct priv *p, struct conf *conf, char *text, size_t len,
-	    struct bundle *b, struct conf_diag *diag);
+	    struct bundle *b, struct bundle *keys, struct conf_diag *diag);
 
 /* Opens the log file of conf (-1 for none); reports and -2 on failure. */
 int	priv_open_log(const struct conf *conf, struct conf_diag *diag);

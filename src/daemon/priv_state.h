@@ -1,6 +1,7 @@
 /*
- * The privileged process's state (priv.c) and its server processes'
- * records (priv_child.c), read by its parts; see priv.h.
+ * The privileged process's state (priv.c), its server processes' records
+ * (priv_child.c) and its key process's (priv_keys.c), read by its parts;
+ * see priv.h.
  */
 #ifndef ATTACHE_PRIV_STATE_H
 #define ATTACHE_PRIV_STATE_H
@@ -30,6 +31,14 @@ struct child {
 
 TAILQ_HEAD(child_list, child);
 
+/* The key process (priv_keys.c). */
+struct keyproc {
+	pid_t			 pid;		/* 0: none running */
+	int			 ipc;		/* our end, or -1 */
+	time_t			 started;
+	struct event		*restart;	/* a restart that waits */
+};
+
 struct priv {
 	struct event_base	*base;
 	int			 argc;
@@ -37,10 +46,18 @@ struct priv {
 	const char		*config_file;	/* or NULL: the options */
 	struct conf		*conf;		/* the one served */
 	struct bundle		 bundle;	/* its files, for a new child */
+	struct bundle		 keys;		/* its keys, for a new key
+						 * process; each file named by
+						 * its certificate's id */
+	struct bundle		 keys_new;	/* those of a configuration
+						 * being applied */
+	struct keyproc		 kp;
 	struct listen_table	 table;
 	int			 nworkers;
 	unsigned long		 last_id;
 	int			 log_fd;	/* the log file, or -1 */
+	int			 exe;		/* our executable, which server
+						 * processes run anew */
 	struct child		*serving;
 	struct child_list	 children;	/* serving and draining */
 	int			 stopping;

@@ -19,6 +19,7 @@
 #include "fingerprint.h"
 #include "jobs.h"
 #include "log.h"
+#include "tls_keys.h"
 
 int64_t
 conn_now_ms(void)
@@ -35,6 +36,16 @@ conn_free(struct conn *c)
 	struct server *s = c->srv;
 	const struct conf *conf = c->gen->conf;
 
+	/*
+	 * A handshake parked for its signature: driven once more, it fails
+	 * and its job ends, before the SSL goes.
+	 */
+	if (c->ssl != NULL && c->bev == NULL && tls_key_cancel(c)) {
+		tls_key_asker(c);
+		(void)SSL_do_handshake(c->ssl);
+		tls_key_asker(NULL);
+		ERR_clear_error();
+	}
 	TAILQ_REMOVE(&s->conns, c, entry);
 	if (c->body != NULL)
 		c->body->release(c);

@@ -20,6 +20,8 @@
 #include "proxy_header.h"
 #include "conn_internal.h"
 #include "tls.h"
+#include "tls_keys.h"
+#include "worker_server.h"
 
 #define TLS_HANDSHAKE	0x16	/* the first byte of a TLS ClientHello */
 
@@ -199,8 +201,13 @@ handshake_step(struct conn *c)
 	int r, e;
 
 	ERR_clear_error();
-	if ((r = SSL_do_handshake(ssl)) == 1 ||
-	    (e = SSL_get_error(ssl, r)) == SSL_ERROR_WANT_WRITE) {
+	/* A signature asked for now is this connection's (tls_keys.c). */
+	tls_key_asker(c);
+	r = SSL_do_handshake(ssl);
+	tls_key_asker(NULL);
+	if (r == 1 || (e = SSL_get_error(ssl, r)) == SSL_ERROR_WANT_WRITE) {
+		/* Signed: reads and writes need no job of their own. */
+		SSL_clear_mode(ssl, SSL_MODE_ASYNC);
 		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
 		event_free(c->wait);
 		c->wait = NULL;
@@ -210,6 +217,9 @@ handshake_step(struct conn *c)
 			conn_ack_now(c);	/* the request comes next */
 		return;
 	}
+	/* Parked: the key process's answer wakes it (conn_key_answered). */
+	if (e == SSL_ERROR_WANT_ASYNC)
+		return;
 	if (e == SSL_ERROR_WANT_READ) {
 		/*
 		 * Our flight is out, up to its Finished (TLS 1.3 then waits
@@ -287,6 +297,12 @@ read_first_byte(struct conn *c)
 	}
 	if (c->proto->tls)
 		SSL_set_app_data(c->ssl, &c->site);
+	/*
+	 * Where the worker parks a handshake while the key process signs, it
+	 * runs in an OpenSSL job that can pause there (tls_keys.h).
+	 */
+	if (tls_key_parking())
+		SSL_set_mode(c->ssl, SSL_MODE_ASYNC);
 	if (c->listener->proxy && tls_set_proxied(c->ssl) == -1) {
 		log_warn("%s: cannot set up TLS", c->peer);
 		conn_free(c);
@@ -298,6 +314,15 @@ read_first_byte(struct conn *c)
 	c->heard_last = 0;
 	c->state = CONN_HANDSHAKE;
 	handshake_step(c);
+}
+
+void
+conn_key_answered(void *conn)
+{
+	struct conn *c = conn;
+
+	if (c->wait != NULL)
+		event_active(c->wait, EV_READ, 0);
 }
 
 static void

@@ -1,7 +1,7 @@
 /*
- * Messages between the privileged process and the server process: one
- * datagram each on a SOCK_SEQPACKET socket pair (boundaries kept), with
- * file descriptors passed alongside (SCM_RIGHTS).
+ * Messages between the privileged process and the server process, or the
+ * key process: one datagram each on a SOCK_SEQPACKET socket pair
+ * (boundaries kept), with file descriptors passed alongside (SCM_RIGHTS).
  */
 #ifndef ATTACHE_IPC_H
 #define ATTACHE_IPC_H
@@ -30,7 +30,13 @@ enum ipc_type {
 	IPC_DRAIN,		/* stop accepting; exit once idle */
 	IPC_STOP,		/* the same, within the stop grace */
 	/* server -> privileged */
-	IPC_DRAINING		/* after IPC_DRAIN: no worker accepts now */
+	IPC_DRAINING,		/* after IPC_DRAIN: no worker accepts now */
+	/* privileged -> server, and -> key process: sockets between them,
+	 * one per worker */
+	IPC_KEYSOCK,
+	/* privileged -> key process (after a bundle of keys, each file
+	 * named by its certificate's id in hex, answered by IPC_RESULT) */
+	IPC_KEYS_ACTIVE		/* u32 generation id: it serves now */
 };
 
 struct ipc_msg {

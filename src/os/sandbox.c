@@ -1,4 +1,4 @@
-/* The server process's confinement: its user, and Landlock. */
+/* The confinement of the server and key processes: user, and Landlock. */
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 

@@ -1,6 +1,7 @@
 /*
- * The server process's confinement: the user it serves as, and the part
- * of the file system it may touch (Landlock).
+ * The confinement of the server process and the key process: the user
+ * each serves as, and the part of the file system it may touch (Landlock;
+ * for the key process, none).
  */
 #ifndef ATTACHE_SANDBOX_H
 #define ATTACHE_SANDBOX_H

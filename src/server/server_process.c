@@ -26,6 +26,7 @@
 #include "options.h"
 #include "sandbox.h"
 #include "server_process.h"
+#include "tls_tickets.h"
 #include "workers.h"
 
 #define DRAIN_MAX_SEC	60		/* an old server, replaced, at most */
@@ -53,10 +54,15 @@ struct server_process {
 	struct limits		*limits;	/* per-address counts, shared by
 						 * every generation */
 	struct event		*tick;		/* memory after bursts */
+	struct tls_tickets	*tickets;	/* session tickets' keys, shared
+						 * by every generation */
+	struct event		*rotate;	/* of the tickets' keys */
 	int			 peak;		/* connections open at most since
 						 * the last trim */
 	int			 first;		/* no configuration served yet */
 	const char		*file;		/* for FILE:LINE messages */
+	int			 keys[IPC_FDS_MAX]; /* to the key process, for
+						 * the workers to come; -1 */
 };
 
 /* The first configuration's problems go to stderr, later ones to the log. */
@@ -232,6 +238,38 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Every TLS_TICKET_ROTATE_SEC: a new key seals session tickets, the last
+ * one still opens them, the one before is gone (tls_tickets.h).
+ */
+static void
+rotate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server_process *sp = arg;
+
+	(void)fd;
+	(void)what;
+	if (tls_tickets_rotate(sp->tickets) == 0)
+		log_info("session ticket keys rotated");
+	else
+		log_warn("session ticket keys: no randomness for a new one");
+}
+
+/* How often the tickets' keys rotate (the tests ask for it sooner). */
+static struct timeval
+rotate_every(void)
+{
+	const char *ms = getenv("ATTACHE_TEST_TICKET_ROTATE_MS");
+	struct timeval tv = { TLS_TICKET_ROTATE_SEC, 0 };
+	long n;
+
+	if (ms != NULL && (n = strtol(ms, NULL, 10)) > 0) {
+		tv.tv_sec = n / 1000;
+		tv.tv_usec = (n % 1000) * 1000;
+	}
+	return tv;
+}
+
 /* The certificates of the generation, now that it serves. */
 static void
 log_sites(const struct generation *gen)
@@ -295,7 +333,7 @@ apply(struct server_process *sp, struct bundle *b, struct conf_diag *d)
 		}
 	}
 	if ((gen = generation_new(conf, b, b->id, &sp->live, sp->services,
-	    d)) == NULL)
+	    sp->tickets, d)) == NULL)
 		return -1;
 	if (give_sockets(&b->table, gen, d) == -1) {
 		generation_unref(gen);
@@ -306,8 +344,8 @@ apply(struct server_process *sp, struct bundle *b, struct conf_diag *d)
 	    gen->conf->max_connections :
 	    default_max_connections(gen, sp->nworkers);
 	if (sp->first) {
-		if ((sp->workers = workers_start(gen, sp->nworkers)) ==
-		    NULL) {
+		if ((sp->workers = workers_start(gen, sp->nworkers,
+		    sp->keys)) == NULL) {
 			generation_unref(gen);
 			return -1;
 		}
@@ -371,6 +409,27 @@ drain(struct server_process *sp, int seconds)
 	drained_cb(-1, 0, sp);
 }
 
+/*
+ * Sockets to the key process, one per worker: kept for the workers to
+ * come, or handed to them (a new key process runs).
+ */
+static void
+take_keys(struct server_process *sp, struct ipc_msg *m)
+{
+	int i;
+
+	if (sp->workers != NULL) {
+		workers_give_keys(sp->workers, m->fds, m->nfds);
+		return;
+	}
+	for (i = 0; i < m->nfds && i < IPC_FDS_MAX; i++) {
+		if (sp->keys[i] != -1)
+			close(sp->keys[i]);
+		sp->keys[i] = m->fds[i];
+		m->fds[i] = -1;
+	}
+}
+
 /* A whole configuration came (taken 1) or a stray message (-1). */
 static int
 received(struct server_process *sp, int taken)
@@ -414,6 +473,9 @@ ipc_cb(evutil_socket_t fd, short what, void *arg)
 		case IPC_STOP:
 			drain(sp, STOP_GRACE_SEC);
 			break;
+		case IPC_KEYSOCK:
+			take_keys(sp, &m);
+			break;
 		case IPC_REOPEN:
 			if (m.nfds == 1 && log_configure(CONF_LOG_FILE,
 			    m.fds[0], (enum conf_log_style)ipc_get32(m.data)) ==
@@ -445,6 +507,11 @@ first_bundle(struct server_process *sp)
 	for (;;) {
 		if ((r = ipc_recv(sp->ipc, &m)) != 1)
 			return -1;
+		if (m.type == IPC_KEYSOCK) {
+			take_keys(sp, &m);
+			ipc_close_fds(&m);
+			continue;
+		}
 		r = bundle_take(&sp->pending, &m);
 		ipc_close_fds(&m);
 		if (r != 0)
@@ -457,9 +524,12 @@ int
 server_process_serve(int ipc, int argc, char **argv)
 {
 	struct server_process sp;
-	int status = CONTROL_EXIT_CONFIG;
+	struct timeval rotate = rotate_every();
+	int status = CONTROL_EXIT_CONFIG, i;
 
 	memset(&sp, 0, sizeof(sp));
+	for (i = 0; i < IPC_FDS_MAX; i++)
+		sp.keys[i] = -1;
 	sp.ipc = ipc;
 	sp.argc = argc;
 	sp.argv = argv;
@@ -468,9 +538,11 @@ server_process_serve(int ipc, int argc, char **argv)
 	bundle_init(&sp.pending);
 	if ((sp.base = event_base_new()) == NULL ||
 	    (sp.services = service_registry_new()) == NULL ||
-	    (sp.limits = limits_new()) == NULL) {
+	    (sp.limits = limits_new()) == NULL ||
+	    (sp.tickets = tls_tickets_new()) == NULL) {
 		fprintf(stderr, "attache: cannot create the event loop\n");
 		service_registry_free(sp.services);
+		limits_free(sp.limits);
 		if (sp.base != NULL)
 			event_base_free(sp.base);
 		return 1;
@@ -485,7 +557,9 @@ server_process_serve(int ipc, int argc, char **argv)
 	    &sp)) == NULL ||
 	    (sp.tick = event_new(sp.base, -1, EV_PERSIST, tick_cb,
 	    &sp)) == NULL ||
-	    event_add(sp.tick, &(struct timeval){ TICK_SEC, 0 }) == -1) {
+	    event_add(sp.tick, &(struct timeval){ TICK_SEC, 0 }) == -1 ||
+	    (sp.rotate = event_new(sp.base, -1, EV_PERSIST, rotate_cb,
+	    &sp)) == NULL || event_add(sp.rotate, &rotate) == -1) {
 		log_warn("cannot listen to the privileged process");
 		goto out;
 	}
@@ -502,6 +576,10 @@ out:
 	limits_free(sp.limits);
 	if (sp.tick != NULL)
 		event_free(sp.tick);
+	if (sp.rotate != NULL)
+		event_free(sp.rotate);
+	/* No context is left to seal a ticket. */
+	tls_tickets_free(sp.tickets);
 	bundle_free(&sp.pending);
 	if (sp.ipc_ev != NULL)
 		event_free(sp.ipc_ev);
@@ -510,6 +588,9 @@ out:
 	if (sp.deadline != NULL)
 		event_free(sp.deadline);
 	event_base_free(sp.base);
+	for (i = 0; i < IPC_FDS_MAX; i++)
+		if (sp.keys[i] != -1)
+			close(sp.keys[i]);
 	close(ipc);
 	return status;
 }

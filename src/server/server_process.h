@@ -20,4 +20,14 @@ int	server_process_serve(int ipc, int argc, char **argv);
 /* The exit status of a server process whose first configuration failed. */
 #define CONTROL_EXIT_CONFIG	3
 
+/*
+ * The privileged process starts a server process by fork and exec of its
+ * own executable, this variable set to the number of the descriptor that
+ * is its socket (SERVER_PROCESS_FD): main() then serves.  The exec leaves
+ * nothing of the privileged process's memory (keys it read, parsed or
+ * generated) in the process that talks to clients.
+ */
+#define SERVER_PROCESS_ENV	"ATTACHE_SERVER_PROCESS"
+#define SERVER_PROCESS_FD	3
+
 #endif

@@ -9,8 +9,10 @@
 
 #include <event2/event.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "protocols.h"
+#include "tls_keys.h"
 #include "worker_server.h"
 #include "workers.h"
 
@@ -25,6 +27,10 @@ struct worker {
 	struct server		 srv;
 	struct generation	*pending;	/* under all->lock */
 	int			 accepting;	/* under all->lock */
+	struct tls_key_channel	 keys;		/* to the key process */
+	struct event		*keys_ev;	/* its answers, read */
+	struct event		*keys_given;	/* main: "a new socket" */
+	struct event		*keys_timer;	/* parked handshakes' deadline */
 };
 
 struct workers {
@@ -53,6 +59,8 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	/* Its handshakes sign through its own socket to the key process. */
+	tls_key_channel_bind(&w->keys);
 	/* Even with no listener left, it runs until told to stop. */
 	if (event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY) == -1)
 		log_warn("worker event loop failed");
@@ -64,6 +72,73 @@ worker_main(void *arg)
 		event_active(w->all->drained, EV_READ, 0);
 	pthread_mutex_unlock(&w->all->lock);
 	return NULL;
+}
+
+/*
+ * A worker parks a handshake while the key process signs, and serves its
+ * other connections meanwhile (tls_keys.h): the answers are read here.
+ * Not under AddressSanitizer, which cannot follow the stacks of OpenSSL's
+ * jobs: the handshakes wait for their answers there.
+ */
+static void
+keys_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (tls_key_channel_read(&w->keys) == 0)
+		return;
+	/* The key process is gone: until another, handshakes fail. */
+	event_free(w->keys_ev);
+	w->keys_ev = NULL;
+	tls_key_channel_drop(&w->keys);
+}
+
+/* Handshakes are parked: their deadline is looked at every so often. */
+static void
+keys_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = { 0, TLS_KEY_WAIT_MS * 1000 / 4 };
+
+	(void)fd;
+	(void)what;
+	if (tls_key_channel_expire(&w->keys) > 0)
+		evtimer_add(w->keys_timer, &tv);
+}
+
+#ifndef ATTACHE_SANITIZED
+static void
+keys_watch(void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = { 0, TLS_KEY_WAIT_MS * 1000 / 4 };
+
+	if (!evtimer_pending(w->keys_timer, NULL))
+		evtimer_add(w->keys_timer, &tv);
+}
+#endif
+
+/* On the worker's loop (and at its start): the socket to watch now. */
+static void
+keys_given_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int kfd;
+
+	(void)fd;
+	(void)what;
+	if (w->keys.wake == NULL)
+		return;
+	if (w->keys_ev != NULL)
+		event_free(w->keys_ev);
+	w->keys_ev = NULL;
+	if ((kfd = tls_key_channel_fd(&w->keys)) == -1)
+		return;
+	if ((w->keys_ev = event_new(w->base, kfd, EV_READ | EV_PERSIST,
+	    keys_read_cb, w)) == NULL || event_add(w->keys_ev, NULL) == -1)
+		log_warn("worker: cannot watch its socket to the key process");
 }
 
 /* On the worker's loop: the generation main handed over. */
@@ -183,16 +258,35 @@ workers_stop(struct workers *ws)
 			event_free(ws->w[i].switch_ev);
 		if (ws->w[i].drain_ev != NULL)
 			event_free(ws->w[i].drain_ev);
+		if (ws->w[i].keys_ev != NULL)
+			event_free(ws->w[i].keys_ev);
+		if (ws->w[i].keys_given != NULL)
+			event_free(ws->w[i].keys_given);
+		if (ws->w[i].keys_timer != NULL)
+			event_free(ws->w[i].keys_timer);
 		if (ws->w[i].base != NULL)
 			event_base_free(ws->w[i].base);
+		tls_key_channel_close(&ws->w[i].keys);
 	}
 	pthread_cond_destroy(&ws->changed);
 	pthread_mutex_destroy(&ws->lock);
 	free(ws);
 }
 
+void
+workers_give_keys(struct workers *ws, int *keys, int n)
+{
+	int i;
+
+	for (i = 0; i < n && i < ws->n; i++) {
+		tls_key_channel_give(&ws->w[i].keys, keys[i]);
+		keys[i] = -1;
+		event_active(ws->w[i].keys_given, EV_READ, 0);
+	}
+}
+
 struct workers *
-workers_start(struct generation *gen, int n)
+workers_start(struct generation *gen, int n, int *keys)
 {
 	struct workers *ws;
 	sigset_t block, old;
@@ -201,11 +295,18 @@ workers_start(struct generation *gen, int n)
 	if ((ws = calloc(1, sizeof(*ws) + (size_t)n * sizeof(ws->w[0]))) ==
 	    NULL) {
 		log_warn("cannot start the workers: out of memory");
+		for (i = 0; i < n; i++)
+			if (keys[i] != -1)
+				close(keys[i]);
 		return NULL;
 	}
 	pthread_mutex_init(&ws->lock, NULL);
 	pthread_cond_init(&ws->changed, NULL);
 	ws->n = n;
+	for (i = 0; i < n; i++) {
+		tls_key_channel_init(&ws->w[i].keys, keys[i]);
+		keys[i] = -1;
+	}
 	for (i = 0; i < n; i++) {
 		struct worker *w = &ws->w[i];
 
@@ -219,10 +320,19 @@ workers_start(struct generation *gen, int n)
 		if ((w->switch_ev = event_new(w->base, -1, 0, switch_cb,
 		    w)) == NULL ||
 		    (w->drain_ev = event_new(w->base, -1, 0, drain_cb,
+		    w)) == NULL ||
+		    (w->keys_given = event_new(w->base, -1, 0, keys_given_cb,
+		    w)) == NULL ||
+		    (w->keys_timer = evtimer_new(w->base, keys_timer_cb,
 		    w)) == NULL) {
 			log_warn("cannot create an event");
 			goto fail;
 		}
+#ifndef ATTACHE_SANITIZED
+		tls_key_channel_park(&w->keys, conn_key_answered, keys_watch,
+		    w);
+#endif
+		keys_given_cb(-1, 0, w);
 		if (server_adopt(&w->srv, gen) == -1)
 			goto fail;
 	}

@@ -12,11 +12,18 @@ struct workers;
 int		 workers_count(const struct conf *conf);
 
 /*
- * Starts n workers serving gen, worker i on socket i of each listener.
- * Returns them running, or NULL (logged) with nothing left running.
- * evthread_use_pthreads() must have been called.
+ * Starts n workers serving gen, worker i on socket i of each listener and
+ * signing through keys[i], its socket to the key process (taken; -1: none
+ * yet).  Returns them running, or NULL (logged) with nothing left running
+ * (the sockets closed).  evthread_use_pthreads() must have been called.
  */
-struct workers	*workers_start(struct generation *gen, int n);
+struct workers	*workers_start(struct generation *gen, int n, int *keys);
+
+/*
+ * New sockets to the key process (a new one runs), one per worker, taken
+ * (set to -1): each worker signs through its own from its next handshake.
+ */
+void		 workers_give_keys(struct workers *w, int *keys, int n);
 
 /*
  * Tells every worker to serve gen from now on, and returns once all of

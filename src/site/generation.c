@@ -15,6 +15,7 @@
 #include "listen_plan.h"
 #include "render_cache.h"
 #include "sni.h"
+#include "tls_tickets.h"
 
 const struct site *
 generation_site(const struct generation *g, const char *name)
@@ -65,28 +66,29 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
  */
 static int
 site_tls(struct generation *g, struct site *s, const struct bundle *files,
-    struct conf_diag *d)
+    struct tls_tickets *tickets, struct conf_diag *d)
 {
 	const struct conf_site *cs = s->conf;
-	const struct bundle_file *fc, *fk;
-	struct tls_pem crt, key;
+	const struct bundle_file *fc;
+	struct tls_pem crt;
 	unsigned char sid[EVP_MAX_MD_SIZE];
 	unsigned int sidlen = 0;
 	char err[8192 + 64];
 
-	/* The privileged process read the pair: it is in the bundle. */
+	/*
+	 * The privileged process read the pair: the certificate is in the
+	 * bundle, the key in the key process, which signs for us.
+	 */
 	if (tls_pair_paths(cs->certs, cs->name, &s->cert, err,
 	    sizeof(err)) == -1)
 		s->tls = NULL;
-	else if ((fc = bundle_find(files, s->cert.crt_path)) == NULL ||
-	    (fk = bundle_find(files, s->cert.key_path)) == NULL) {
-		snprintf(err, sizeof(err), "%s and %s were not read",
-		    s->cert.crt_path, s->cert.key_path);
+	else if ((fc = bundle_find(files, s->cert.crt_path)) == NULL) {
+		snprintf(err, sizeof(err), "%s was not read",
+		    s->cert.crt_path);
 		s->tls = NULL;
 	} else {
 		crt = (struct tls_pem){ fc->path, fc->data, fc->len };
-		key = (struct tls_pem){ fk->path, fk->data, fk->len };
-		s->tls = tls_context_from_pem(&crt, &key, s->cert.fingerprint,
+		s->tls = tls_context_from_pem(&crt, NULL, s->cert.fingerprint,
 		    err, sizeof(err));
 	}
 	if (s->tls == NULL) {
@@ -96,7 +98,8 @@ site_tls(struct generation *g, struct site *s, const struct bundle *files,
 	}
 	if (EVP_Digest(cs->name, strlen(cs->name), sid, &sidlen, EVP_sha256(),
 	    NULL) != 1 || sidlen > SSL_MAX_SID_CTX_LENGTH ||
-	    SSL_CTX_set_session_id_context(s->tls, sid, sidlen) != 1) {
+	    SSL_CTX_set_session_id_context(s->tls, sid, sidlen) != 1 ||
+	    (tickets != NULL && tls_tickets_use(s->tls, tickets) == -1)) {
 		conf_report(d, cs->line, "site %s: cannot set up TLS sessions",
 		    cs->name);
 		return -1;
@@ -108,7 +111,7 @@ site_tls(struct generation *g, struct site *s, const struct bundle *files,
 static int
 site_open(struct generation *g, struct site *s, const struct conf_site *cs,
     const struct bundle *files, struct service_registry *services,
-    struct conf_diag *d)
+    struct tls_tickets *tickets, struct conf_diag *d)
 {
 	const char **names;
 	char err[8192];
@@ -139,7 +142,8 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 		    cs->certs, cs->capsule);
 		return -1;
 	}
-	if (g->conf->gemini_port != 0 && site_tls(g, s, files, d) == -1)
+	if (g->conf->gemini_port != 0 &&
+	    site_tls(g, s, files, tickets, d) == -1)
 		return -1;
 	/* Kept across reloads: the same capsule gets the same service. */
 	if (services != NULL && (cs->search || cs->changes) &&
@@ -205,7 +209,7 @@ generation_free(struct generation *g)
 struct generation *
 generation_new(struct conf *conf, const struct bundle *files,
     unsigned long id, atomic_uint *live, struct service_registry *services,
-    struct conf_diag *diag)
+    struct tls_tickets *tickets, struct conf_diag *diag)
 {
 	struct generation *g;
 	unsigned before = diag->errors;
@@ -234,7 +238,7 @@ generation_new(struct conf *conf, const struct bundle *files,
 		(void)certlist_load_site(&conf->sites[i], bundle_reader,
 		    (void *)files, diag);
 		(void)site_open(g, &g->sites[i], &conf->sites[i], files,
-		    services, diag);
+		    services, tickets, diag);
 	}
 	if (diag->errors > before || plan_listeners(g, diag) == -1) {
 		generation_free(g);

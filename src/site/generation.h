@@ -70,11 +70,13 @@ struct generation {
 };
 
 struct bundle;
+struct tls_tickets;
 
 /*
  * Builds a generation from conf (taken, freed with the generation or on
  * failure): opens every site's capsule, makes its TLS context from the
- * certificate and key in files (read by the privileged process), and takes
+ * certificate in files (read by the privileged process; its key is the
+ * key process's), sealing session tickets with tickets, and takes
  * from services (NULL: none) the capsule service of every site with search
  * or changes on.  The listeners are planned, their fds still unset (the
  * server process gives them from the listen table).  Returns it with one
@@ -85,7 +87,7 @@ struct bundle;
 struct generation *generation_new(struct conf *conf,
 		    const struct bundle *files, unsigned long id,
 		    atomic_uint *live, struct service_registry *services,
-		    struct conf_diag *diag);
+		    struct tls_tickets *tickets, struct conf_diag *diag);
 
 /* Starts the capsule services of a generation that serves from now on. */
 void		 generation_start(struct generation *g);

@@ -20,6 +20,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -32,6 +33,8 @@
 #include "tls.h"
 #include "tls_error.h"
 #include "tls_generate.h"
+#include "tls_keys.h"
+#include "tls_tickets.h"
 
 #define TICKET_LIFETIME_SEC	(2 * 60 * 60)	/* OpenSSL's for TLS 1.3 */
 #define TICKET_RENEW_SEC	(60 * 60)	/* a resumption renews after */
@@ -170,6 +173,9 @@ ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
 		 */
 		if (SSL_version(ssl) < TLS1_3_VERSION && is_proxied(ssl))
 			return SSL_TICKET_RETURN_IGNORE_RENEW;
+		/* Sealed with the key before the current one: a new one. */
+		if (tls_tickets_old(ssl))
+			return SSL_TICKET_RETURN_USE_RENEW;
 		age = (long)time(NULL) - (long)SSL_SESSION_get_time(sess);
 		return age >= 0 && age < TICKET_RENEW_SEC ?
 		    SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
@@ -294,6 +300,23 @@ load_ctx(const struct tls_pem *crt, const struct tls_pem *key, char *err,
 		    crt->path, tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
+	/* The key stays in the key process: its stand-in is made here. */
+	if (key == NULL) {
+		unsigned char id[TLS_KEY_ID_LEN];
+		char why[256];
+
+		if (tls_cert_id(x, id) == -1) {
+			tls_seterr(err, errlen, "cannot compute the "
+			    "fingerprint of %s", crt->path);
+			goto done;
+		}
+		if ((pkey = tls_remote_key(x, id, why, sizeof(why))) == NULL) {
+			tls_seterr(err, errlen, "cannot use certificate %s: %s",
+			    crt->path, why);
+			goto done;
+		}
+		goto use;
+	}
 	/*
 	 * The key is read here rather than by SSL_CTX_use_PrivateKey so that
 	 * a garbled key and a key of another certificate get different
@@ -320,15 +343,24 @@ load_ctx(const struct tls_pem *crt, const struct tls_pem *key, char *err,
 			    key->path, tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
+	if (!tls_key_supported(pkey)) {
+		tls_seterr(err, errlen, "private key %s is %s: attache signs "
+		    "with ECDSA and RSA keys only", key->path,
+		    EVP_PKEY_get0_type_name(pkey) != NULL ?
+		    EVP_PKEY_get0_type_name(pkey) : "of another type");
+		goto done;
+	}
 	if (X509_check_private_key(x, pkey) != 1) {
 		tls_seterr(err, errlen, "%s does not match %s (%s); refusing to "
 		    "use this pair", key->path, crt->path,
 		    tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
+use:
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		tls_seterr(err, errlen, "cannot use private key %s: %s", key->path,
+		tls_seterr(err, errlen, "cannot use private key %s: %s",
+		    key != NULL ? key->path : crt->path,
 		    tls_ssl_reason(rbuf, sizeof(rbuf)));
 		goto done;
 	}
@@ -480,6 +512,49 @@ tls_pem_free(struct tls_pem *pem)
 	free(pem->data);
 	pem->data = NULL;
 	pem->len = 0;
+}
+
+int
+tls_pem_certs(const struct tls_pem *pem, struct tls_pem *out, char *err,
+    size_t errlen)
+{
+	BIO	*in, *mem = NULL;
+	BUF_MEM	*bm;
+	X509	*x;
+	int	 n = 0, ok = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->path = pem->path;
+	if ((in = BIO_new_mem_buf(pem->data, (int)pem->len)) == NULL ||
+	    (mem = BIO_new(BIO_s_mem())) == NULL)
+		goto done;
+	/* The leaf as use_chain reads it, then the intermediates. */
+	while ((x = n == 0 ? PEM_read_bio_X509_AUX(in, NULL, NULL, NULL) :
+	    PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL) {
+		ok = PEM_write_bio_X509(mem, x) == 1;
+		X509_free(x);
+		if (!ok)
+			goto done;
+		n++;
+	}
+	BIO_get_mem_ptr(mem, &bm);
+	if (n == 0 || bm == NULL || (out->data = malloc(bm->length + 1)) ==
+	    NULL) {
+		ok = 0;
+		goto done;
+	}
+	memcpy(out->data, bm->data, bm->length);
+	out->data[bm->length] = '\0';
+	out->len = bm->length;
+	ok = 1;
+done:
+	BIO_free(in);
+	BIO_free(mem);
+	ERR_clear_error();
+	if (!ok)
+		tls_seterr(err, errlen, "cannot read the certificates of %s",
+		    pem->path);
+	return ok ? 0 : -1;
 }
 
 SSL_CTX *

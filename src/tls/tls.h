@@ -65,10 +65,20 @@ int	tls_pem_read(struct tls_pem *pem, const char *path, char *err,
 void	tls_pem_free(struct tls_pem *pem);
 
 /*
+ * The certificates of pem alone, written as PEM again into out (malloc'd;
+ * path kept): what the server process gets of a file that may also hold
+ * the key.  0, or -1 with err.
+ */
+int	tls_pem_certs(const struct tls_pem *pem, struct tls_pem *out,
+	    char *err, size_t errlen);
+
+/*
  * The second half, for the server process: a context from the PEM bytes
  * of the chain (leaf first, then intermediates) and of the key, its
- * fingerprint into fingerprint (TLS_FINGERPRINT_SIZE bytes).  Returns it,
- * or NULL with err naming the file.
+ * fingerprint into fingerprint (TLS_FINGERPRINT_SIZE bytes).  key NULL:
+ * the key is the key process's, and the context signs through the calling
+ * thread's channel to it (tls_keys.h).  A key that is neither ECDSA nor
+ * RSA is refused.  Returns it, or NULL with err naming the file.
  */
 SSL_CTX	*tls_context_from_pem(const struct tls_pem *crt,
 	    const struct tls_pem *key, char *fingerprint, char *err,

@@ -28,6 +28,7 @@ from benchlib import (COMMANDS, HOST, MB, MB1, MB100, ROOT, SMALL, TEXT,  # noqa
                       Server, answered, check_log, cmdline, fmt, free_port,
                       loadavg, make_capsule, rss_settle, run_idle, run_load,
                       say, table, usable_nofile)
+import bench_baseline  # noqa: E402
 import bench_latency  # noqa: E402
 import bench_search  # noqa: E402
 
@@ -58,18 +59,20 @@ class Plan:
         self.latency = bench_latency.Plan(quick)
 
 
-def attache_argv(args, cap, certs, gem, gop):
+def attache_argv(args, cap, certs, gem, gop, binary=None):
     # One client address drives everything: the limits are for strangers.
-    return [args.bin, "--capsule", cap, "--certs", certs, "--hostname",
+    return [binary or args.bin, "--capsule", cap, "--certs", certs,
+            "--hostname",
             "localhost", "--listen", HOST, "--gemini-port", gem,
             "--gopher-port", gop, "--lang", "en",
             "--max-connections", "20000", "--max-connections-per-address",
             "off", "--rate-limit", "off"]
 
 
-def start_attache(args, tmp, cap, certs, tag):
+def start_attache(args, tmp, cap, certs, tag, binary=None):
     gem, gop = free_port(), free_port()
-    srv = Server(f"attache{tag}", attache_argv(args, cap, certs, gem, gop),
+    srv = Server(f"attache{tag}", attache_argv(args, cap, certs, gem, gop,
+                                               binary),
                  tmp / f"attache{tag}.log", [gem, gop])
     srv.gem, srv.gop = gem, gop
     return srv
@@ -181,6 +184,23 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
                     L, a, f"{proto.capitalize()} 100 MB file", proto, port,
                     req, 4, 4, 30, expect="20 " if proto == "gemini" else None,
                     min_bytes=100 * MB, timeout=30))
+    finally:
+        for srv, key in servers:
+            finish(srv, [r for runs in res[key].values() for r in runs],
+                   problems)
+    return res
+
+
+def bench_before_after(args, plan, tmp, cap, certs, problems):
+    """attache against the build --baseline names (bench_baseline.py)."""
+    servers = []
+    res = {"after": {}, "before": {}}
+    try:
+        res = bench_baseline.run(
+            args, plan, f"gemini://localhost/{SMALL}\\r\\n",
+            lambda binary, tag: start_attache(args, tmp, cap, certs, tag,
+                                              binary),
+            run_load, say, servers)
     finally:
         for srv, key in servers:
             finish(srv, [r for runs in res[key].values() for r in runs],
@@ -503,9 +523,20 @@ def main():
                     help="only the search section (10,000 generated pages)")
     ap.add_argument("--no-search", action="store_true",
                     help="skip the search section")
+    ap.add_argument("--baseline", metavar="BIN",
+                    help="another attache build (an older one) measured "
+                    "against --bin in the same rounds: full handshakes' "
+                    "CPU, p50 and p99 at 1, 16 and 64 clients")
+    ap.add_argument("--baseline-only", action="store_true",
+                    help="with --baseline: that comparison alone")
     ARGS = args = ap.parse_args()
     # The search section's loads run as the others do.
     args.scale = 0.25 if args.quick else 1.0
+    if args.baseline_only and not args.baseline:
+        sys.exit("bench: --baseline-only needs --baseline BIN")
+    if args.baseline_only:
+        args.search_only = False
+        args.no_search = True
     for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen"),
                        (args.floor, "tls_floor"),
                        (args.floor_ev, "tls_floor_ev"),
@@ -514,7 +545,7 @@ def main():
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
     for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
                  "systemd-socket-activate", "openssl", "gnutls-cli"):
-        if not shutil.which(tool):
+        if not shutil.which(tool) and not args.baseline_only:
             sys.exit(f"bench: {tool} is missing (make bench installs it)")
     if usable_nofile() < BURST + 500:
         sys.exit(f"bench: {BURST} connections need an open-files hard limit "
@@ -533,7 +564,14 @@ def main():
         version = subprocess.run([args.bin, "--version"], capture_output=True,
                                  text=True, timeout=10).stdout.strip()
         att, mol, gph, flo, fev, mem, mmem = {}, {}, {}, {}, {}, {}, {}
-        if not args.search_only:
+        before_after = {}
+        if args.baseline:
+            if not os.access(args.baseline, os.X_OK):
+                sys.exit(f"bench: --baseline {args.baseline}: not found")
+            say(f"attache against {args.baseline}, the same loads in turn")
+            before_after = bench_before_after(args, plan, tmp, cap, certs,
+                                              problems)
+        if not args.search_only and not args.baseline_only:
             speed = bench_speed(args, plan, tmp, cap, certs, problems)
             att, mol = speed["attache"], speed["molly"]
             gph, flo = speed["gophernicus"], speed["floor"]
@@ -553,7 +591,8 @@ def main():
                                                      **kw),
                 free_port, say)
             problems += p
-        failures([r for d in (att, mol, gph, flo, fev)
+        failures([r for d in (att, mol, gph, flo, fev,
+                              *before_after.values())
                   for runs in d.values()
                   for r in runs] + search_loads, problems)
         elapsed = time.monotonic() - t0
@@ -565,6 +604,8 @@ def main():
                  "gophernicus": {str(k): v for k, v in gph.items()},
                  "floor": {str(k): v for k, v in flo.items()},
                  "floor_ev": {str(k): v for k, v in fev.items()},
+                 "before_after": {k: {str(c): v for c, v in d.items()}
+                                  for k, d in before_after.items()},
                  "latency": bench_latency.summary([("attache", att),
                                                    ("molly-brown", mol),
                                                    ("tls_floor", flo)]),
@@ -581,7 +622,11 @@ def main():
                 "load generator on the same cores",
                 "server CPU = the server's utime+stime (children's too) per "
                 "request; compare ratios, not absolute figures", ""]
-        if not args.search_only:
+        if before_after:
+            out += bench_baseline.report(before_after, args.baseline, table,
+                                         fmt)
+            out.append("")
+        if not args.search_only and not args.baseline_only:
             out += report(att, mem, mol, mmem, gph, flo, fev, plan.rounds)
             out.append("")
         if not args.no_search:

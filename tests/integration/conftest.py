@@ -22,18 +22,44 @@ SECRET = b"TOPSECRET-OUTSIDE-THE-CAPSULE"
 DOTSECRET = b"DOTFILE-SECRET-BYTES"
 
 
+def child_pids(pid, comm=None):
+    """The children of pid, oldest first; with comm, those of that name
+    (attache's key process is "attache-keys")."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        return []
+    out = []
+    for k in kids:
+        try:
+            with open(f"/proc/{k}/comm") as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        if (name == "attache-keys") == (comm == "attache-keys"):
+            out.append(k)
+    return out
+
+
 def serving_pid(pid, timeout=10.0):
     """The server process (the one that serves clients) under attache's
     privileged process pid: the newest, when an old one still drains."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            with open(f"/proc/{pid}/task/{pid}/children") as f:
-                kids = f.read().split()
-        except OSError:
-            kids = []
+        kids = child_pids(pid)
         if kids or time.monotonic() > deadline:
-            return int(kids[-1]) if kids else None
+            return kids[-1] if kids else None
+        time.sleep(0.02)
+
+
+def key_pid(pid, timeout=10.0):
+    """attache's key process under its privileged process pid."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kids = child_pids(pid, "attache-keys")
+        if kids or time.monotonic() > deadline:
+            return kids[-1] if kids else None
         time.sleep(0.02)
 
 

@@ -489,8 +489,11 @@ def test_install_serve_upgrade_remove_purge(packages, machine, tmp_path):
     assert int(main["CapBnd"], 16) == sum(1 << n for n in CAPS.values())
     assert main["NoNewPrivs"] == "1"
     uid = str(user.pw_uid)
-    assert [(k["Uid"].split(), k["CapEff"]) for k in kids] == \
-        [([uid] * 4, "0000000000000000")], kids
+    # The server process and the key process.
+    assert sorted((k["Name"], k["Uid"].split(), k["CapEff"])
+                  for k in kids) == [
+        (name, [uid] * 4, "0000000000000000")
+        for name in ("attache", "attache-keys")], kids
     key, crt = CERTS / "localhost.key", CERTS / "localhost.crt"
     assert (stat.S_IMODE(key.stat().st_mode), key.stat().st_uid) == (0o600, 0)
     cert = crt.read_bytes()

@@ -259,8 +259,11 @@ def test_the_units_capabilities_are_enough_to_start(dest, reachable_tmp):
     key = base / "certs/localhost.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     if user is not None:
-        assert [(k["Uid"].split(), k["CapEff"]) for k in kids] == \
-            [(["65534"] * 4, "0000000000000000")], kids
+        # The server process and the key process.
+        assert sorted((k["Name"], k["Uid"].split(), k["CapEff"])
+                      for k in kids) == [
+            (name, ["65534"] * 4, "0000000000000000")
+            for name in ("attache", "attache-keys")], kids
 
 
 def test_man_pages_are_mandoc_lint_clean(dest):

@@ -109,6 +109,37 @@ writable(void)
 	return 0;
 }
 
+/* The key process's: no rule at all, so nothing opens and no TCP. */
+static int
+nothing(void)
+{
+	struct sockaddr_in sin;
+	char err[512], path[256];
+	int s;
+
+	if (sandbox_enter(NULL, 0, NULL, 0, err, sizeof(err)) != 1)
+		return 1;
+	snprintf(path, sizeof(path), "%s/page.gmi", capsule);
+	if (open(path, O_RDONLY) != -1 || open("/", O_RDONLY) != -1 ||
+	    open("/etc/passwd", O_RDONLY) != -1)
+		return 2;
+	if (open("/tmp/attache-sandbox-new", O_WRONLY | O_CREAT, 0644) != -1)
+		return 3;
+	if (sandbox_abi() >= 4) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons(1965);
+		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			return 4;
+		if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) != -1 ||
+		    errno != EACCES)
+			return 5;
+		close(s);
+	}
+	return 0;
+}
+
 static int
 dropped(void)
 {
@@ -180,6 +211,7 @@ main(void)
 			    "%d, the network rules come with ABI 4", abi);
 		CHECK_INT(in_child(confined), 0);
 		CHECK_INT(in_child(writable), 0);
+		CHECK_INT(in_child(nothing), 0);
 	}
 	CHECK_INT(in_child(unknown_user), 0);
 	if (geteuid() == 0)

@@ -1,0 +1,66 @@
+"""attache against another build of itself (bench.py --baseline BIN): the
+Gemini page over full handshakes at 1, 16 and 64 clients, both servers on
+the same capsule and certificate, alternating load by load and round by
+round (the order swapped each round), so that both see the same machine.
+The table gives the server CPU per request (every process of each server:
+the privileged one and its children) and the clients' p50 / p99, each the
+median over the rounds, before and after, and the median of each round's
+after / before (the steadier figure on a shared machine); then each round's
+ratios at 16 clients, to show how far the machine moved them."""
+
+CLIENTS = (1, 16, 64)
+
+
+def median(values):
+    v = sorted(x for x in values if x is not None)
+    return v[len(v) // 2] if v else None
+
+
+def run(args, plan, page, start, run_load, say, servers):
+    """Returns {"after": runs, "before": runs}, runs[c] holding one load's
+    figures per round; the servers started go into servers as (server,
+    key), for the caller to stop."""
+    servers.append((start(args.bin, "-after"), "after"))
+    servers.append((start(args.baseline, "-before"), "before"))
+    res = {"after": {}, "before": {}}
+    for srv, key in servers:
+        res[key]["warm"] = [run_load(args.loadgen, srv, "warm-up", "gemini",
+                                     srv.gem, page, 2, 200, 5)]
+    for rnd in range(plan.rounds):
+        say(f"before/after: round {rnd + 1} of {plan.rounds}")
+        order = servers if rnd % 2 == 0 else servers[::-1]
+        for c in CLIENTS:
+            for srv, key in order:
+                res[key].setdefault(c, []).append(run_load(
+                    args.loadgen, srv, "Gemini 2 KB page, full handshake",
+                    "gemini", srv.gem, page, c, plan.small[c],
+                    plan.duration, expect="20 "))
+    return res
+
+
+def report(res, baseline, table, fmt):
+    rows = []
+    for c in CLIENTS:
+        b, a = res["before"].get(c, []), res["after"].get(c, [])
+        who = f"{c} client{'s' if c > 1 else ''}"
+        for q, what, spec in (("cpu_ms", "server CPU ms/request", "{:.3f}"),
+                              ("p50_ms", "p50 ms", "{:.2f}"),
+                              ("p99_ms", "p99 ms", "{:.2f}")):
+            per = [x.get(q) / y.get(q) for x, y in zip(a, b)
+                   if x.get(q) and y.get(q)]
+            rows.append([f"{who}: {what}",
+                         fmt(median(r.get(q) for r in b), spec),
+                         fmt(median(r.get(q) for r in a), spec),
+                         fmt(median(per), "{:.3f}")])
+    out = [f"attache before ({baseline}) and after: Gemini 2 KB page, "
+           "full handshakes; medians of the rounds, and of each round's "
+           "after / before (its two loads seconds apart)"]
+    out += table(rows, ["load", "before", "after", "after / before"])
+    for q in ("cpu_ms", "p99_ms"):
+        per = [fmt(x.get(q) / y.get(q) if x.get(q) and y.get(q) else None,
+                   "{:.3f}")
+               for x, y in zip(res["after"].get(16, []),
+                               res["before"].get(16, []))]
+        out.append(f"  per round, {q[:-3]} after / before at 16 clients: " +
+                   " ".join(per))
+    return out
