@@ -171,28 +171,30 @@ whole_table_event(struct whole_table *t, const char *path, size_t len,
 	return 0;
 }
 
-const char *
-whole_table_next_closed(const struct whole_table *t)
+size_t
+whole_table_confirm(struct whole_table *t,
+    int (*fn)(void *, const char *, struct whole_key *), void *arg,
+    int64_t now_ms)
 {
-	struct tentry *e = TAILQ_FIRST(&t->closed);
+	struct tentry *e, *next;
+	struct whole_key key;
+	size_t left = 0;
 
-	return e != NULL ? e->path : NULL;
-}
-
-void
-whole_table_confirm(struct whole_table *t, const char *path,
-    const struct whole_key *key, int64_t now_ms)
-{
-	struct tentry *e = find(t, path, strlen(path));
-
-	if (e == NULL || e->state != WHOLE_CLOSED)
-		return;
-	if (key == NULL) {
-		(void)set_state(t, e, WHOLE_GONE, now_ms);
-		return;
+	for (e = TAILQ_FIRST(&t->closed); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, closed);
+		switch (fn(arg, e->path, &key)) {
+		case 1:
+			e->key = key;
+			(void)set_state(t, e, WHOLE_OK, now_ms);
+			break;
+		case -1:
+			(void)set_state(t, e, WHOLE_GONE, now_ms);
+			break;
+		default:
+			left++;
+		}
 	}
-	e->key = *key;
-	(void)set_state(t, e, WHOLE_OK, now_ms);
+	return left;
 }
 
 size_t
@@ -219,6 +221,24 @@ whole_table_prune(struct whole_table *t, int64_t now_ns, int64_t now_ms)
 		gone++;
 	}
 	return gone;
+}
+
+int
+whole_table_lookup(const struct whole_table *t, const char *path, size_t len,
+    int64_t *since_ms)
+{
+	struct tentry *e;
+	size_t i;
+
+	if ((e = find(t, path, len)) == NULL)
+		for (i = 1; i < len && e == NULL; i++)
+			if (path[i] == '/' && (e = find(t, path, i + 1)) !=
+			    NULL && e->state != WHOLE_GONE)
+				e = NULL;
+	if (e == NULL || e->state == STATE_NEW)
+		return -1;
+	*since_ms = e->since_ms;
+	return e->state;
 }
 
 static int
@@ -419,22 +439,25 @@ judge_missing(const struct whole_entry *e, int fresh, int synced,
 }
 
 enum whole_verdict
-whole_judge(const struct whole_view *v, int64_t sync_ns, const char *path,
-    size_t len, const struct whole_key *b, const struct whole_key *dir,
-    int synced, const struct whole_now *now)
+whole_judge(const struct whole_sight *sight, const char *path, size_t len,
+    const struct whole_key *b, const struct whole_key *dir,
+    const struct whole_now *now)
 {
 	const struct whole_key *k = b != NULL ? b : dir;
+	const struct whole_entry *e;
 	int fresh;
 
 	if (k == NULL || whole_settled(k->ctime_ns, now))
 		return b != NULL ? WHOLE_SETTLED : WHOLE_MISSING;
-	if (v == NULL)
+	if (sight->view == NULL)
+		return b != NULL ? WHOLE_UNWATCHED : WHOLE_MISSING;
+	e = whole_view_lookup(sight->view, path, len);
+	/* Where nothing is watched, nothing is known of it. */
+	if (e == NULL && sight->partial)
 		return b != NULL ? WHOLE_UNWATCHED : WHOLE_MISSING;
 	/* Every change made before its stat is in the view. */
-	fresh = k->ctime_ns < sync_ns - now->margin_ns;
+	fresh = k->ctime_ns < sight->sync_ns - now->margin_ns;
 	if (b != NULL)
-		return judge_file(whole_view_lookup(v, path, len), b, fresh,
-		    synced, now);
-	return judge_missing(whole_view_lookup(v, path, len), fresh, synced,
-	    now);
+		return judge_file(e, b, fresh, sight->synced, now);
+	return judge_missing(e, fresh, sight->synced, now);
 }

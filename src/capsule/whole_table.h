@@ -88,13 +88,14 @@ int	whole_table_event(struct whole_table *t, const char *path, size_t len,
 	    enum whole_event ev, int64_t now_ms);
 
 /*
- * The paths closed whose stat is to be taken, one at a time: the first
- * (NULL: none), then whole_table_confirm with the stat (NULL: it is gone
- * already) makes it whole; loop until NULL.
+ * Takes the stat of every path closed: fn(arg, path, key) returns 1 when
+ * key is the version, whole from now on; 0 when it is not to be taken yet
+ * (the path stays closed); -1 when the file is gone already.  Returns how
+ * many are still closed.
  */
-const char *whole_table_next_closed(const struct whole_table *t);
-void	whole_table_confirm(struct whole_table *t, const char *path,
-	    const struct whole_key *key, int64_t now_ms);
+size_t	whole_table_confirm(struct whole_table *t,
+	    int (*fn)(void *arg, const char *path, struct whole_key *key),
+	    void *arg, int64_t now_ms);
 
 /*
  * Drops what no reader needs any more: whole versions changed longer ago
@@ -103,6 +104,13 @@ void	whole_table_confirm(struct whole_table *t, const char *path,
  */
 size_t	whole_table_prune(struct whole_table *t, int64_t now_ns,
 	    int64_t now_ms);
+
+/*
+ * The state of path as the table has it (its own, else that of a
+ * directory removed above it) and since when; -1 when it has none.
+ */
+int	whole_table_lookup(const struct whole_table *t, const char *path,
+	    size_t len, int64_t *since_ms);
 
 /* An immutable copy for readers (NULL: out of memory). */
 struct whole_view *whole_table_view(const struct whole_table *t);
@@ -144,18 +152,27 @@ enum whole_verdict {
 	WHOLE_MISSING		/* not there, and not being rewritten */
 };
 
+/* What a reader sees of the service. */
+struct whole_sight {
+	const struct whole_view	*view;		/* NULL: nothing watched */
+	int64_t			 sync_ns;	/* the view is complete up to */
+	int			 partial;	/* some directory not watched */
+	/*
+	 * The service answered an ask made during this request, so that
+	 * the view holds every event from before the request; for a file
+	 * not found, an ask made after it was found missing.
+	 */
+	int			 synced;
+};
+
 /*
  * The verdict on the file at path whose stat is b (NULL: not found; then
- * dir is the stat of the nearest directory above it that exists), by the
- * view v complete up to sync_ns (v NULL: the capsule is not watched).
- * synced: the service has answered an ask made during this request, so
- * that the view holds every event from before the request; for a file
- * not found, an ask made after it was found missing.
+ * dir is the stat of the nearest directory above it that exists), by
+ * what the reader sees of the service.
  */
-enum whole_verdict whole_judge(const struct whole_view *v, int64_t sync_ns,
+enum whole_verdict whole_judge(const struct whole_sight *sight,
 	    const char *path, size_t len, const struct whole_key *b,
-	    const struct whole_key *dir, int synced,
-	    const struct whole_now *now);
+	    const struct whole_key *dir, const struct whole_now *now);
 
 /* 1 when a version stamped at ctime_ns is older than the bound. */
 int	whole_settled(int64_t ctime_ns, const struct whole_now *now);

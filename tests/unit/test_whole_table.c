@@ -36,25 +36,61 @@ static enum whole_verdict
 judge(const struct whole_table *t, int64_t sync_ns, const char *path,
     const struct whole_key *b, const struct whole_key *dir, int synced)
 {
-	struct whole_view *v = whole_table_view(t);
+	struct whole_sight s = { whole_table_view(t), sync_ns, 0, synced };
 	enum whole_verdict r;
 
-	r = whole_judge(v, sync_ns, path, strlen(path), b, dir, synced, &now);
-	whole_view_free(v);
+	r = whole_judge(&s, path, strlen(path), b, dir, &now);
+	whole_view_free((struct whole_view *)(void *)s.view);
 	return r;
 }
 
-/* Confirms every closed path with the stat k. */
+static enum whole_verdict
+unwatched(const struct whole_key *b, const struct whole_key *dir)
+{
+	struct whole_sight s = { NULL, 0, 0, 0 };
+
+	return whole_judge(&s, "/a", 2, b, dir, &now);
+}
+
+/* What the stat of a path closed says: k, or gone (k NULL), or wait. */
+struct stat_says {
+	const struct whole_key	*k;
+	int			 wait;
+	int			 calls;
+};
+
+static int
+stat_of(void *arg, const char *path, struct whole_key *k)
+{
+	struct stat_says *says = arg;
+
+	(void)path;
+	says->calls++;
+	if (says->wait)
+		return 0;
+	if (says->k == NULL)
+		return -1;
+	*k = *says->k;
+	return 1;
+}
+
+/* Confirms every closed path with the stat k (NULL: gone). */
 static void
 confirm_all(struct whole_table *t, const struct whole_key *k)
 {
-	const char *p;
-	char copy[256];
+	struct stat_says says = { k, 0, 0 };
 
-	while ((p = whole_table_next_closed(t)) != NULL) {
-		snprintf(copy, sizeof(copy), "%s", p);
-		whole_table_confirm(t, copy, k, now.mono_ms);
-	}
+	CHECK_INT(whole_table_confirm(t, stat_of, &says, now.mono_ms), 0);
+}
+
+/* How many paths are closed, their stat not taken yet. */
+static int
+closed(struct whole_table *t)
+{
+	struct stat_says says = { NULL, 1, 0 };
+
+	(void)whole_table_confirm(t, stat_of, &says, now.mono_ms);
+	return says.calls;
 }
 
 static void
@@ -63,14 +99,11 @@ test_settled_needs_no_view(void)
 	struct whole_key old = key(1, 10, 3000), young = key(1, 10, 100);
 
 	/* Not changed for longer than the bound: no lookup at all. */
-	CHECK_INT(whole_judge(NULL, 0, "/a", 2, &old, NULL, 0, &now),
-	    WHOLE_SETTLED);
+	CHECK_INT(unwatched(&old, NULL), WHOLE_SETTLED);
 	/* Recent, and nothing watches: read it and check. */
-	CHECK_INT(whole_judge(NULL, 0, "/a", 2, &young, NULL, 0, &now),
-	    WHOLE_UNWATCHED);
+	CHECK_INT(unwatched(&young, NULL), WHOLE_UNWATCHED);
 	/* Missing, its directory unchanged lately: missing. */
-	CHECK_INT(whole_judge(NULL, 0, "/a", 2, NULL, &old, 0, &now),
-	    WHOLE_MISSING);
+	CHECK_INT(unwatched(NULL, &old), WHOLE_MISSING);
 	CHECK(whole_settled(now.rt_ns - 2001 * MS, &now));
 	CHECK(!whole_settled(now.rt_ns - 1999 * MS, &now));
 	/* Stamped ahead of the clock by more than the bound: settled. */
@@ -99,10 +132,10 @@ test_in_place_writer(void)
 	    WHOLE_BEING_WRITTEN);
 	/* Closed: not whole until its stat is taken. */
 	CHECK_INT(ev(t, "/p.gmi", WHOLE_EV_CLOSE, now.mono_ms - 40), 1);
-	CHECK_STR(whole_table_next_closed(t), "/p.gmi");
+	CHECK_INT(closed(t), 1);
 	CHECK_INT(judge(t, synced_at, "/p.gmi", &v2, NULL, 1), WHOLE_ASK);
 	confirm_all(t, &v2);
-	CHECK(whole_table_next_closed(t) == NULL);
+	CHECK_INT(closed(t), 0);
 	CHECK_INT(judge(t, synced_at, "/p.gmi", &v2, NULL, 0), WHOLE_TRUSTED);
 	/* Another version than the one closed: asked, unless answered. */
 	CHECK_INT(judge(t, synced_at, "/p.gmi", &v1, NULL, 0), WHOLE_ASK);
@@ -110,6 +143,31 @@ test_in_place_writer(void)
 	/* The view not complete up to its stat: asked. */
 	CHECK_INT(judge(t, now.rt_ns - 42 * MS, "/p.gmi", &v2, NULL, 1),
 	    WHOLE_ASK);
+	whole_table_free(t);
+}
+
+/* Some directory not watched (the limit): what the view lacks is read
+ * and checked, what it has is judged by it. */
+static void
+test_partly_watched(void)
+{
+	struct whole_table *t = whole_table_new();
+	struct whole_key k = key(1, 100, 10), dir = key(9, 4096, 10);
+	struct whole_sight s;
+	enum whole_verdict r[3];
+
+	CHECK_INT(ev(t, "/w.gmi", WHOLE_EV_MODIFY, now.mono_ms - 10), 1);
+	s.view = whole_table_view(t);
+	s.sync_ns = now.rt_ns;
+	s.partial = 1;
+	s.synced = 1;
+	r[0] = whole_judge(&s, "/other.gmi", 10, &k, NULL, &now);
+	r[1] = whole_judge(&s, "/w.gmi", 6, &k, NULL, &now);
+	r[2] = whole_judge(&s, "/other.gmi", 10, NULL, &dir, &now);
+	CHECK_INT(r[0], WHOLE_UNWATCHED);
+	CHECK_INT(r[1], WHOLE_BEING_WRITTEN);
+	CHECK_INT(r[2], WHOLE_MISSING);
+	whole_view_free((struct whole_view *)(void *)s.view);
 	whole_table_free(t);
 }
 
@@ -189,15 +247,15 @@ test_renamed_over(void)
 	CHECK_INT(judge(t, now.rt_ns, "/p.gmi", &k, NULL, 0), WHOLE_TRUSTED);
 	/* Its metadata changed: its stat is taken again. */
 	CHECK_INT(ev(t, "/p.gmi", WHOLE_EV_ATTRIB, now.mono_ms - 5), 1);
-	CHECK_STR(whole_table_next_closed(t), "/p.gmi");
+	CHECK_INT(closed(t), 1);
 	/* Gone by the time its stat is taken: gone. */
-	whole_table_confirm(t, "/p.gmi", NULL, now.mono_ms);
+	confirm_all(t, NULL);
 	CHECK_INT(judge(t, now.rt_ns, "/p.gmi", NULL, &k, 0),
 	    WHOLE_BEING_WRITTEN);
 	/* Metadata of a file being written: still being written. */
 	CHECK_INT(ev(t, "/w.gmi", WHOLE_EV_MODIFY, now.mono_ms - 5), 1);
 	CHECK_INT(ev(t, "/w.gmi", WHOLE_EV_ATTRIB, now.mono_ms - 4), 0);
-	CHECK(whole_table_next_closed(t) == NULL);
+	CHECK_INT(closed(t), 0);
 	whole_table_free(t);
 }
 
@@ -222,6 +280,7 @@ test_views_and_pruning(void)
 {
 	struct whole_table *t = whole_table_new();
 	struct whole_key old = key(5, 1, 5000), k = key(6, 1, 10);
+	struct stat_says says = { NULL, 0, 0 };
 	struct whole_view *v;
 	struct seen s;
 
@@ -242,16 +301,19 @@ test_views_and_pruning(void)
 	whole_view_free(v);
 	/* Whole versions changed long ago and old removals go; writers stay. */
 	CHECK_INT(ev(t, "/old.gmi", WHOLE_EV_CLOSE, now.mono_ms - 5000), 1);
-	whole_table_confirm(t, "/old.gmi", &old, now.mono_ms - 5000);
+	says.k = &old;
+	CHECK_INT(whole_table_confirm(t, stat_of, &says, now.mono_ms - 5000),
+	    0);
 	CHECK_INT(ev(t, "/new.gmi", WHOLE_EV_CLOSE, now.mono_ms - 10), 1);
-	whole_table_confirm(t, "/new.gmi", &k, now.mono_ms - 10);
+	says.k = &k;
+	CHECK_INT(whole_table_confirm(t, stat_of, &says, now.mono_ms - 10), 0);
 	CHECK_INT(ev(t, "/gone.gmi", WHOLE_EV_GONE, now.mono_ms - 4000), 1);
 	CHECK_INT(ev(t, "/w.gmi", WHOLE_EV_MODIFY, now.mono_ms - 9000), 1);
 	CHECK_INT(whole_table_prune(t, now.rt_ns, now.mono_ms), 2);
 	CHECK_INT(whole_table_count(t), 7);
 	whole_table_clear(t);
 	CHECK_INT(whole_table_count(t), 0);
-	CHECK(whole_table_next_closed(t) == NULL);
+	CHECK_INT(closed(t), 0);
 	whole_table_free(t);
 }
 
@@ -278,6 +340,7 @@ main(void)
 {
 	test_settled_needs_no_view();
 	test_in_place_writer();
+	test_partly_watched();
 	test_long_writer_is_served_as_is();
 	test_removed_and_made_again();
 	test_directory_removed();
