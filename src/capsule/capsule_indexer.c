@@ -123,8 +123,9 @@ static int
 read_whole(int fd, const struct stat *st, char **text, size_t *len,
     const char **why)
 {
-	int lease = capsule_lease(fd), r;
+	int lease = st->st_size > 0 ? capsule_lease(fd) : 2, r;
 
+	/* Empty: maybe made by a writer not holding it yet (whole_file.c). */
 	if (lease == 1 || (lease == 2 && capsule_changed_within(st, 0)))
 		return 1;
 	r = capsule_read_whole(fd, st, INDEX_FILE_MAX, text, len, why);

@@ -420,7 +420,10 @@ confirm_one(void *arg, const char *path, struct whole_key *k)
 		w->changed = 1;
 		return -1;
 	}
-	if (fd != -1 && S_ISREG(st.st_mode) && (lease = capsule_lease(fd)) == 0)
+	/* Empty, it may be a file its creator has not opened yet: no lease
+	 * says so, the margin does. */
+	if (fd != -1 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (lease = capsule_lease(fd)) == 0)
 		capsule_unlease(fd);
 	if (fd != -1)
 		close(fd);

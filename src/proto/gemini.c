@@ -23,6 +23,7 @@
 #include "titan.h"
 #include "titan_request.h"
 #include "uri.h"
+#include "whole_file.h"
 #include "zone.h"
 
 #define META_MAX	1024
@@ -92,6 +93,71 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	capsule_list_free(ents, n);
 }
 
+/*
+ * The answer of a whole version of the file: sent, or a wait, or why not.
+ * name gives the MIME type ("" for a directory's index).
+ */
+static void
+gemini_whole(struct conn *c, enum file_answer r, struct whole_got *got,
+    const char *name, const char *lang)
+{
+	switch (r) {
+	case FILE_READY:
+		if (gemini_success(c, *name == '\0' ? "text/gemini" :
+		    mime_type(name, strlen(name)), lang) == 0)
+			whole_file_send(c, got);
+		break;
+	case FILE_WAITING:
+		break;
+	case FILE_BUSY:
+		gemini_header_only(c, 40, "Being written; try again shortly",
+		    "being written for longer than the bound");
+		break;
+	case FILE_MISSING:
+		gemini_header_only(c, 51, "Not found", "no such file");
+		break;
+	case FILE_FAILED:
+		gemini_header_only(c, 40, "Temporary failure", got->why);
+		break;
+	}
+	whole_file_done(got);
+}
+
+/* The file at path, or its directory's index.gmi: one whole version. */
+static void
+gemini_file(struct conn *c, const char *path, int index,
+    struct capsule_object *o, const char *lang)
+{
+	char file[REQUEST_MAX + sizeof("index.gmi")];
+	struct whole_ask a = { file, path, RENDER_FILE, RENDER_BLOB_MAX };
+	struct whole_got got;
+
+	snprintf(file, sizeof(file), "%s%s", path, index ? "index.gmi" : "");
+	gemini_whole(c, whole_file(c, &a, o->fd, &o->st, &got), &got,
+	    index ? "" : strrchr(path, '/') + 1, lang);
+}
+
+/*
+ * Not found, or (dir set) a directory without index.gmi: removed to be
+ * written again (a checkout), or really missing; 1 when it answered.
+ */
+static int
+gemini_rewritten(struct conn *c, const char *path, const struct stat *dir,
+    const char *lang)
+{
+	char file[REQUEST_MAX + sizeof("index.gmi")];
+	struct whole_ask a = { file, path, RENDER_FILE, RENDER_BLOB_MAX };
+	struct whole_got got;
+	enum file_answer r;
+	int slash = path[strlen(path) - 1] == '/';
+
+	snprintf(file, sizeof(file), "%s%s", path, slash ? "index.gmi" : "");
+	if ((r = whole_file_missing(c, &a, dir, &got)) == FILE_MISSING)
+		return 0;
+	gemini_whole(c, r, &got, slash ? "" : strrchr(path, '/') + 1, lang);
+	return 1;
+}
+
 /* What a location says instead of the file: 1 when it answered. */
 static int
 gemini_location(struct conn *c, const struct conf_location *loc)
@@ -143,7 +209,7 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	struct capsule_object o;
 	enum capsule_result r;
 	char local[INET6_ADDRSTRLEN];
-	const char *name, *lang;
+	const char *lang;
 	int status;
 
 	memset(&t, 0, sizeof(t));
@@ -178,22 +244,20 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	    &o)) {
 	case CAPSULE_FILE:
 	case CAPSULE_DIR_INDEX:
-		name = strrchr(req.path, '/') + 1;
-		if (gemini_success(c, r == CAPSULE_DIR_INDEX ? "text/gemini" :
-		    mime_type(name, strlen(name)), lang) == -1) {
-			close(o.fd);
-			return;
-		}
-		conn_send_file(c, o.fd, &o.st, req.path);
+		gemini_file(c, req.path, r == CAPSULE_DIR_INDEX, &o, lang);
 		break;
 	case CAPSULE_DIR_LISTING:
-		gemini_listing(c, req.path, o.fd, &o.st, lang);
+		if (!gemini_rewritten(c, req.path, &o.st, lang))
+			gemini_listing(c, req.path, o.fd, &o.st, lang);
 		close(o.fd);
 		break;
 	case CAPSULE_NEED_SLASH:
 		gemini_redirect_slash(c, &req);
 		break;
 	case CAPSULE_NOT_FOUND:
+		if (!gemini_rewritten(c, req.path, NULL, lang))
+			gemini_header_only(c, 51, "Not found", o.why);
+		break;
 	case CAPSULE_REFUSED:
 		gemini_header_only(c, 51, "Not found", o.why);
 		break;

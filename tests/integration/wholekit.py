@@ -261,6 +261,35 @@ def gopher_reader(port, selector, wants, tally, done, name="gopher"):
             tally.add(name, sort_body(got, wants), len(got))
 
 
+def wait_until(cond, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def menus_of(gopher_port, capsule, name, versions):
+    """The Gopher menu of each version of the page capsule/name, as the
+    server shows it: each put in place by rename, then asked for until it
+    shows.  The first version is left in place."""
+    menus = []
+    for v in [*versions, versions[0]]:
+        tmp = capsule / ".menu.tmp"
+        tmp.write_bytes(v)
+        os.replace(tmp, capsule / name)
+        title = v.split(b"\n", 1)[0][2:]
+        got = []
+
+        def shows():
+            got.append(gopher_get(gopher_port, "/" + name))
+            return title in got[-1]
+        assert wait_until(shows), title
+        menus.append(got[-1])
+    return menus[:len(versions)]
+
+
 def run_readers(readers, seconds):
     """Runs each reader (a function of done) for seconds; returns when
     all have stopped."""

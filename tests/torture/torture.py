@@ -89,17 +89,7 @@ def one_mode(args, tmp, mode):
     srv = Attache(args.bin, cap, tmp / "certs", tmp / f"attache-{mode}.log")
     try:
         # Each version's menu as Gopher shows it, rewritten by rename.
-        menus = []
-        for v in page:
-            (cap / ".m").write_bytes(v)
-            os.replace(cap / ".m", cap / "page.gmi")
-            want = v.split(b"\n", 1)[0][2:]
-            if not wait_for(lambda: want in gopher_get(srv.gop,
-                                                       "/page.gmi"), 10):
-                sys.exit(f"{mode}: the menu of {want} never came")
-            menus.append(gopher_get(srv.gop, "/page.gmi"))
-        (cap / ".m").write_bytes(page[0])
-        os.replace(cap / ".m", cap / "page.gmi")
+        menus = wholekit.menus_of(srv.gop, cap, "page.gmi", page)
         if mode == "git":
             wholekit.git(cap, "checkout", "-q", "-f", ids[0])
         # Seen whole once before the writer starts, as a reader would.
