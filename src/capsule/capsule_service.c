@@ -24,12 +24,13 @@
 #include "whole_table.h"
 
 /*
- * From a change to its event: a writer can be preempted between the two
- * (8 ms was seen on a loaded machine with two cores); a view is trusted
+ * From a change to its event: a writer can be held up between the two
+ * (preempted, or waiting on the journal: 8 ms, and 120 ms on a loaded
+ * machine, were seen).  Where no read lease can be had, a view is trusted
  * for a file only when its change is older than the view by that, and a
- * tick of the file times, more.
+ * tick of the file times, more; where one can, the lease decides.
  */
-#define SYNC_SLACK_NS	50000000LL
+#define SYNC_SLACK_NS	1000000000LL
 
 struct capsule_service {
 	/* Set before its thread starts, read-only after. */

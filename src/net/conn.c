@@ -215,12 +215,6 @@ conn_cert(const struct conn *c)
 }
 
 int
-conn_tls(const struct conn *c)
-{
-	return c->tls;
-}
-
-int
 conn_worker(const struct conn *c)
 {
 	return c->srv->index;

@@ -66,8 +66,6 @@ const struct client_cert *conn_cert(const struct conn *c);
 void	conn_local_addr(const struct conn *c, char *out, size_t outsz);
 int	conn_local_port(const struct conn *c);
 
-/* 1 when c speaks TLS (Gemini, or Gopher over TLS). */
-int			 conn_tls(const struct conn *c);
 /* The worker serving c: its index, its loop, and its background thread
  * (started on first use; NULL: cannot). */
 int			 conn_worker(const struct conn *c);

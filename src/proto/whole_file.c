@@ -8,9 +8,12 @@
  * it is whole; the version read is kept in the render cache (a file up to
  * RENDER_BLOB_MAX), so that while the next writer writes, readers get it.
  *
- * Over TLS every file up to RENDER_BLOB_MAX is kept, as before, since
- * reading it again for each request was a tenth of the CPU of a 1 MiB
- * download; over plain TCP a settled file goes out by sendfile.
+ * Every file up to RENDER_BLOB_MAX is kept, read once per version: over
+ * TLS, reading it again for each request was a tenth of the CPU of a 1 MiB
+ * download; over plain TCP too, so that a file seen whole once is there
+ * for its readers while it is rewritten (writing it from memory costs one
+ * system call, as sendfile did).  Larger files are sent as they are:
+ * sendfile over plain TCP, 64 KB windows over TLS.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 
 #define WAIT_MS_MAX	10	/* between two tries, at most */
 #define KEEP_UNLEASED_NS 1000000000LL	/* see read_whole */
+#define STALE_MS	100	/* see ask */
 #define ASKED_MISSING	1	/* retry_state[1]: asked while not found */
 
 /* Runs the request again soon; past the bound, says it is busy. */
@@ -63,8 +67,8 @@ synced(struct conn *c, int missing)
  * The service may not have read the events of the file's last change
  * (stamped ctime_ns): asked once that change is older than the margin,
  * and the request tried again once it answered.  A file that keeps
- * changing would keep its reader asking: after twice the margin, the last
- * whole version kept does.
+ * changing would keep its reader asking: after STALE_MS, the last whole
+ * version kept does.
  */
 static enum file_answer
 ask(struct conn *c, const struct whole_ask *a, struct whole_got *got,
@@ -74,7 +78,7 @@ ask(struct conn *c, const struct whole_ask *a, struct whole_got *got,
 	uint64_t *state = conn_retry_state(c);
 	int64_t early = ctime_ns + now->margin_ns - now->rt_ns;
 
-	if (conn_waited_ms(c) > 2 * now->margin_ns / 1000000 &&
+	if (conn_waited_ms(c) > STALE_MS &&
 	    (got->blob = render_cache_last(conn_site(c)->cache, a->kind,
 	    a->key)) != NULL)
 		return FILE_READY;
@@ -168,16 +172,18 @@ read_whole(struct conn *c, const struct whole_ask *a, int fd, int lease,
 	return a->kind == RENDER_FILE ? bytes_blob(c, a, got) : FILE_READY;
 }
 
-/* Not changed lately: as always. */
+/*
+ * Not changed lately: from the cache, or read once for this version and
+ * kept; larger than the cache takes, sent as it is.
+ */
 static enum file_answer
 settled(struct conn *c, const struct whole_ask *a, int fd,
     struct whole_got *got)
 {
 	size_t size = (size_t)got->st.st_size;
 
-	/* Plain TCP: the kernel sends it (sendfile), no copy here. */
-	if (a->kind == RENDER_FILE && (!conn_tls(c) ||
-	    size > RENDER_BLOB_MAX || size > a->max || size == 0)) {
+	if (a->kind == RENDER_FILE && (size > RENDER_BLOB_MAX ||
+	    size > a->max || size == 0)) {
 		got->fd = fd;
 		return FILE_READY;
 	}

@@ -196,10 +196,14 @@ def test_files_over_tls_are_read_once_while_unchanged(server):
         for _ in range(2):
             assert gemini(s.gemini_port, "photo.bin") == head + new
         assert reads.count() == n + 1
-        # Gopher over TLS shares the entry (same site, same path, same
-        # version): no read; over plain TCP, sendfile as before.
+        # Gopher shares the entry (same site, same path, same version),
+        # over TLS and plain TCP: no read.
         assert gopher_tls(s.gopher_port, b"/photo.bin\r\n")[0] == new
-        assert reads.count() == n + 1
         assert s.gopher_raw(b"/photo.bin\r\n") == new
+        assert reads.count() == n + 1
+        # Larger than the cache takes: over plain TCP, sendfile.
+        big = s.capsule / "big.bin"
+        big.write_bytes(b"b" * (1024 * 1024 + 1))
+        assert s.gopher_raw(b"/big.bin\r\n") == big.read_bytes()
     finally:
         reads.close()

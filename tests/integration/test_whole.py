@@ -20,9 +20,14 @@ SECONDS = 10
 OPEN = ["--max-connections-per-address", "off", "--rate-limit", "off"]
 
 
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0,
+                               reason="needs root (CI runs as root)")
+
+
 def capsule_of(tmp_path, mode, page, text):
     cap = tmp_path / "cap"
     cap.mkdir()
+    cap.chmod(0o755)
     (cap / "index.gmi").write_text("# Whole\n")
     ids = None
     if mode == "git":
@@ -33,12 +38,13 @@ def capsule_of(tmp_path, mode, page, text):
     return cap, ids
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_readers_get_one_whole_version(server, tmp_path, mode):
+def readers_against(server, tmp_path, mode, extra=()):
+    """The readers against the writer of mode, for SECONDS: every answer
+    one whole version."""
     page = [wholekit.version("A"), wholekit.version("B")]
     text = [wholekit.text_version("A"), wholekit.text_version("B")]
     cap, ids = capsule_of(tmp_path, mode, page, text)
-    s = server(capsule=cap, extra_args=OPEN)
+    s = server(capsule=cap, extra_args=[*OPEN, *extra])
     menus = menus_of(s.gopher_port, cap, "busy.gmi", page)
     assert menus[0] != menus[1]
     if mode == "git":
@@ -62,6 +68,42 @@ def test_readers_get_one_whole_version(server, tmp_path, mode):
     for what in ("gemini", "gopher menu", "gopher text"):
         assert tally.whole(what) > 0, (what, tally.counts)
         assert tally.bad(what) == 0, (what, tally.counts, tally.examples)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_readers_get_one_whole_version(server, tmp_path, mode):
+    readers_against(server, tmp_path, mode)
+
+
+@ROOT_ONLY
+def test_without_leases(server, reachable_tmp):
+    """Served as nobody, the capsule root's: no read lease can be had, the
+    service's events decide.  A page truncated and half written, held open
+    for a second: its readers get the version before, whole; closed, the
+    new one, once the service trusts it (a second after its last change,
+    without a lease)."""
+    page = [wholekit.version("A"), wholekit.version("B")]
+    cap = reachable_tmp / "cap"
+    cap.mkdir()
+    cap.chmod(0o755)
+    (cap / "index.gmi").write_text("# Whole\n")
+    busy = cap / "busy.gmi"
+    busy.write_bytes(page[0])
+    s = server(capsule=cap, extra_args=[*OPEN, "--user", "nobody"])
+    menus = menus_of(s.gopher_port, cap, "busy.gmi", page)
+    assert gemini_get(s.gemini_port, "/busy.gmi")[1] == page[0]
+    with open(busy, "r+b", buffering=0) as f:
+        f.truncate(0)
+        f.write(page[1][:len(page[1]) // 4])
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            assert gemini_get(s.gemini_port, "/busy.gmi") == (
+                "20 text/gemini", page[0])
+            assert gopher_get(s.gopher_port, "/busy.gmi") == menus[0]
+        f.write(page[1][len(page[1]) // 4:])
+    assert wait_until(lambda: gemini_get(s.gemini_port, "/busy.gmi")[1] ==
+                      page[1], timeout=20)
+    assert gopher_get(s.gopher_port, "/busy.gmi") == menus[1]
 
 
 def test_a_long_writer_is_served_as_it_is(server, tmp_path):

@@ -12,6 +12,10 @@ counts are the result, printed as a table; exit 1 when any answer was
 torn or not found.
 
     python3 tests/torture/torture.py --bin ./attache [--seconds 10]
+
+With --user nobody (as root), attache serves as nobody a capsule root
+owns: no read lease can be had, and only the service's events and the
+files' times say whether a file is whole.
 """
 import argparse
 import os
@@ -52,7 +56,7 @@ def wait_for(cond, timeout=60):
 
 
 class Attache:
-    def __init__(self, binary, capsule, certs, log):
+    def __init__(self, binary, capsule, certs, log, user=None):
         self.gem, self.gop = free_ports(2)
         self.log = log
         self.logf = open(log, "wb")
@@ -61,7 +65,8 @@ class Attache:
              "--hostname", "localhost", "--listen", "127.0.0.1",
              "--gemini-port", str(self.gem), "--gopher-port", str(self.gop),
              "--lang", "none", "--max-connections-per-address", "off",
-             "--rate-limit", "off"], stdout=self.logf,
+             "--rate-limit", "off", *(["--user", user] if user else [])],
+            stdout=self.logf,
             stderr=subprocess.STDOUT)
         if not wait_for(lambda: b"SIGHUP reloads" in log.read_bytes()):
             self.stop()
@@ -77,6 +82,7 @@ class Attache:
 def one_mode(args, tmp, mode):
     cap = tmp / f"capsule-{mode}"
     cap.mkdir()
+    cap.chmod(0o755)
     page = [wholekit.version("A"), wholekit.version("B")]
     text = [wholekit.text_version("A"), wholekit.text_version("B")]
     (cap / "index.gmi").write_text("# Torture\n")
@@ -86,7 +92,8 @@ def one_mode(args, tmp, mode):
     else:
         (cap / "page.gmi").write_bytes(page[0])
         (cap / "page.txt").write_bytes(text[0])
-    srv = Attache(args.bin, cap, tmp / "certs", tmp / f"attache-{mode}.log")
+    srv = Attache(args.bin, cap, tmp / "certs", tmp / f"attache-{mode}.log",
+                  args.user)
     try:
         # Each version's menu as Gopher shows it, rewritten by rename.
         menus = wholekit.menus_of(srv.gop, cap, "page.gmi", page)
@@ -119,8 +126,11 @@ def main():
     ap.add_argument("--pause-ms", type=int, default=3)
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--user", help="serve as this user (started as root)")
     args = ap.parse_args()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="attache-torture-"))
+    # Every user may enter it: the capsule is read as --user.
+    tmp.chmod(0o755)
     kinds = ("whole-0", "whole-1", "not-found", "refused", "torn-empty",
              "torn-cut", "torn-mixed", "error", "other")
     failed = False
