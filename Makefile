@@ -12,7 +12,7 @@ TEST_DEBS  := $(BUILD_DEBS) clang python3 python3-pytest curl lynx openssl \
               mandoc man-db systemd logrotate haproxy gnutls-bin
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
-              systemd gnutls-bin golang-go
+              systemd gnutls-bin golang-go strace
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)

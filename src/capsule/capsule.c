@@ -244,10 +244,9 @@ capsule_open_plain(const struct capsule *c, const char *path, int flags)
 
 int
 capsule_open_in_dir(const struct capsule *c, const char *dirpath,
-    const char *name)
+    const char *name, struct stat *st)
 {
 	char rel[PATH_MAX];
-	struct stat st;
 	int fd, n;
 
 	n = snprintf(rel, sizeof(rel), "%s%s", dirpath + 1, name);
@@ -257,7 +256,7 @@ capsule_open_in_dir(const struct capsule *c, const char *dirpath,
 	}
 	if ((fd = open_beneath(c->rootfd, rel, O_RDONLY | O_NONBLOCK)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		errno = ENOENT;
 		return -1;
@@ -520,6 +519,33 @@ dirent_cmp(const void *a, const void *b)
 	if (x->is_dir != y->is_dir)
 		return y->is_dir - x->is_dir;
 	return strcmp(x->name, y->name);
+}
+
+int
+capsule_list_add(struct capsule_dirent **ents, size_t *n, const char *name,
+    size_t len, int is_dir)
+{
+	struct capsule_dirent *grown, key;
+	size_t i;
+
+	if ((key.name = strndup(name, len)) == NULL)
+		return -1;
+	key.is_dir = is_dir;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*ents)[i].name, key.name) == 0) {
+			free(key.name);
+			return 0;
+		}
+	if ((grown = reallocarray(*ents, *n + 2, sizeof(**ents))) == NULL) {
+		free(key.name);
+		return -1;
+	}
+	for (i = *n; i > 0 && dirent_cmp(&grown[i - 1], &key) > 0; i--)
+		grown[i] = grown[i - 1];
+	grown[i] = key;
+	*ents = grown;
+	(*n)++;
+	return 0;
 }
 
 void

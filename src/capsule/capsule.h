@@ -65,6 +65,14 @@ int	capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
 void	capsule_list_free(struct capsule_dirent *ents, size_t n);
 
 /*
+ * Adds name[0..len) (a directory when is_dir) to a listing made by
+ * capsule_list, in its order, unless it is there already.  0, or -1 when
+ * out of memory (the listing left as it was).
+ */
+int	capsule_list_add(struct capsule_dirent **ents, size_t *n,
+	    const char *name, size_t len, int is_dir);
+
+/*
  * Reads all of the regular file at fd, at most max bytes; a file that
  * shrinks meanwhile gives what there is.  Returns a malloc'ed buffer (one
  * spare byte at the end) and its length, or NULL with why set.
@@ -134,10 +142,11 @@ int	capsule_name_reserved(const char *name, size_t len);
 /*
  * Opens the regular file name of the directory dirpath ("/", "/a/b/")
  * beneath the root, as a request would, reserved names included (the
- * menu of the directory).  Returns the fd, or -1 with errno set.
+ * menu of the directory), with its stat in st.  Returns the fd, or -1
+ * with errno set.
  */
 int	capsule_open_in_dir(const struct capsule *c, const char *dirpath,
-	    const char *name);
+	    const char *name, struct stat *st);
 
 /*
  * Opens path (absolute, no dot segments) beneath the root following no

@@ -36,6 +36,7 @@
 #define RETRY_MS	5000	/* after running out of memory */
 #define HOLD_MS		20	/* a batch waits for files being written */
 #define GONE_HOLD_MS	250	/* and for files removed, this long */
+#define EMPTY_NS	1000000000LL	/* see read_whole */
 #define PUMP_MS		2	/* events are read this often during a build */
 #define TEST_DELAY_ENV	"ATTACHE_TEST_INDEX_DELAY_MS"
 
@@ -125,8 +126,13 @@ read_whole(int fd, const struct stat *st, char **text, size_t *len,
 {
 	int lease = st->st_size > 0 ? capsule_lease(fd) : 2, r;
 
-	/* Empty: maybe made by a writer not holding it yet (whole_file.c). */
-	if (lease == 1 || (lease == 2 && capsule_changed_within(st, 0)))
+	/*
+	 * Empty and changed lately: truncated by a writer about to write, or
+	 * made by one not holding it yet (a lease cannot tell): indexed once
+	 * it has stayed so for a while.
+	 */
+	if (lease == 1 || (lease == 2 && capsule_changed_within(st, 0)) ||
+	    (st->st_size == 0 && capsule_changed_within(st, EMPTY_NS)))
 		return 1;
 	r = capsule_read_whole(fd, st, INDEX_FILE_MAX, text, len, why);
 	if (lease == 0)

@@ -461,6 +461,54 @@ capsule_service_judge(struct capsule_service *s, int slot, const char *path,
 	return r;
 }
 
+struct gone_in {
+	void			(*fn)(void *, const char *, size_t);
+	void			*arg;
+	const struct whole_now	*now;
+};
+
+/*
+ * A name the listing must show: removed within the bound (to be written
+ * again), or changed lately and not known removed (its removal, if any,
+ * not seen yet: a checkout between removing and making it again).
+ */
+static void
+gone_name(void *arg, const struct whole_entry *e, const char *name,
+    size_t len)
+{
+	struct gone_in *g = arg;
+
+	if (e->state != WHOLE_GONE ||
+	    g->now->mono_ms - e->since_ms <= WHOLE_BOUND_MS)
+		g->fn(g->arg, name, len);
+}
+
+enum whole_verdict
+capsule_service_gone_in(struct capsule_service *s, int slot,
+    const char *dirpath, const struct stat *dir, int synced,
+    void (*fn)(void *, const char *, size_t), void *arg)
+{
+	struct gone_in g = { fn, arg, NULL };
+	struct whole_now now;
+	struct whole_key d;
+	const struct whole_view *v;
+	int64_t sync_ns;
+
+	capsule_service_now(s, &now);
+	whole_key_of(dir, &d);
+	if (whole_settled(d.ctime_ns, &now))
+		return WHOLE_SETTLED;
+	sync_ns = atomic_load(&s->sync_ns);
+	if (!synced && d.ctime_ns >= sync_ns - now.margin_ns)
+		return WHOLE_ASK;
+	if ((v = capsule_service_whole_enter(s, slot)) != NULL) {
+		g.now = &now;
+		whole_view_in_dir(v, dirpath, gone_name, &g);
+	}
+	capsule_service_whole_leave(s, slot);
+	return WHOLE_TRUSTED;
+}
+
 /* The view a reader holds while it lists a directory (whole_view_in_dir). */
 const struct whole_view *
 capsule_service_whole_enter(struct capsule_service *s, int slot)

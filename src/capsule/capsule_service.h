@@ -83,6 +83,20 @@ void	capsule_service_now(const struct capsule_service *s,
 	    struct whole_now *now);
 
 /*
+ * For a listing of the directory dirpath ("/", "/a/"), whose stat is dir:
+ * calls fn with each name in it removed within the bound, maybe to be
+ * written again, or changed lately (a directory's with its '/': the
+ * listing shows them, whether they are there now or not), and returns
+ * WHOLE_TRUSTED;
+ * WHOLE_SETTLED when the directory has not changed lately (nothing to
+ * add); WHOLE_ASK when the view may not hold its last change yet (synced
+ * as for capsule_service_judge).
+ */
+enum whole_verdict capsule_service_gone_in(struct capsule_service *s,
+	    int slot, const char *dirpath, const struct stat *dir, int synced,
+	    void (*fn)(void *arg, const char *name, size_t len), void *arg);
+
+/*
  * Asks the service to read its events now (WHOLE_ASK): a ticket, which
  * capsule_service_answered says it has, once its view holds every event
  * from before the ask.  0 when it cannot be asked.

@@ -29,6 +29,8 @@
 			IN_MOVED_TO | IN_DELETE | IN_CREATE | IN_ATTRIB | \
 			IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define PRUNE_MS	500	/* the table is pruned at most this often */
+/* For the test of the watch limit: watches past this many fail. */
+#define TEST_WATCH_MAX_ENV	"ATTACHE_TEST_WATCH_MAX"
 
 struct watch {
 	int	 wd;
@@ -49,6 +51,7 @@ struct capsule_watch {
 	int64_t			 due_ns;	/* the next confirm, or 0 */
 	const struct watch_ops	*ops;		/* of the read under way */
 	atomic_int		*stop;		/* of the walk under way */
+	long			 test_max;	/* TEST_WATCH_MAX_ENV, or -1 */
 };
 
 int64_t
@@ -84,6 +87,8 @@ capsule_watch_new(const struct capsule *cap, const char *name,
 	w->name = name;
 	w->margin_ns = margin_ns;
 	w->changed = 1;
+	w->test_max = getenv(TEST_WATCH_MAX_ENV) != NULL ?
+	    strtol(getenv(TEST_WATCH_MAX_ENV), NULL, 10) : -1;
 	if ((w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		w->partial = 1;
 		log_warn("capsule %s: cannot watch for changes: %s; the index "
@@ -144,6 +149,19 @@ watch_find(struct capsule_watch *w, int wd)
 	return NULL;
 }
 
+/* The watch of the directory dir, if it has one (a directory moved keeps
+ * its watch: inotify_add_watch gives it its new name). */
+static struct watch *
+watch_find_dir(struct capsule_watch *w, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < w->nwatches; i++)
+		if (strcmp(w->watches[i].dir, dir) == 0)
+			return &w->watches[i];
+	return NULL;
+}
+
 static void
 watch_remove(struct capsule_watch *w, int wd)
 {
@@ -181,6 +199,11 @@ capsule_watch_dir(struct capsule_watch *w, const char *dir)
 	if (w->ifd == -1 || snprintf(full, sizeof(full), "%s%s", w->name,
 	    dir) >= (int)sizeof(full))
 		return;
+	if (w->test_max >= 0 && w->nwatches >= (size_t)w->test_max &&
+	    watch_find_dir(w, dir) == NULL) {
+		watch_failed(w, dir, ENOSPC);
+		return;
+	}
 	if ((wd = inotify_add_watch(w->ifd, full, WATCH_MASK)) == -1) {
 		watch_failed(w, dir, errno);
 		return;

@@ -106,9 +106,10 @@ void	conn_wait(struct conn *c);
  * written: the handler runs again on the same line in ms milliseconds, on
  * the worker's loop; meanwhile the connection waits, reading nothing.
  * conn_waited_ms says how long since it first waited (0 before);
- * conn_retry_state is two words the handler keeps across its runs, zero
- * at first.
+ * conn_retry_state is CONN_RETRY_STATE words the handler keeps across its
+ * runs, zero at first.
  */
+#define CONN_RETRY_STATE	3
 void	conn_retry(struct conn *c, int ms);
 long	conn_waited_ms(const struct conn *c);
 uint64_t *conn_retry_state(struct conn *c);

@@ -117,7 +117,7 @@ struct conn {
 	int			 peer_gone;	/* went away while WAITING */
 	int			 retrying;	/* WAITING for conn_retry */
 	struct timespec		 waited;	/* the first conn_retry */
-	uint64_t		 retry_state[2]; /* the handler's */
+	uint64_t		 retry_state[CONN_RETRY_STATE]; /* the handler's */
 	const char		*why;		/* for the access log */
 	size_t			 reqlen;
 	char			 req[REQUEST_MAX + 2];

@@ -47,6 +47,32 @@ gemini_redirect_slash(struct conn *c, const struct gemini_request *req)
 	gemini_header_only(c, 31, meta, NULL);
 }
 
+/*
+ * The names removed from the directory lately, to be written again, join
+ * its listing; 1 when it answered instead (the last listing kept, a wait).
+ */
+static int
+gemini_listing_whole(struct conn *c, const char *path, int dirfd,
+    const struct stat *st, struct capsule_dirent **ents, size_t *n,
+    const char *lang)
+{
+	struct whole_ask a = { path, path, RENDER_GEMINI_LISTING, 0 };
+	struct whole_got got;
+	enum file_answer r = whole_file_listing(c, &a, dirfd, st, ents, n,
+	    &got);
+
+	if (r == FILE_READY && got.blob == NULL)
+		return 0;
+	if (r == FILE_READY && (gemini_success(c, "text/gemini", lang) == -1 ||
+	    conn_write_blob(c, got.blob) == -1))
+		log_warn("%s: out of memory for a listing", conn_peer(c));
+	if (r == FILE_BUSY)
+		gemini_header_only(c, 40, "Being written; try again shortly",
+		    "being written for longer than the bound");
+	whole_file_done(&got);
+	return 1;
+}
+
 static void
 gemini_listing(struct conn *c, const char *path, int dirfd,
     const struct stat *st, const char *lang)
@@ -74,6 +100,10 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	if (capsule_list(&conn_site(c)->capsule, path, dirfd, &ents, &n) == -1) {
 		gemini_header_only(c, 40, "Temporary failure",
 		    "cannot list directory");
+		return;
+	}
+	if (gemini_listing_whole(c, path, dirfd, st, &ents, &n, lang)) {
+		capsule_list_free(ents, n);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);

@@ -237,8 +237,10 @@ static void
 gopher_listing(struct conn *c, const char *path, int dirfd,
     const struct stat *st)
 {
+	struct whole_ask a = { NULL, NULL, RENDER_GOPHER_LISTING, 0 };
 	struct capsule_dirent *ents;
 	struct gophermap_opts o;
+	struct whole_got got;
 	struct evbuffer *body;
 	size_t n;
 
@@ -251,6 +253,16 @@ gopher_listing(struct conn *c, const char *path, int dirfd,
 	if (capsule_list(&conn_site(c)->capsule, path, dirfd, &ents, &n) == -1) {
 		gopher_error(c, "Cannot list this directory",
 		    "cannot list directory");
+		return;
+	}
+	/* The names removed lately, to be written again, join it. */
+	a.path = a.key = path;
+	if (gopher_not_whole(c, whole_file_listing(c, &a, dirfd, st, &ents,
+	    &n, &got), &got) || got.blob != NULL) {
+		if (got.blob != NULL)
+			gopher_blob(c, got.blob, "1");
+		whole_file_done(&got);
+		capsule_list_free(ents, n);
 		return;
 	}
 	n = gopher_public_entries(conn_site(c)->conf, path, ents, n);
@@ -266,39 +278,61 @@ gopher_listing(struct conn *c, const char *path, int dirfd,
 	capsule_list_free(ents, n);
 }
 
-/*
- * The directory's hand-written menu, when it has a gophermap file: 1 when
- * it answered.
- */
-static int
-gopher_handwritten(struct conn *c, const char *dirpath)
+/* The hand-written menu of a whole version of a gophermap file. */
+static void
+gopher_map_menu(struct conn *c, const struct whole_ask *a,
+    struct whole_got *got, const char *dirpath)
 {
 	struct gophermap_opts o;
 	struct evbuffer *body;
-	const char *why = NULL;
-	char *src;
-	size_t len;
-	int fd;
+	struct render_blob *b;
 
-	if ((fd = capsule_open_in_dir(&conn_site(c)->capsule, dirpath,
-	    GOPHERMAP_FILE_NAME)) == -1)
-		return 0;
-	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
-	close(fd);
-	if (src == NULL) {
-		gopher_error(c, "Cannot show this menu", why);
-		return 1;
+	if (got->blob != NULL) {
+		gopher_blob(c, got->blob, "1");
+		return;
 	}
 	gopher_options(c, dirpath, &o);
 	if ((body = evbuffer_new()) == NULL ||
-	    gophermap_file_render(body, src, len, dirpath, &o, 1) == -1 ||
-	    (strcmp(dirpath, "/") == 0 && gopher_root_items(c, body) == -1))
+	    gophermap_file_render(body, got->text, got->len, dirpath, &o,
+	    1) == -1 || (strcmp(dirpath, "/") == 0 &&
+	    gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
-	else
+	else if ((b = whole_file_keep(c, a, got, body)) != NULL) {
+		gopher_blob(c, b, "1");
+		render_blob_unref(b);
+	} else
 		gopher_send(c, body, "1", NULL);
 	if (body != NULL)
 		evbuffer_free(body);
-	free(src);
+}
+
+/*
+ * The directory's hand-written menu, when it has a gophermap file (one
+ * whole version), or had one just now and is to again (dir: the
+ * directory's stat, when known): 1 when it answered.
+ */
+static int
+gopher_handwritten(struct conn *c, const char *dirpath, const struct stat *dir)
+{
+	char path[REQUEST_MAX + sizeof(GOPHERMAP_FILE_NAME) + 2];
+	struct whole_ask a = { path, path, RENDER_GOPHER_PAGE,
+	    MENU_SOURCE_MAX };
+	struct whole_got got;
+	enum file_answer r;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", dirpath, GOPHERMAP_FILE_NAME);
+	if ((fd = capsule_open_in_dir(&conn_site(c)->capsule, dirpath,
+	    GOPHERMAP_FILE_NAME, &st)) != -1)
+		r = whole_file(c, &a, fd, &st, &got);
+	else if (dir == NULL || (r = whole_file_missing(c, &a, dir,
+	    &got)) == FILE_MISSING)
+		return 0;
+	if (!gopher_not_whole(c, r, &got)) {
+		gopher_map_menu(c, &a, &got, dirpath);
+		whole_file_done(&got);
+	}
 	return 1;
 }
 
@@ -401,7 +435,7 @@ again:
 			gopher_file(c, path, o.fd, &o.st);
 		return;
 	case CAPSULE_DIR_INDEX:
-		if (gopher_handwritten(c, path)) {
+		if (gopher_handwritten(c, path, NULL)) {
 			close(o.fd);
 			return;
 		}
@@ -410,7 +444,7 @@ again:
 		(void)gopher_page(c, o.fd, &o.st, path, len == 1, NULL);
 		return;
 	case CAPSULE_DIR_LISTING:
-		if (!gopher_handwritten(c, path)) {
+		if (!gopher_handwritten(c, path, &o.st)) {
 			/* Its index.gmi may be being written again. */
 			strcpy(path + len, "index.gmi");
 			if (!gopher_page(c, -1, NULL, path, len == 1, &o.st)) {

@@ -32,7 +32,16 @@
 #define WAIT_MS_MAX	10	/* between two tries, at most */
 #define KEEP_UNLEASED_NS 1000000000LL	/* see read_whole */
 #define STALE_MS	100	/* see ask */
-#define ASKED_MISSING	1	/* retry_state[1]: asked while not found */
+#define EMPTY_NS	100000000LL	/* see young */
+/*
+ * What a request keeps across its tries (conn_retry_state): the ticket of
+ * its last ask; ASKED_MISSING when it was asked for a file not found or a
+ * listing; then the change time of the directory at the ask.
+ */
+#define TICKET		0
+#define FLAGS		1
+#define DIR_CTIME	2
+#define ASKED_MISSING	1
 
 /* Runs the request again soon; past the bound, says it is busy. */
 static enum file_answer
@@ -51,16 +60,28 @@ wait_for(struct conn *c, long ms)
 	return FILE_WAITING;
 }
 
-/* Whether an ask of this request was answered (see whole_judge). */
+static int64_t
+stat_ctime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+}
+
+/*
+ * Whether an ask of this request was answered (see whole_judge).  For a
+ * file not found or a listing (dir: its directory's stat), only one made
+ * while the directory was as it is now: the view then holds every removal
+ * from before the directory was read.
+ */
 static int
-synced(struct conn *c, int missing)
+synced(struct conn *c, const struct stat *dir)
 {
 	const struct site *s = conn_site(c);
 	uint64_t *state = conn_retry_state(c);
 
-	if (missing && !(state[1] & ASKED_MISSING))
+	if (dir != NULL && (!(state[FLAGS] & ASKED_MISSING) ||
+	    state[DIR_CTIME] != (uint64_t)stat_ctime_ns(dir)))
 		return 0;
-	return capsule_service_answered(s->service, state[0]);
+	return capsule_service_answered(s->service, state[TICKET]);
 }
 
 /*
@@ -83,12 +104,15 @@ ask(struct conn *c, const struct whole_ask *a, struct whole_got *got,
 	    a->key)) != NULL)
 		return FILE_READY;
 
-	if (state[0] != 0 && !capsule_service_answered(svc, state[0]))
+	if (state[TICKET] != 0 && !capsule_service_answered(svc,
+	    state[TICKET]))
 		return wait_for(c, 1);
-	if (early >= 0)
+	/* Not found, or listed: an answer to an ask made since is enough. */
+	if (!missing && early >= 0)
 		return wait_for(c, early / 1000000 + 1);
-	state[0] = capsule_service_ask(svc);
-	state[1] = missing ? ASKED_MISSING : 0;
+	state[TICKET] = capsule_service_ask(svc);
+	state[FLAGS] = missing ? ASKED_MISSING : 0;
+	state[DIR_CTIME] = missing ? (uint64_t)ctime_ns : 0;
 	return wait_for(c, 1);
 }
 
@@ -214,25 +238,28 @@ young(struct conn *c, const struct whole_ask *a, int fd,
 		close(fd);
 		return FILE_READY;
 	}
+	if ((lease = capsule_lease(fd)) == 1) {
+		close(fd);
+		return last(c, a, got);
+	}
 	/*
 	 * An empty file may have been made by a writer that has not opened
-	 * it yet (a file is there before its creator holds it): the lease
-	 * cannot say, the service does.
+	 * it yet (a file is there before its creator holds it): a lease
+	 * cannot tell, the service does, or, not watched, its age.
 	 */
-	if ((lease = capsule_lease(fd)) == 0 && size == 0) {
-		capsule_unlease(fd);
+	if (size == 0) {
+		if (lease == 0)
+			capsule_unlease(fd);
 		lease = 2;
+		if (v == WHOLE_UNWATCHED &&
+		    capsule_changed_within(&got->st, EMPTY_NS))
+			v = WHOLE_BEING_WRITTEN;
 	}
 	if (lease == 2 && v != WHOLE_TRUSTED && v != WHOLE_UNWATCHED) {
 		close(fd);
 		if (v == WHOLE_BEING_WRITTEN)
 			return last(c, a, got);
-		return ask(c, a, got, (int64_t)got->st.st_ctim.tv_sec *
-		    1000000000LL + got->st.st_ctim.tv_nsec, now, 0);
-	}
-	if (lease == 1) {
-		close(fd);
-		return last(c, a, got);
+		return ask(c, a, got, stat_ctime_ns(&got->st), now, 0);
 	}
 	/* Too large to hold: sent as it is, no writer having it open. */
 	stream = a->kind == RENDER_FILE && (size > RENDER_BLOB_MAX ||
@@ -258,7 +285,7 @@ whole_file(struct conn *c, const struct whole_ask *a, int fd,
 	got->st = *st;
 	if (svc != NULL)
 		v = capsule_service_judge(svc, conn_worker(c), a->path,
-		    strlen(a->path), st, NULL, synced(c, 0), &now);
+		    strlen(a->path), st, NULL, synced(c, NULL), &now);
 	switch (v) {
 	case WHOLE_SETTLED:
 		return settled(c, a, fd, got);
@@ -299,14 +326,66 @@ whole_file_missing(struct conn *c, const struct whole_ask *a,
 		dir = &parent;
 	}
 	switch (capsule_service_judge(s->service, conn_worker(c), a->path,
-	    strlen(a->path), NULL, dir, synced(c, 1), &now)) {
+	    strlen(a->path), NULL, dir, synced(c, dir), &now)) {
 	case WHOLE_BEING_WRITTEN:
 		return last(c, a, got);
 	case WHOLE_ASK:
-		return ask(c, a, got, (int64_t)dir->st_ctim.tv_sec *
-		    1000000000LL + dir->st_ctim.tv_nsec, &now, 1);
+		return ask(c, a, got, stat_ctime_ns(dir), &now, 1);
 	default:
 		return FILE_MISSING;
+	}
+}
+
+struct listed {
+	struct capsule_dirent	**ents;
+	size_t			 *n;
+};
+
+static void
+add_name(void *arg, const char *name, size_t len)
+{
+	struct listed *l = arg;
+	int dir = name[len - 1] == '/';
+
+	if (capsule_name_reserved(name, len - (size_t)dir))
+		return;
+	/* Out of memory: listed as it is, which is what it holds. */
+	(void)capsule_list_add(l->ents, l->n, name, len - (size_t)dir, dir);
+}
+
+enum file_answer
+whole_file_listing(struct conn *c, const struct whole_ask *a, int dirfd,
+    const struct stat *before, struct capsule_dirent **ents, size_t *n,
+    struct whole_got *got)
+{
+	struct capsule_service *svc = conn_site(c)->service;
+	struct listed l = { ents, n };
+	struct whole_now now;
+	struct stat after, *dir = &after;
+
+	memset(got, 0, sizeof(*got));
+	got->fd = -1;
+	if (svc == NULL)
+		return FILE_READY;
+	capsule_service_now(svc, &now);
+	if (whole_settled(stat_ctime_ns(before), &now))
+		return FILE_READY;
+	/*
+	 * Changed lately: its stat now, after it was read, so that a removal
+	 * the names miss shows in it.
+	 */
+	if (fstat(dirfd, &after) == -1)
+		return FILE_READY;
+	/*
+	 * A directory that keeps changing may never be read between an ask
+	 * and its answer: after STALE_MS, the names the view has do.
+	 */
+	switch (capsule_service_gone_in(svc, conn_worker(c), a->path, dir,
+	    synced(c, dir) || conn_waited_ms(c) > STALE_MS, add_name, &l)) {
+	case WHOLE_ASK:
+		return ask(c, a, got, stat_ctime_ns(dir), &now, 1);
+	default:
+		return FILE_READY;
 	}
 }
 

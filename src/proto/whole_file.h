@@ -15,6 +15,7 @@
 
 #include "render_cache.h"
 
+struct capsule_dirent;
 struct conn;
 struct evbuffer;
 
@@ -62,6 +63,18 @@ enum file_answer whole_file(struct conn *c, const struct whole_ask *a,
  */
 enum file_answer whole_file_missing(struct conn *c, const struct whole_ask *a,
 	    const struct stat *dir, struct whole_got *got);
+
+/*
+ * A listing (ents, n: capsule_list's) of the directory a->path open at
+ * dirfd (its stat before it was read: dir; a->kind and a->key its
+ * rendering's): the names removed from it lately, maybe to be written
+ * again (a checkout), are added.  FILE_READY, with a blob in got when the
+ * last listing kept is to go instead (the directory keeps changing); or
+ * FILE_WAITING, FILE_BUSY.
+ */
+enum file_answer whole_file_listing(struct conn *c, const struct whole_ask *a,
+	    int dirfd, const struct stat *dir, struct capsule_dirent **ents,
+	    size_t *n, struct whole_got *got);
 
 /* Sends what got holds of a RENDER_FILE after what is queued. */
 void	whole_file_send(struct conn *c, struct whole_got *got);

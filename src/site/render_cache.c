@@ -322,6 +322,12 @@ render_blob_len(const struct render_blob *b)
 	return b->len;
 }
 
+const unsigned char *
+render_blob_data(const struct render_blob *b)
+{
+	return b->data;
+}
+
 void
 render_cache_stats(struct render_cache *rc, size_t *entries, size_t *bytes)
 {

@@ -94,6 +94,7 @@ struct render_blob *render_blob_new(struct evbuffer *body);
  */
 int		 render_blob_add(struct render_blob *b, struct evbuffer *out);
 size_t		 render_blob_len(const struct render_blob *b);
+const unsigned char *render_blob_data(const struct render_blob *b);
 void		 render_blob_unref(struct render_blob *b);
 
 /* Entries and bytes held, for tests. */

@@ -30,6 +30,7 @@ from benchlib import (COMMANDS, HOST, MB, MB1, MB100, ROOT, SMALL, TEXT,  # noqa
                       say, table, usable_nofile)
 import bench_latency  # noqa: E402
 import bench_search  # noqa: E402
+import bench_syscalls  # noqa: E402
 
 BURST = 10000               # connects in a row, half Gemini, half Gopher
 # The CPU rows against molly-brown that tls_floor runs too.
@@ -503,17 +504,22 @@ def main():
                     help="only the search section (10,000 generated pages)")
     ap.add_argument("--no-search", action="store_true",
                     help="skip the search section")
+    ap.add_argument("--syscalls-only", action="store_true",
+                    help="only the system calls of a settled file's request")
+    ap.add_argument("--compare", metavar="BIN",
+                    help="count those system calls for this build too")
     ARGS = args = ap.parse_args()
     # The search section's loads run as the others do.
     args.scale = 0.25 if args.quick else 1.0
-    for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen"),
-                       (args.floor, "tls_floor"),
-                       (args.floor_ev, "tls_floor_ev"),
-                       (args.goclient, "goclient")):
+    needed = ((args.bin, "attache"), (args.loadgen, "loadgen"),
+              (args.floor, "tls_floor"), (args.floor_ev, "tls_floor_ev"),
+              (args.goclient, "goclient"))
+    for path, what in needed[:2] if args.syscalls_only else needed:
         if not os.access(path, os.X_OK):
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
-    for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
-                 "systemd-socket-activate", "openssl", "gnutls-cli"):
+    tools = ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
+             "systemd-socket-activate", "openssl", "gnutls-cli", "strace")
+    for tool in (("strace",) if args.syscalls_only else tools):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing (make bench installs it)")
     if usable_nofile() < BURST + 500:
@@ -533,6 +539,11 @@ def main():
         version = subprocess.run([args.bin, "--version"], capture_output=True,
                                  text=True, timeout=10).stdout.strip()
         att, mol, gph, flo, fev, mem, mmem = {}, {}, {}, {}, {}, {}, {}
+        calls = {}
+        if not args.search_only:
+            calls = bench_syscalls.run(args, tmp, cap, certs)
+        if args.syscalls_only:
+            args.search_only = args.no_search = True
         if not args.search_only:
             speed = bench_speed(args, plan, tmp, cap, certs, problems)
             att, mol = speed["attache"], speed["molly"]
@@ -583,6 +594,9 @@ def main():
                 "request; compare ratios, not absolute figures", ""]
         if not args.search_only:
             out += report(att, mem, mol, mmem, gph, flo, fev, plan.rounds)
+            out.append("")
+        if calls:
+            out += bench_syscalls.report(calls)
             out.append("")
         if not args.no_search:
             out += bench_search.report(search, search_loads, table, fmt)
