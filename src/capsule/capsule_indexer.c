@@ -421,7 +421,7 @@ apply(struct indexer *ix)
 	struct index_builder *b;
 	struct index_segment *changes;
 	unsigned char *dead;
-	size_t i;
+	size_t i, n;
 	long t0 = now_ms(), d;
 	int fd, r = 0, whole;
 
@@ -443,7 +443,8 @@ apply(struct indexer *ix)
 		retry_later(ix);
 		return;
 	}
-	for (i = 0; i < ix->ndirty && r == 0; i++) {
+	/* What the events read meanwhile mark waits for the next batch. */
+	for (i = 0, n = ix->ndirty; i < n && r == 0; i++) {
 		pump(ix);
 		if ((d = index_doc_by_path(ix->base, ix->dirty[i])) != -1)
 			dead[d / 8] |= (unsigned char)(1u << (d % 8));
@@ -468,8 +469,8 @@ apply(struct indexer *ix)
 	}
 	publish(ix, changes, dead);
 	log_info("capsule %s: reindexed in %ld ms the %zu file%s changed "
-	    "since the full index", ix->env->name, now_ms() - t0, ix->ndirty,
-	    ix->ndirty == 1 ? "" : "s");
+	    "since the full index", ix->env->name, now_ms() - t0, n,
+	    n == 1 ? "" : "s");
 }
 
 /* Milliseconds until the batch is due; -1: none is under way. */

@@ -325,8 +325,13 @@ whole_file_missing(struct conn *c, const struct whole_ask *a,
 			return FILE_MISSING;
 		dir = &parent;
 	}
+	/*
+	 * A directory that keeps changing may never be looked at between an
+	 * ask and its answer: after STALE_MS, the view as it is decides.
+	 */
 	switch (capsule_service_judge(s->service, conn_worker(c), a->path,
-	    strlen(a->path), NULL, dir, synced(c, dir), &now)) {
+	    strlen(a->path), NULL, dir, synced(c, dir) ||
+	    conn_waited_ms(c) > STALE_MS, &now)) {
 	case WHOLE_BEING_WRITTEN:
 		return last(c, a, got);
 	case WHOLE_ASK:
