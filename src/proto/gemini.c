@@ -54,13 +54,14 @@ gemini_redirect_slash(struct conn *c, const struct gemini_request *req)
 static int
 gemini_listing_whole(struct conn *c, const char *path, int dirfd,
     const struct stat *st, struct capsule_dirent **ents, size_t *n,
-    const char *lang)
+    const char *lang, int *keep)
 {
 	struct whole_ask a = { path, path, RENDER_GEMINI_LISTING, 0 };
 	struct whole_got got;
 	enum file_answer r = whole_file_listing(c, &a, dirfd, st, ents, n,
 	    &got);
 
+	*keep = got.keep;
 	if (r == FILE_READY && got.blob == NULL)
 		return 0;
 	if (r == FILE_READY && (gemini_success(c, "text/gemini", lang) == -1 ||
@@ -83,6 +84,7 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	struct evbuffer *body;
 	struct timespec now;
 	size_t n;
+	int keep;
 
 	if (!conn_site(c)->conf->listing) {
 		gemini_header_only(c, 51, "Not found", "listing off");
@@ -102,7 +104,7 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 		    "cannot list directory");
 		return;
 	}
-	if (gemini_listing_whole(c, path, dirfd, st, &ents, &n, lang)) {
+	if (gemini_listing_whole(c, path, dirfd, st, &ents, &n, lang, &keep)) {
 		capsule_list_free(ents, n);
 		return;
 	}
@@ -111,8 +113,8 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	    listing_gemtext(body, path, ents, n) == -1 ||
 	    gemini_success(c, "text/gemini", lang) == -1)
 		log_warn("%s: out of memory for a listing", conn_peer(c));
-	else if ((b = render_cache_put(cache, RENDER_GEMINI_LISTING, path, st,
-	    body, &now)) != NULL) {
+	else if (keep && (b = render_cache_put(cache, RENDER_GEMINI_LISTING,
+	    path, st, body, &now)) != NULL) {
 		if (conn_write_blob(c, b) == -1)
 			log_warn("%s: out of memory for a listing", conn_peer(c));
 		render_blob_unref(b);

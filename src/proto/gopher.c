@@ -271,8 +271,10 @@ gopher_listing(struct conn *c, const char *path, int dirfd,
 	    listing_menu(body, path, ents, n, &o) == -1 ||
 	    (strcmp(path, "/") == 0 && gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
-	else
+	else if (got.keep)	/* nothing added to what it holds */
 		gopher_send_menu(c, RENDER_GOPHER_LISTING, path, st, body);
+	else
+		gopher_send(c, body, "1", NULL);
 	if (body != NULL)
 		evbuffer_free(body);
 	capsule_list_free(ents, n);

@@ -370,11 +370,14 @@ whole_file_listing(struct conn *c, const struct whole_ask *a, int dirfd,
 
 	memset(got, 0, sizeof(*got));
 	got->fd = -1;
+	/* Settled: nothing added, the listing may be kept as it is. */
+	got->keep = 1;
 	if (svc == NULL)
 		return FILE_READY;
 	capsule_service_now(svc, &now);
 	if (whole_settled(stat_ctime_ns(before), &now))
 		return FILE_READY;
+	got->keep = 0;
 	/*
 	 * Changed lately: its stat now, after it was read, so that a removal
 	 * the names miss shows in it.

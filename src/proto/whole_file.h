@@ -69,7 +69,8 @@ enum file_answer whole_file_missing(struct conn *c, const struct whole_ask *a,
  * dirfd (its stat before it was read: dir; a->kind and a->key its
  * rendering's): the names removed from it lately, maybe to be written
  * again (a checkout), are added.  FILE_READY, with a blob in got when the
- * last listing kept is to go instead (the directory keeps changing); or
+ * last listing kept is to go instead (the directory keeps changing), and
+ * got->keep set when the listing may be kept (nothing added to it); or
  * FILE_WAITING, FILE_BUSY.
  */
 enum file_answer whole_file_listing(struct conn *c, const struct whole_ask *a,
