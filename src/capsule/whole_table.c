@@ -423,17 +423,21 @@ judge_file(const struct whole_entry *e, const struct whole_key *b,
 	}
 }
 
-/* A file not found: really missing, or removed to be written again. */
+/*
+ * A file not found: really missing, or removed to be written again.  One
+ * the view says changed lately and not removed is, once asked: its
+ * removal is not seen yet (a checkout between removing and writing it
+ * again), or was made through another name; the view forgets it after
+ * the bound.
+ */
 static enum whole_verdict
 judge_missing(const struct whole_entry *e, int fresh, int synced,
     const struct whole_now *now)
 {
-	if (e != NULL && e->state != WHOLE_GONE && synced)
-		e = NULL;	/* removed through a name not watched */
 	if (e == NULL)
 		return fresh || synced ? WHOLE_MISSING : WHOLE_ASK;
 	if (e->state != WHOLE_GONE)
-		return WHOLE_ASK;	/* its removal not seen yet */
+		return synced ? WHOLE_BEING_WRITTEN : WHOLE_ASK;
 	return now->mono_ms - e->since_ms > WHOLE_BOUND_MS ? WHOLE_MISSING :
 	    WHOLE_BEING_WRITTEN;
 }

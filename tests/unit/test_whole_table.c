@@ -205,6 +205,11 @@ test_removed_and_made_again(void)
 	CHECK_INT(judge(t, s, "/d/q.gmi", NULL, &dir, 0), WHOLE_MISSING);
 	/* Never there, the directory's change seen: missing. */
 	CHECK_INT(judge(t, s, "/d/r.gmi", NULL, &dir, 0), WHOLE_MISSING);
+	/* Changed lately, not there, its removal not seen: asked, then
+	 * being rewritten. */
+	CHECK_INT(ev(t, "/d/w.gmi", WHOLE_EV_MODIFY, now.mono_ms - 5), 1);
+	CHECK_INT(judge(t, s, "/d/w.gmi", NULL, &dir, 0), WHOLE_ASK);
+	CHECK_INT(judge(t, s, "/d/w.gmi", NULL, &dir, 1), WHOLE_BEING_WRITTEN);
 	/* Its directory's change not seen yet: asked, missing once
 	 * answered. */
 	CHECK_INT(judge(t, now.rt_ns - 25 * MS, "/d/r.gmi", NULL, &dir, 0),
