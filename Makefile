@@ -15,7 +15,7 @@ TEST_DEBS  := $(DEB_DEBS) clang python3 python3-pytest curl lynx openssl \
               mandoc man-db systemd logrotate haproxy gnutls-bin
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
-              systemd gnutls-bin golang-go
+              systemd gnutls-bin golang-go strace
 
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
@@ -60,8 +60,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all run test test-one unit content integration bench deps deps-test deps-bench clean \
-        clang-check fuzz install uninstall deb
+.PHONY: all run test test-one unit content integration bench torture deps deps-test \
+        deps-bench clean clang-check fuzz install uninstall deb
 # The packages first: on a fresh machine a missing header would otherwise be
 # the first thing said, instead of the apt-get line.
 all: deps
@@ -146,6 +146,13 @@ test: deps-test
 # `make bench BENCH_ARGS=--quick` takes about two and a half minutes.
 bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev build/goclient
 	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) --goclient $(abspath build/goclient) $(BENCH_ARGS)
+
+# Readers against operators' writers (in place, rename, removed and
+# created, git checkout), every answer counted: whole or torn
+# (tests/torture/torture.py).  Counted, not timed: not part of `make test`.
+TORTURE_SECONDS ?= 10
+torture: deps-test $(BIN)
+	/usr/bin/python3 tests/torture/torture.py --bin $(abspath $(BIN)) --seconds $(TORTURE_SECONDS)
 
 build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
 	@mkdir -p build

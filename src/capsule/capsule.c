@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capsule.h"
@@ -243,10 +244,9 @@ capsule_open_plain(const struct capsule *c, const char *path, int flags)
 
 int
 capsule_open_in_dir(const struct capsule *c, const char *dirpath,
-    const char *name)
+    const char *name, struct stat *st)
 {
 	char rel[PATH_MAX];
-	struct stat st;
 	int fd, n;
 
 	n = snprintf(rel, sizeof(rel), "%s%s", dirpath + 1, name);
@@ -256,7 +256,7 @@ capsule_open_in_dir(const struct capsule *c, const char *dirpath,
 	}
 	if ((fd = open_beneath(c->rootfd, rel, O_RDONLY | O_NONBLOCK)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		errno = ENOENT;
 		return -1;
@@ -406,6 +406,111 @@ capsule_read_file(int fd, size_t max, size_t *len, const char **why)
 	return buf;
 }
 
+/* The stat of the same version: what a change alters. */
+static int
+same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int
+capsule_read_whole(int fd, const struct stat *st, size_t max, char **out,
+    size_t *len, const char **why)
+{
+	struct stat after;
+	size_t n = 0, size = (size_t)st->st_size;
+	ssize_t r;
+	char *buf;
+
+	*out = NULL;
+	if (st->st_size < 0 || size > max) {
+		*why = "file too large";
+		return -1;
+	}
+	if ((buf = malloc(size + 1)) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	while (n < size) {
+		r = pread(fd, buf + n, size - n, (off_t)n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n < size || fstat(fd, &after) == -1 || !same_version(st, &after)) {
+		free(buf);
+		return 1;
+	}
+	*out = buf;
+	*len = size;
+	return 0;
+}
+
+int
+capsule_changed_within(const struct stat *st, long long ns)
+{
+	struct timespec now;
+	long long t, c;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	t = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+	c = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+	return t - ns <= c;
+}
+
+int
+capsule_lease(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0)
+		return 0;
+	return errno == EAGAIN ? 1 : 2;
+}
+
+void
+capsule_unlease(int fd)
+{
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+}
+
+int
+capsule_stat_parent(const struct capsule *c, const char *path, size_t len,
+    struct stat *st)
+{
+	char rel[PATH_MAX];
+	int fd, r;
+
+	if (len == 0 || len >= sizeof(rel) || path[0] != '/')
+		return -1;
+	memcpy(rel, path + 1, len - 1);
+	rel[len - 1] = '\0';
+	for (;;) {
+		/* The name before: "a/b/c" to "a/b", "a" to the root. */
+		len = strlen(rel);
+		while (len > 0 && rel[len - 1] == '/')
+			len--;
+		while (len > 0 && rel[len - 1] != '/')
+			len--;
+		while (len > 0 && rel[len - 1] == '/')
+			len--;
+		rel[len] = '\0';
+		if (len == 0)
+			return fstat(c->rootfd, st);
+		if ((fd = open_beneath(c->rootfd, rel, O_PATH |
+		    O_DIRECTORY)) != -1) {
+			r = fstat(fd, st);
+			close(fd);
+			return r;
+		}
+	}
+}
+
 static int
 dirent_cmp(const void *a, const void *b)
 {
@@ -414,6 +519,33 @@ dirent_cmp(const void *a, const void *b)
 	if (x->is_dir != y->is_dir)
 		return y->is_dir - x->is_dir;
 	return strcmp(x->name, y->name);
+}
+
+int
+capsule_list_add(struct capsule_dirent **ents, size_t *n, const char *name,
+    size_t len, int is_dir)
+{
+	struct capsule_dirent *grown, key;
+	size_t i;
+
+	if ((key.name = strndup(name, len)) == NULL)
+		return -1;
+	key.is_dir = is_dir;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*ents)[i].name, key.name) == 0) {
+			free(key.name);
+			return 0;
+		}
+	if ((grown = reallocarray(*ents, *n + 2, sizeof(**ents))) == NULL) {
+		free(key.name);
+		return -1;
+	}
+	for (i = *n; i > 0 && dirent_cmp(&grown[i - 1], &key) > 0; i--)
+		grown[i] = grown[i - 1];
+	grown[i] = key;
+	*ents = grown;
+	(*n)++;
+	return 0;
 }
 
 void

@@ -65,11 +65,56 @@ int	capsule_list(const struct capsule *c, const char *dirpath, int dirfd,
 void	capsule_list_free(struct capsule_dirent *ents, size_t n);
 
 /*
+ * Adds name[0..len) (a directory when is_dir) to a listing made by
+ * capsule_list, in its order, unless it is there already.  0, or -1 when
+ * out of memory (the listing left as it was).
+ */
+int	capsule_list_add(struct capsule_dirent **ents, size_t *n,
+	    const char *name, size_t len, int is_dir);
+
+/*
  * Reads all of the regular file at fd, at most max bytes; a file that
  * shrinks meanwhile gives what there is.  Returns a malloc'ed buffer (one
  * spare byte at the end) and its length, or NULL with why set.
  */
 char	*capsule_read_file(int fd, size_t max, size_t *len, const char **why);
+
+/*
+ * Reads all of the regular file at fd, whose fstat was st (at most max
+ * bytes): 0 with a malloc'ed buffer (one spare byte at the end) of exactly
+ * st_size bytes when the file's stat after the read is still st; 1 when
+ * it changed during the read; -1 with why set when it cannot be read (too
+ * large, out of memory, an error).
+ */
+int	capsule_read_whole(int fd, const struct stat *st, size_t max,
+	    char **out, size_t *len, const char **why);
+
+/*
+ * 1 when the file whose stat is st changed less than ns before now, by the
+ * clock file times are stamped with.  With ns 0: in its current tick, when
+ * a change could leave the times as they are: what is read of it now
+ * cannot be told from the next version by its stat.
+ */
+int	capsule_changed_within(const struct stat *st, long long ns);
+
+/*
+ * A read lease on the file open (read-only) at fd: while it is held no
+ * one can open the file for writing (the opener waits until it is given
+ * back), and no one had it open so when it was taken.  0: held (give it
+ * back with capsule_unlease); 1: the file is open for writing; 2: no lease
+ * to be had (the file is not the server user's, or its file system has
+ * none).  A broken lease sends SIGIO: the process must ignore it.
+ */
+int	capsule_lease(int fd);
+void	capsule_unlease(int fd);
+
+/*
+ * The stat of the nearest directory above path (absolute, no dot
+ * segments) that exists beneath the root: where a file not found was
+ * removed, if it was.  0, or -1.
+ */
+int	capsule_stat_parent(const struct capsule *c, const char *path,
+	    size_t len, struct stat *st);
 
 /*
  * Resolves rel beneath rootfd one name at a time, following symlinks as
@@ -97,10 +142,11 @@ int	capsule_name_reserved(const char *name, size_t len);
 /*
  * Opens the regular file name of the directory dirpath ("/", "/a/b/")
  * beneath the root, as a request would, reserved names included (the
- * menu of the directory).  Returns the fd, or -1 with errno set.
+ * menu of the directory), with its stat in st.  Returns the fd, or -1
+ * with errno set.
  */
 int	capsule_open_in_dir(const struct capsule *c, const char *dirpath,
-	    const char *name);
+	    const char *name, struct stat *st);
 
 /*
  * Opens path (absolute, no dot segments) beneath the root following no

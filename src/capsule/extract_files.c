@@ -48,21 +48,20 @@ same_id(const struct extract_file_id *a, const struct extract_file_id *b)
 
 /* Still the file the index saw: linked, unchanged since it was kept. */
 static int
-still(const struct extract_file *e)
+still(const struct extract_file *e, struct stat *st)
 {
-	struct stat st;
-
-	return fstat(e->fd, &st) == 0 && st.st_nlink > 0 &&
-	    (uint64_t)st.st_ino == e->id.ino &&
-	    (uint64_t)st.st_size == e->id.size &&
-	    (int64_t)st.st_mtim.tv_sec == e->id.mtime;
+	return fstat(e->fd, st) == 0 && st->st_nlink > 0 &&
+	    (uint64_t)st->st_ino == e->id.ino &&
+	    (uint64_t)st->st_size == e->id.size &&
+	    (int64_t)st->st_mtim.tv_sec == e->id.mtime;
 }
 
 int
 extract_files_get(struct extract_files *t, const struct extract_file_id *id,
-    int64_t now)
+    int64_t now, struct stat *st)
 {
 	struct extract_file *e, *hit = NULL;
+	struct stat own;
 	size_t i;
 
 	for (i = 0; i < EXTRACT_FILES_MAX; i++) {
@@ -76,7 +75,7 @@ extract_files_get(struct extract_files *t, const struct extract_file_id *id,
 	}
 	if (hit == NULL)
 		return -1;
-	if (!still(hit)) {
+	if (!still(hit, st != NULL ? st : &own)) {
 		forget(hit);
 		return -1;
 	}

@@ -8,6 +8,8 @@
 #ifndef ATTACHE_EXTRACT_FILES_H
 #define ATTACHE_EXTRACT_FILES_H
 
+#include <sys/stat.h>
+
 #include <stdint.h>
 
 #define EXTRACT_FILES_MAX	32	/* open files kept, per worker */
@@ -37,14 +39,15 @@ struct extract_files *extract_files_new(void);
 void	extract_files_free(struct extract_files *t);
 
 /*
- * The descriptor kept for id (the table's still: not to be closed), or -1.
- * It is checked first (fstat): a file no longer linked, or changed since
- * (size, time), is closed and forgotten.  Entries idle for
- * EXTRACT_FILES_IDLE_SEC are closed on the way, so that a deleted file's
- * space is not held for long by a busy server.
+ * The descriptor kept for id (the table's still: not to be closed), or -1;
+ * its stat in st (NULL: not wanted).  It is checked first (fstat): a file
+ * no longer linked, or changed since (size, time), is closed and
+ * forgotten.  Entries idle for EXTRACT_FILES_IDLE_SEC are closed on the
+ * way, so that a deleted file's space is not held for long by a busy
+ * server.
  */
 int	extract_files_get(struct extract_files *t,
-	    const struct extract_file_id *id, int64_t now);
+	    const struct extract_file_id *id, int64_t now, struct stat *st);
 
 /*
  * Keeps fd, open on the file id names (checked by the caller): the table

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct client_cert;
 struct conn;
@@ -78,12 +79,11 @@ int	conn_write_buffer(struct conn *c, struct evbuffer *buf);
 /* A cached rendering, sent without a copy. */
 int	conn_write_blob(struct conn *c, struct render_blob *b);
 /*
- * Sends the file fd (st its fstat) after what is queued, from the site's
- * render cache under key (its path) when it holds this version; takes fd
- * (send_file.c).
+ * Sends the file fd (st its fstat) as it is, after what is queued; takes
+ * fd (send_file.c).  Whether it may go as it is, or from the render
+ * cache, is whole_file.c's to say.
  */
-void	conn_send_file(struct conn *c, int fd, const struct stat *st,
-	    const char *key);
+void	conn_send_file(struct conn *c, int fd, const struct stat *st);
 /* Records the status (and why, when it failed) for the access log. */
 void	conn_set_status(struct conn *c, const char *status, const char *why);
 /* Milliseconds since the connection was accepted. */
@@ -101,6 +101,18 @@ int	conn_read_body(struct conn *c, off_t size,
 void	*conn_body_arg(const struct conn *c);
 /* The answer comes later, through conn_respond. */
 void	conn_wait(struct conn *c);
+/*
+ * The answer cannot be made yet (a file being written), and nothing was
+ * written: the handler runs again on the same line in ms milliseconds, on
+ * the worker's loop; meanwhile the connection waits, reading nothing.
+ * conn_waited_ms says how long since it first waited (0 before);
+ * conn_retry_state is CONN_RETRY_STATE words the handler keeps across its
+ * runs, zero at first.
+ */
+#define CONN_RETRY_STATE	3
+void	conn_retry(struct conn *c, int ms);
+long	conn_waited_ms(const struct conn *c);
+uint64_t *conn_retry_state(struct conn *c);
 /* The answer of a waiting connection is queued: send it. */
 void	conn_respond(struct conn *c);
 

@@ -162,6 +162,10 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->state == CONN_WAITING && c->retrying) {
+		conn_request_again(c);
+		return;
+	}
 	if (c->state == CONN_BODY) {
 		log_warn("%s %s: %lld of %lld body bytes came in time", c->peer,
 		    c->proto->name,

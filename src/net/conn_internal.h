@@ -69,7 +69,8 @@ enum conn_state {
 	CONN_HANDSHAKE,		/* TLS handshake, driven by conn_start.c */
 	CONN_READING,		/* TLS handshake and request line */
 	CONN_BODY,		/* the request's body (Titan) */
-	CONN_WAITING,		/* the answer is being made off the loop */
+	CONN_WAITING,		/* the answer is being made off the loop,
+				 * or to be made again (conn_retry) */
 	CONN_WRITING,		/* response queued, file streaming */
 	CONN_SHUTTING,		/* waiting to send TLS close_notify */
 	CONN_CLOSING		/* response sent; waiting for the client's close */
@@ -114,6 +115,9 @@ struct conn {
 	off_t			 body_left;	/* bytes still to come */
 	off_t			 body_size;
 	int			 peer_gone;	/* went away while WAITING */
+	int			 retrying;	/* WAITING for conn_retry */
+	struct timespec		 waited;	/* the first conn_retry */
+	uint64_t		 retry_state[CONN_RETRY_STATE]; /* the handler's */
 	const char		*why;		/* for the access log */
 	size_t			 reqlen;
 	char			 req[REQUEST_MAX + 2];
@@ -156,6 +160,8 @@ void	conn_cork(struct conn *c);
 void	conn_ack_now(struct conn *c);
 /* The answer is queued, or the handler answered at once: send it. */
 void	conn_begin_response(struct conn *c);
+/* The line again to the protocol, after conn_retry (conn_read.c). */
+void	conn_request_again(struct conn *c);
 /* The response could not be delivered: log it as it went, and drop. */
 void	conn_abort(struct conn *c, const char *why);
 /* Once the output is sent: close_notify, FIN, then linger. */

@@ -168,6 +168,21 @@ conn_dispatch(struct conn *c, size_t len)
 }
 
 void
+conn_request_again(struct conn *c)
+{
+	c->retrying = 0;
+	if (c->peer_gone) {
+		conn_abort(c, "client went away");
+		return;
+	}
+	/* As it was when the line came, with the rate already counted. */
+	c->state = CONN_READING;
+	c->proto->request(c, c->req, c->reqlen);
+	if (c->state == CONN_READING)
+		conn_begin_response(c);
+}
+
+void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;

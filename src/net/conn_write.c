@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -67,6 +68,37 @@ conn_wait(struct conn *c)
 	c->state = CONN_WAITING;
 	evtimer_del(c->timer);
 	bufferevent_disable(c->bev, EV_READ);
+}
+
+void
+conn_retry(struct conn *c, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!c->retrying && c->waited.tv_sec == 0 && c->waited.tv_nsec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &c->waited);
+	conn_wait(c);
+	c->retrying = 1;
+	if (evtimer_add(c->timer, &tv) == -1)
+		conn_abort(c, "cannot arm a timer");
+}
+
+long
+conn_waited_ms(const struct conn *c)
+{
+	struct timespec now;
+
+	if (c->waited.tv_sec == 0 && c->waited.tv_nsec == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - c->waited.tv_sec) * 1000 +
+	    (now.tv_nsec - c->waited.tv_nsec) / 1000000;
+}
+
+uint64_t *
+conn_retry_state(struct conn *c)
+{
+	return c->retry_state;
 }
 
 void

@@ -23,6 +23,7 @@
 #include "titan.h"
 #include "titan_request.h"
 #include "uri.h"
+#include "whole_file.h"
 #include "zone.h"
 
 #define META_MAX	1024
@@ -46,6 +47,33 @@ gemini_redirect_slash(struct conn *c, const struct gemini_request *req)
 	gemini_header_only(c, 31, meta, NULL);
 }
 
+/*
+ * The names removed from the directory lately, to be written again, join
+ * its listing; 1 when it answered instead (the last listing kept, a wait).
+ */
+static int
+gemini_listing_whole(struct conn *c, const char *path, int dirfd,
+    const struct stat *st, struct capsule_dirent **ents, size_t *n,
+    const char *lang, int *keep)
+{
+	struct whole_ask a = { path, path, RENDER_GEMINI_LISTING, 0 };
+	struct whole_got got;
+	enum file_answer r = whole_file_listing(c, &a, dirfd, st, ents, n,
+	    &got);
+
+	*keep = got.keep;
+	if (r == FILE_READY && got.blob == NULL)
+		return 0;
+	if (r == FILE_READY && (gemini_success(c, "text/gemini", lang) == -1 ||
+	    conn_write_blob(c, got.blob) == -1))
+		log_warn("%s: out of memory for a listing", conn_peer(c));
+	if (r == FILE_BUSY)
+		gemini_header_only(c, 40, "Being written; try again shortly",
+		    "being written for longer than the bound");
+	whole_file_done(&got);
+	return 1;
+}
+
 static void
 gemini_listing(struct conn *c, const char *path, int dirfd,
     const struct stat *st, const char *lang)
@@ -56,6 +84,7 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	struct evbuffer *body;
 	struct timespec now;
 	size_t n;
+	int keep;
 
 	if (!conn_site(c)->conf->listing) {
 		gemini_header_only(c, 51, "Not found", "listing off");
@@ -75,13 +104,17 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 		    "cannot list directory");
 		return;
 	}
+	if (gemini_listing_whole(c, path, dirfd, st, &ents, &n, lang, &keep)) {
+		capsule_list_free(ents, n);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_gemtext(body, path, ents, n) == -1 ||
 	    gemini_success(c, "text/gemini", lang) == -1)
 		log_warn("%s: out of memory for a listing", conn_peer(c));
-	else if ((b = render_cache_put(cache, RENDER_GEMINI_LISTING, path, st,
-	    body, &now)) != NULL) {
+	else if (keep && (b = render_cache_put(cache, RENDER_GEMINI_LISTING,
+	    path, st, body, &now)) != NULL) {
 		if (conn_write_blob(c, b) == -1)
 			log_warn("%s: out of memory for a listing", conn_peer(c));
 		render_blob_unref(b);
@@ -90,6 +123,71 @@ gemini_listing(struct conn *c, const char *path, int dirfd,
 	if (body != NULL)
 		evbuffer_free(body);
 	capsule_list_free(ents, n);
+}
+
+/*
+ * The answer of a whole version of the file: sent, or a wait, or why not.
+ * name gives the MIME type ("" for a directory's index).
+ */
+static void
+gemini_whole(struct conn *c, enum file_answer r, struct whole_got *got,
+    const char *name, const char *lang)
+{
+	switch (r) {
+	case FILE_READY:
+		if (gemini_success(c, *name == '\0' ? "text/gemini" :
+		    mime_type(name, strlen(name)), lang) == 0)
+			whole_file_send(c, got);
+		break;
+	case FILE_WAITING:
+		break;
+	case FILE_BUSY:
+		gemini_header_only(c, 40, "Being written; try again shortly",
+		    "being written for longer than the bound");
+		break;
+	case FILE_MISSING:
+		gemini_header_only(c, 51, "Not found", "no such file");
+		break;
+	case FILE_FAILED:
+		gemini_header_only(c, 40, "Temporary failure", got->why);
+		break;
+	}
+	whole_file_done(got);
+}
+
+/* The file at path, or its directory's index.gmi: one whole version. */
+static void
+gemini_file(struct conn *c, const char *path, int index,
+    struct capsule_object *o, const char *lang)
+{
+	char file[REQUEST_MAX + sizeof("index.gmi")];
+	struct whole_ask a = { file, path, RENDER_FILE, RENDER_BLOB_MAX };
+	struct whole_got got;
+
+	snprintf(file, sizeof(file), "%s%s", path, index ? "index.gmi" : "");
+	gemini_whole(c, whole_file(c, &a, o->fd, &o->st, &got), &got,
+	    index ? "" : strrchr(path, '/') + 1, lang);
+}
+
+/*
+ * Not found, or (dir set) a directory without index.gmi: removed to be
+ * written again (a checkout), or really missing; 1 when it answered.
+ */
+static int
+gemini_rewritten(struct conn *c, const char *path, const struct stat *dir,
+    const char *lang)
+{
+	char file[REQUEST_MAX + sizeof("index.gmi")];
+	struct whole_ask a = { file, path, RENDER_FILE, RENDER_BLOB_MAX };
+	struct whole_got got;
+	enum file_answer r;
+	int slash = path[strlen(path) - 1] == '/';
+
+	snprintf(file, sizeof(file), "%s%s", path, slash ? "index.gmi" : "");
+	if ((r = whole_file_missing(c, &a, dir, &got)) == FILE_MISSING)
+		return 0;
+	gemini_whole(c, r, &got, slash ? "" : strrchr(path, '/') + 1, lang);
+	return 1;
 }
 
 /* What a location says instead of the file: 1 when it answered. */
@@ -143,7 +241,7 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	struct capsule_object o;
 	enum capsule_result r;
 	char local[INET6_ADDRSTRLEN];
-	const char *name, *lang;
+	const char *lang;
 	int status;
 
 	memset(&t, 0, sizeof(t));
@@ -178,22 +276,20 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	    &o)) {
 	case CAPSULE_FILE:
 	case CAPSULE_DIR_INDEX:
-		name = strrchr(req.path, '/') + 1;
-		if (gemini_success(c, r == CAPSULE_DIR_INDEX ? "text/gemini" :
-		    mime_type(name, strlen(name)), lang) == -1) {
-			close(o.fd);
-			return;
-		}
-		conn_send_file(c, o.fd, &o.st, req.path);
+		gemini_file(c, req.path, r == CAPSULE_DIR_INDEX, &o, lang);
 		break;
 	case CAPSULE_DIR_LISTING:
-		gemini_listing(c, req.path, o.fd, &o.st, lang);
+		if (!gemini_rewritten(c, req.path, &o.st, lang))
+			gemini_listing(c, req.path, o.fd, &o.st, lang);
 		close(o.fd);
 		break;
 	case CAPSULE_NEED_SLASH:
 		gemini_redirect_slash(c, &req);
 		break;
 	case CAPSULE_NOT_FOUND:
+		if (!gemini_rewritten(c, req.path, NULL, lang))
+			gemini_header_only(c, 51, "Not found", o.why);
+		break;
 	case CAPSULE_REFUSED:
 		gemini_header_only(c, 51, "Not found", o.why);
 		break;

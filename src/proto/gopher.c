@@ -25,6 +25,7 @@
 #include "render_cache.h"
 #include "site_pages.h"
 #include "uri.h"
+#include "whole_file.h"
 #include "zone.h"
 
 #define MENU_SOURCE_MAX	(8 * 1024 * 1024)	/* biggest page shown as a menu */
@@ -65,42 +66,109 @@ gopher_send_menu(struct conn *c, enum render_kind kind, const char *path,
 	render_blob_unref(b);
 }
 
+/* A blob: the menu, or the file, of a whole version. */
+static void
+gopher_blob(struct conn *c, struct render_blob *b, const char *type)
+{
+	conn_set_status(c, type, NULL);
+	if (conn_write_blob(c, b) == -1)
+		log_warn("%s: cannot queue a gopher response", conn_peer(c));
+}
+
+/* What is not a whole version: a wait, or a type-3 line; 1 then. */
+static int
+gopher_not_whole(struct conn *c, enum file_answer r, struct whole_got *got)
+{
+	switch (r) {
+	case FILE_READY:
+		return 0;
+	case FILE_WAITING:
+		break;
+	case FILE_BUSY:
+		gopher_error(c, "Being written: try again shortly",
+		    "being written for longer than the bound");
+		break;
+	case FILE_MISSING:
+		gopher_error(c, "Not found", "no such file");
+		break;
+	case FILE_FAILED:
+		gopher_error(c, "Cannot show this page", got->why);
+		break;
+	}
+	whole_file_done(got);
+	return 1;
+}
+
+/* The menu of a whole version of a page: from the cache, or made now. */
+static void
+gopher_menu(struct conn *c, const struct whole_ask *a, struct whole_got *got,
+    int root)
+{
+	struct gophermap_opts o;
+	struct evbuffer *body;
+	struct render_blob *b;
+
+	if (got->blob != NULL) {
+		gopher_blob(c, got->blob, "1");
+		return;
+	}
+	gopher_options(c, a->path, &o);
+	if ((body = evbuffer_new()) == NULL ||
+	    gophermap_render(body, got->text, got->len, &o) == -1 ||
+	    (root && gopher_root_items(c, body) == -1))
+		gopher_error(c, "Server out of memory", "out of memory");
+	else if ((b = whole_file_keep(c, a, got, body)) != NULL) {
+		gopher_blob(c, b, "1");
+		render_blob_unref(b);
+	} else
+		gopher_send(c, body, "1", NULL);
+	if (body != NULL)
+		evbuffer_free(body);
+}
+
 /*
  * A gemtext page as a menu; the root's (root set) with its own items,
  * kept in the cache as "/" (the page itself, asked for by its name, has
- * none).
+ * none).  fd -1: not found (dir: its directory's stat, or NULL), the
+ * menu of its last whole version if it is being written again.  1 when it
+ * answered.
  */
-static void
+static int
 gopher_page(struct conn *c, int fd, const struct stat *st,
-    const char *page_path, int root)
+    const char *page_path, int root, const struct stat *dir)
 {
-	const char *key = root ? "/" : page_path;
-	struct gophermap_opts o;
-	struct evbuffer *body;
-	const char *why = NULL;
-	char *src;
-	size_t len;
+	struct whole_ask a = { page_path, root ? "/" : page_path,
+	    RENDER_GOPHER_PAGE, MENU_SOURCE_MAX };
+	struct whole_got got;
+	enum file_answer r;
 
-	if (gopher_cached(c, RENDER_GOPHER_PAGE, key, st)) {
-		close(fd);
-		return;
+	if (fd == -1 && (r = whole_file_missing(c, &a, dir, &got)) ==
+	    FILE_MISSING)
+		return 0;
+	if (fd != -1)
+		r = whole_file(c, &a, fd, st, &got);
+	if (!gopher_not_whole(c, r, &got)) {
+		gopher_menu(c, &a, &got, root);
+		whole_file_done(&got);
 	}
-	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
-	close(fd);
-	if (src == NULL) {
-		gopher_error(c, "Cannot show this page", why);
+	return 1;
+}
+
+/* Any other file, sent as it is: one whole version. */
+static void
+gopher_file(struct conn *c, const char *path, int fd, const struct stat *st)
+{
+	struct whole_ask a = { path, path, RENDER_FILE, RENDER_BLOB_MAX };
+	struct whole_got got;
+	const char *name = strrchr(path, '/') + 1;
+	char type[2] = { mime_gopher_type(name, strlen(name)), '\0' };
+
+	if (gopher_not_whole(c, fd != -1 ? whole_file(c, &a, fd, st, &got) :
+	    whole_file_missing(c, &a, NULL, &got), &got))
 		return;
-	}
-	gopher_options(c, page_path, &o);
-	if ((body = evbuffer_new()) == NULL ||
-	    gophermap_render(body, src, len, &o) == -1 ||
-	    (root && gopher_root_items(c, body) == -1))
-		gopher_error(c, "Server out of memory", "out of memory");
-	else
-		gopher_send_menu(c, RENDER_GOPHER_PAGE, key, st, body);
-	if (body != NULL)
-		evbuffer_free(body);
-	free(src);
+	conn_set_status(c, type, NULL);
+	whole_file_send(c, &got);
+	whole_file_done(&got);
 }
 
 static int
@@ -169,8 +237,10 @@ static void
 gopher_listing(struct conn *c, const char *path, int dirfd,
     const struct stat *st)
 {
+	struct whole_ask a = { NULL, NULL, RENDER_GOPHER_LISTING, 0 };
 	struct capsule_dirent *ents;
 	struct gophermap_opts o;
+	struct whole_got got;
 	struct evbuffer *body;
 	size_t n;
 
@@ -185,52 +255,86 @@ gopher_listing(struct conn *c, const char *path, int dirfd,
 		    "cannot list directory");
 		return;
 	}
+	/* The names removed lately, to be written again, join it. */
+	a.path = a.key = path;
+	if (gopher_not_whole(c, whole_file_listing(c, &a, dirfd, st, &ents,
+	    &n, &got), &got) || got.blob != NULL) {
+		if (got.blob != NULL)
+			gopher_blob(c, got.blob, "1");
+		whole_file_done(&got);
+		capsule_list_free(ents, n);
+		return;
+	}
 	n = gopher_public_entries(conn_site(c)->conf, path, ents, n);
 	gopher_options(c, path, &o);
 	if ((body = evbuffer_new()) == NULL ||
 	    listing_menu(body, path, ents, n, &o) == -1 ||
 	    (strcmp(path, "/") == 0 && gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
-	else
+	else if (got.keep)	/* nothing added to what it holds */
 		gopher_send_menu(c, RENDER_GOPHER_LISTING, path, st, body);
+	else
+		gopher_send(c, body, "1", NULL);
 	if (body != NULL)
 		evbuffer_free(body);
 	capsule_list_free(ents, n);
 }
 
-/*
- * The directory's hand-written menu, when it has a gophermap file: 1 when
- * it answered.
- */
-static int
-gopher_handwritten(struct conn *c, const char *dirpath)
+/* The hand-written menu of a whole version of a gophermap file. */
+static void
+gopher_map_menu(struct conn *c, const struct whole_ask *a,
+    struct whole_got *got, const char *dirpath)
 {
 	struct gophermap_opts o;
 	struct evbuffer *body;
-	const char *why = NULL;
-	char *src;
-	size_t len;
-	int fd;
+	struct render_blob *b;
 
-	if ((fd = capsule_open_in_dir(&conn_site(c)->capsule, dirpath,
-	    GOPHERMAP_FILE_NAME)) == -1)
-		return 0;
-	src = capsule_read_file(fd, MENU_SOURCE_MAX, &len, &why);
-	close(fd);
-	if (src == NULL) {
-		gopher_error(c, "Cannot show this menu", why);
-		return 1;
+	if (got->blob != NULL) {
+		gopher_blob(c, got->blob, "1");
+		return;
 	}
 	gopher_options(c, dirpath, &o);
 	if ((body = evbuffer_new()) == NULL ||
-	    gophermap_file_render(body, src, len, dirpath, &o, 1) == -1 ||
-	    (strcmp(dirpath, "/") == 0 && gopher_root_items(c, body) == -1))
+	    gophermap_file_render(body, got->text, got->len, dirpath, &o,
+	    1) == -1 || (strcmp(dirpath, "/") == 0 &&
+	    gopher_root_items(c, body) == -1))
 		gopher_error(c, "Server out of memory", "out of memory");
-	else
+	else if ((b = whole_file_keep(c, a, got, body)) != NULL) {
+		gopher_blob(c, b, "1");
+		render_blob_unref(b);
+	} else
 		gopher_send(c, body, "1", NULL);
 	if (body != NULL)
 		evbuffer_free(body);
-	free(src);
+}
+
+/*
+ * The directory's hand-written menu, when it has a gophermap file (one
+ * whole version), or had one just now and is to again (dir: the
+ * directory's stat, when known): 1 when it answered.
+ */
+static int
+gopher_handwritten(struct conn *c, const char *dirpath, const struct stat *dir)
+{
+	char path[REQUEST_MAX + sizeof(GOPHERMAP_FILE_NAME) + 2];
+	struct whole_ask a = { path, path, RENDER_GOPHER_PAGE,
+	    MENU_SOURCE_MAX };
+	struct whole_got got;
+	enum file_answer r;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", dirpath, GOPHERMAP_FILE_NAME);
+	if ((fd = capsule_open_in_dir(&conn_site(c)->capsule, dirpath,
+	    GOPHERMAP_FILE_NAME, &st)) != -1)
+		r = whole_file(c, &a, fd, &st, &got);
+	else if (dir == NULL || (r = whole_file_missing(c, &a, dir,
+	    &got)) == FILE_MISSING)
+		return 0;
+	if (!gopher_not_whole(c, r, &got)) {
+		gopher_map_menu(c, &a, &got, dirpath);
+		whole_file_done(&got);
+	}
 	return 1;
 }
 
@@ -285,6 +389,26 @@ gopher_location(struct conn *c, const char *path)
 	return 0;
 }
 
+/*
+ * Not found: removed to be written again (a checkout), its last whole
+ * version; else not found.
+ */
+static void
+gopher_missing(struct conn *c, char *path, size_t len)
+{
+	const char *name = strrchr(path, '/') + 1;
+
+	if (path[len - 1] == '/') {
+		strcpy(path + len, "index.gmi");
+		if (!gopher_page(c, -1, NULL, path, len == 1, NULL))
+			gopher_error(c, "Not found", "no such file");
+	} else if (mime_is_gemtext(name, strlen(name))) {
+		if (!gopher_page(c, -1, NULL, path, 0, NULL))
+			gopher_error(c, "Not found", "no such file");
+	} else
+		gopher_file(c, path, -1, NULL);
+}
+
 static void
 gopher_path(struct conn *c, const struct gopher_request *req)
 {
@@ -294,7 +418,6 @@ gopher_path(struct conn *c, const struct gopher_request *req)
 	struct capsule_object o;
 	const char *name;
 	size_t len;
-	char type[2];
 
 	/* The selector is the Gemini path, without percent-encoding. */
 	len = 0;
@@ -308,27 +431,29 @@ again:
 	switch (capsule_resolve(&conn_site(c)->capsule, path, len, &o)) {
 	case CAPSULE_FILE:
 		name = strrchr(path, '/') + 1;
-		if (mime_is_gemtext(name, strlen(name))) {
-			gopher_page(c, o.fd, &o.st, path, 0);
-			return;
-		}
-		type[0] = mime_gopher_type(name, strlen(name));
-		type[1] = '\0';
-		conn_set_status(c, type, NULL);
-		conn_send_file(c, o.fd, &o.st, path);
+		if (mime_is_gemtext(name, strlen(name)))
+			(void)gopher_page(c, o.fd, &o.st, path, 0, NULL);
+		else
+			gopher_file(c, path, o.fd, &o.st);
 		return;
 	case CAPSULE_DIR_INDEX:
-		if (gopher_handwritten(c, path)) {
+		if (gopher_handwritten(c, path, NULL)) {
 			close(o.fd);
 			return;
 		}
 		/* Links in index.gmi resolve against the directory. */
 		strcpy(path + len, "index.gmi");
-		gopher_page(c, o.fd, &o.st, path, len == 1);
+		(void)gopher_page(c, o.fd, &o.st, path, len == 1, NULL);
 		return;
 	case CAPSULE_DIR_LISTING:
-		if (!gopher_handwritten(c, path))
-			gopher_listing(c, path, o.fd, &o.st);
+		if (!gopher_handwritten(c, path, &o.st)) {
+			/* Its index.gmi may be being written again. */
+			strcpy(path + len, "index.gmi");
+			if (!gopher_page(c, -1, NULL, path, len == 1, &o.st)) {
+				path[len] = '\0';
+				gopher_listing(c, path, o.fd, &o.st);
+			}
+		}
 		close(o.fd);
 		return;
 	case CAPSULE_NEED_SLASH:
@@ -337,6 +462,8 @@ again:
 		path[len] = '\0';
 		goto again;
 	case CAPSULE_NOT_FOUND:
+		gopher_missing(c, path, len);
+		return;
 	case CAPSULE_REFUSED:
 		gopher_error(c, "Not found", o.why);
 		return;

@@ -12,7 +12,9 @@
 #include "capsule_service.h"
 #include "capsule_snapshot.h"
 #include "extract_files.h"
+#include "capsule.h"
 #include "generation.h"
+#include "render_cache.h"
 #include "search_pages.h"
 #include "search_rank.h"
 #include "site_pages.h"
@@ -164,7 +166,8 @@ monotonic_sec(void)
  */
 static int
 open_indexed(const struct site *s, struct extract_files *files,
-    const struct index_doc *d, uint64_t *size, int *fresh, int *kept)
+    const struct index_doc *d, uint64_t *size, int *fresh, int *kept,
+    struct stat *st)
 {
 	struct extract_file_id id = { d->dev, d->ino, d->size, d->mtime };
 	struct capsule_object o;
@@ -172,7 +175,8 @@ open_indexed(const struct site *s, struct extract_files *files,
 	int fd;
 
 	*kept = *fresh = 0;
-	if (files != NULL && (fd = extract_files_get(files, &id, now)) != -1) {
+	if (files != NULL && (fd = extract_files_get(files, &id, now,
+	    st)) != -1) {
 		*size = d->size;
 		*kept = *fresh = 1;
 		return fd;
@@ -184,6 +188,7 @@ open_indexed(const struct site *s, struct extract_files *files,
 		return -1;
 	}
 	*size = (uint64_t)o.size;
+	*st = o.st;
 	*fresh = *size == d->size && (int64_t)o.st.st_mtim.tv_sec ==
 	    d->mtime && (d->ino == 0 || ((uint64_t)o.st.st_ino == d->ino &&
 	    (uint64_t)o.st.st_dev == d->dev));
@@ -193,13 +198,54 @@ open_indexed(const struct site *s, struct extract_files *files,
 }
 
 /*
+ * Whether the file open at fd (stat st) may be read for an extract: 0 as
+ * it is (not changed lately, or no one writing it, *lease then held), or
+ * 1 when it is being written: the extract comes from its last whole
+ * version, never from a part.  A search does not wait.
+ */
+static int
+being_written(const struct site *s, int slot, const char *path, int fd,
+    const struct stat *st, int *lease)
+{
+	struct whole_now now;
+	enum whole_verdict v;
+
+	*lease = 2;
+	v = capsule_service_judge(s->service, slot, path, strlen(path), st,
+	    NULL, 0, &now);
+	if (v == WHOLE_SETTLED || v == WHOLE_AS_IS)
+		return 0;
+	if (st->st_size > 0 && (*lease = capsule_lease(fd)) != 2)
+		return *lease == 1;
+	return v != WHOLE_TRUSTED && v != WHOLE_UNWATCHED;
+}
+
+/* The extract of a file being written, from its last whole version. */
+static void
+extract_last(const struct site *s, int gemtext, const struct query *q,
+    const char *path, char *out, size_t outsz)
+{
+	struct render_blob *b;
+	size_t len;
+
+	if ((b = render_cache_last(s->cache, RENDER_FILE, path)) == NULL)
+		return;
+	len = render_blob_len(b);
+	search_extract((const char *)render_blob_data(b),
+	    len < EXTRACT_READ_MAX ? len : EXTRACT_READ_MAX, gemtext, q, out,
+	    outsz);
+	render_blob_unref(b);
+}
+
+/*
  * The extract of a hit into out: from the window of the file its marks
  * say, while the file is as indexed (its inode, size and time); else, or
  * when the window shows nothing (or may miss a better line), from the
- * file's first EXTRACT_READ_MAX bytes.
+ * file's first EXTRACT_READ_MAX bytes.  A file being written gives it
+ * from its last whole version.
  */
 static void
-extract(const struct site *s, struct extract_files *files,
+extract(const struct site *s, int slot, struct extract_files *files,
     const struct search_hit *h, const struct query *q, char *out,
     size_t outsz)
 {
@@ -207,16 +253,23 @@ extract(const struct site *s, struct extract_files *files,
 	int gemtext = d->kind == INDEX_GEMTEXT;
 	char window[EXTRACT_WINDOW_MAX], *head;
 	struct index_window w;
+	struct stat st;
 	size_t len, max;
 	uint64_t span, size;
 	const char *nl;
 	enum extract_shown shown;
-	int fd, fresh, kept;
+	int fd, fresh, kept, lease;
 
 	out[0] = '\0';
-	if (d->kind == INDEX_NAME ||
-	    (fd = open_indexed(s, files, d, &size, &fresh, &kept)) == -1)
+	if (d->kind == INDEX_NAME || (fd = open_indexed(s, files, d, &size,
+	    &fresh, &kept, &st)) == -1)
 		return;
+	if (being_written(s, slot, d->path, fd, &st, &lease)) {
+		if (!kept)
+			close(fd);
+		extract_last(s, gemtext, q, d->path, out, outsz);
+		return;
+	}
 	if (h->at != UINT32_MAX && fresh &&
 	    index_doc_window(d, h->at, EXTRACT_AHEAD, &w) &&
 	    w.start < d->size) {
@@ -248,6 +301,8 @@ extract(const struct site *s, struct extract_files *files,
 		free(head);
 	}
 done:
+	if (lease == 0)
+		capsule_unlease(fd);
 	if (!kept)
 		close(fd);
 }
@@ -285,7 +340,7 @@ site_search(const struct site *s, int slot, const struct query *q,
 		results[i].path = hits[i].doc->path;
 		results[i].title = hits[i].doc->title;
 		results[i].extract = extracts[i];
-		extract(s, files, &hits[i], q, extracts[i],
+		extract(s, slot, files, &hits[i], q, extracts[i],
 		    sizeof(extracts[i]));
 	}
 	p.search_path = conf_search_path(s->conf);

@@ -205,6 +205,15 @@ commit_done(evutil_socket_t fd, short what, void *arg)
 	/* At once: the thread lets go of the job just after activating us. */
 	jobs_wait(u->jobs, &u->job);
 	u->jobs = NULL;
+	/*
+	 * Renamed into place, the file is no longer being written: closed
+	 * now, before the answer, so that a reader's read lease (whole_file.c)
+	 * finds no writer holding it.
+	 */
+	if (tc->renamed && u->tmpfd != -1) {
+		close(u->tmpfd);
+		u->tmpfd = -1;
+	}
 	if (tc->error != TITAN_STORE_OK) {
 		log_warn("titan: %s %s: %s by sha256:%s refused: %s",
 		    conn_site(c)->conf->name, u->path, u->size ? "upload" : "delete",

@@ -189,7 +189,7 @@ default_max_connections(const struct generation *gen, int nworkers)
 		return CONF_LIMIT_MAX;
 	/* The files each worker keeps open for search extracts, too. */
 	for (i = 0; i < gen->nsites; i++)
-		if (gen->sites[i].service != NULL)
+		if (gen->sites[i].conf->search)
 			kept += (long long)EXTRACT_FILES_MAX * nworkers;
 	n = ((long long)rl.rlim_cur - FD_RESERVE - kept -
 	    (long long)gen->nlisteners * nworkers) / 2;

@@ -145,10 +145,13 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 	if (g->conf->gemini_port != 0 &&
 	    site_tls(g, s, files, tickets, d) == -1)
 		return -1;
-	/* Kept across reloads: the same capsule gets the same service. */
-	if (services != NULL && (cs->search || cs->changes) &&
-	    (s->service = capsule_service_get(services, cs->capsule,
-	    cs->search, err, sizeof(err))) == NULL) {
+	/*
+	 * Kept across reloads: the same capsule gets the same service.  Every
+	 * site has one: it says which files are being written.
+	 */
+	if (services != NULL && (s->service = capsule_service_get(services,
+	    cs->capsule, cs->search ? SERVICE_SEARCH : cs->changes ?
+	    SERVICE_CHANGES : SERVICE_WATCH, err, sizeof(err))) == NULL) {
 		conf_report(d, cs->capsule_line, "%s", err);
 		return -1;
 	}

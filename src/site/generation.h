@@ -34,8 +34,8 @@ struct site {
 	struct tls_cert_info	 cert;		/* what tls loaded, for the log */
 	const char *const	*names;		/* name, then the aliases */
 	size_t			 nnames;
-	struct capsule_service	*service;	/* search and changes; NULL
-						 * when both are off */
+	struct capsule_service	*service;	/* files being written,
+						 * search and changes */
 	struct render_cache	*cache;		/* its rendered menus and
 						 * listings, shared by the
 						 * workers */
@@ -77,8 +77,8 @@ struct tls_tickets;
  * failure): opens every site's capsule, makes its TLS context from the
  * certificate in files (read by the privileged process; its key is the
  * key process's), sealing session tickets with tickets, and takes
- * from services (NULL: none) the capsule service of every site with search
- * or changes on.  The listeners are planned, their fds still unset (the
+ * from services (NULL: none) the capsule service of every site.  The
+ * listeners are planned, their fds still unset (the
  * server process gives them from the listen table).  Returns it with one
  * reference, or NULL after
  * reporting every problem through diag.  live counts the generations

@@ -176,12 +176,32 @@ render_cache_get(struct render_cache *rc, enum render_kind kind,
 	keylen = key_of(kind, path, pathlen, key);
 	source_of(st, &src);
 	pthread_mutex_lock(&rc->lock);
+	/* Edited since: kept as the last whole version until replaced. */
+	if ((e = find(rc, key, keylen)) != NULL &&
+	    same_source(&e->src, &src)) {
+		b = blob_ref(e->blob);
+		lru_touch(&rc->table, &e->node);
+	}
+	pthread_mutex_unlock(&rc->lock);
+	return b;
+}
+
+struct render_blob *
+render_cache_last(struct render_cache *rc, enum render_kind kind,
+    const char *path)
+{
+	unsigned char key[KEY_MAX];
+	struct render_blob *b = NULL;
+	struct entry *e;
+	size_t pathlen = strlen(path), keylen;
+
+	if (pathlen > KEY_MAX - 1)
+		return NULL;
+	keylen = key_of(kind, path, pathlen, key);
+	pthread_mutex_lock(&rc->lock);
 	if ((e = find(rc, key, keylen)) != NULL) {
-		if (same_source(&e->src, &src)) {
-			b = blob_ref(e->blob);
-			lru_touch(&rc->table, &e->node);
-		} else
-			drop(rc, e);		/* edited since */
+		b = blob_ref(e->blob);
+		lru_touch(&rc->table, &e->node);
 	}
 	pthread_mutex_unlock(&rc->lock);
 	return b;
@@ -211,9 +231,35 @@ render_cache_would_keep(const struct render_cache *rc, const struct stat *st,
 }
 
 struct render_blob *
+render_blob_new(struct evbuffer *body)
+{
+	size_t len = evbuffer_get_length(body);
+	struct render_blob *b;
+
+	if ((b = malloc(sizeof(*b) + len)) == NULL)
+		return NULL;
+	atomic_init(&b->refs, 1);
+	b->len = len;
+	if (evbuffer_copyout(body, b->data, len) != (ev_ssize_t)len) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+struct render_blob *
 render_cache_put(struct render_cache *rc, enum render_kind kind,
     const char *path, const struct stat *st, struct evbuffer *body,
     const struct timespec *now)
+{
+	if (!render_cache_would_keep(rc, st, evbuffer_get_length(body), now))
+		return NULL;
+	return render_cache_keep(rc, kind, path, st, body);
+}
+
+struct render_blob *
+render_cache_keep(struct render_cache *rc, enum render_kind kind,
+    const char *path, const struct stat *st, struct evbuffer *body)
 {
 	size_t len = evbuffer_get_length(body), pathlen = strlen(path);
 	size_t keylen;
@@ -221,18 +267,14 @@ render_cache_put(struct render_cache *rc, enum render_kind kind,
 	struct render_blob *b;
 	struct entry *e, *old;
 
-	if (!render_cache_would_keep(rc, st, len, now) ||
-	    pathlen > KEY_MAX - 1)
+	if (len > RENDER_BLOB_MAX || len > rc->max_bytes ||
+	    pathlen > KEY_MAX - 1 || (b = render_blob_new(body)) == NULL)
 		return NULL;
-	if ((b = malloc(sizeof(*b) + len)) == NULL)
-		return NULL;
-	atomic_init(&b->refs, 2);	/* the cache's and the caller's */
-	b->len = len;
-	if (evbuffer_copyout(body, b->data, len) != (ev_ssize_t)len ||
-	    (e = calloc(1, sizeof(*e) + 1 + pathlen)) == NULL) {
+	if ((e = calloc(1, sizeof(*e) + 1 + pathlen)) == NULL) {
 		free(b);
 		return NULL;
 	}
+	atomic_init(&b->refs, 2);	/* the cache's and the caller's */
 	keylen = key_of(kind, path, pathlen, e->key);
 	e->blob = b;
 	source_of(st, &e->src);
@@ -278,6 +320,12 @@ size_t
 render_blob_len(const struct render_blob *b)
 {
 	return b->len;
+}
+
+const unsigned char *
+render_blob_data(const struct render_blob *b)
+{
+	return b->data;
 }
 
 void

@@ -6,11 +6,15 @@
  *
  * An entry is valid for its source as stat(2) saw it: device, inode, size,
  * modification and change times.  An edit (in place or by rename) changes
- * one of them, so the next request renders again.  A source changed in the
- * last two seconds is not cached at all: two writes within one tick of the
- * file system's clock could leave the times as they were.  What is cached
- * is a whole rendering, immutable and reference-counted, so no reader ever
- * gets a mix of old and new.
+ * one of them, so the next request renders again.  A source is kept only
+ * when it is known to be one whole version: read and found unchanged after
+ * (render_cache_keep), or not changed for two seconds (render_cache_put:
+ * two writes within one tick of the file system's clock could leave the
+ * times as they were).  What is cached is a whole rendering, immutable
+ * and reference-counted, so no reader ever gets a mix of old and new; and
+ * the entry of a source that changed stays until its next version replaces
+ * it, as the last whole one (render_cache_last), for readers of a file
+ * being written.
  */
 #ifndef ATTACHE_RENDER_CACHE_H
 #define ATTACHE_RENDER_CACHE_H
@@ -48,6 +52,13 @@ struct render_blob *render_cache_get(struct render_cache *rc,
 		    const struct stat *st);
 
 /*
+ * The last rendering of kind for path kept, whatever version of its source
+ * it was made from (one whole version), with a reference; or NULL.
+ */
+struct render_blob *render_cache_last(struct render_cache *rc,
+		    enum render_kind kind, const char *path);
+
+/*
  * 1 when render_cache_put would keep len bytes from the source st at now:
  * lets a caller skip making what would not be kept.
  */
@@ -66,11 +77,24 @@ struct render_blob *render_cache_put(struct render_cache *rc,
 		    const struct timespec *now);
 
 /*
+ * Keeps what body holds as the rendering of kind for path from st, which
+ * the caller knows to be one whole version (read, and st unchanged after:
+ * capsule_read_whole), however young.  As render_cache_put otherwise.
+ */
+struct render_blob *render_cache_keep(struct render_cache *rc,
+		    enum render_kind kind, const char *path,
+		    const struct stat *st, struct evbuffer *body);
+
+/* A blob of what body holds, in no cache (NULL: out of memory). */
+struct render_blob *render_blob_new(struct evbuffer *body);
+
+/*
  * Appends the blob's bytes to out without copying them; out holds its own
  * reference until they are sent.  Returns 0, or -1.
  */
 int		 render_blob_add(struct render_blob *b, struct evbuffer *out);
 size_t		 render_blob_len(const struct render_blob *b);
+const unsigned char *render_blob_data(const struct render_blob *b);
 void		 render_blob_unref(struct render_blob *b);
 
 /* Entries and bytes held, for tests. */

@@ -31,6 +31,7 @@ from benchlib import (COMMANDS, HOST, MB, MB1, MB100, ROOT, SMALL, TEXT,  # noqa
 import bench_baseline  # noqa: E402
 import bench_latency  # noqa: E402
 import bench_search  # noqa: E402
+import bench_syscalls  # noqa: E402
 
 BURST = 10000               # connects in a row, half Gemini, half Gopher
 # The CPU rows against molly-brown that tls_floor runs too.
@@ -529,6 +530,10 @@ def main():
                     "CPU, p50 and p99 at 1, 16 and 64 clients")
     ap.add_argument("--baseline-only", action="store_true",
                     help="with --baseline: that comparison alone")
+    ap.add_argument("--syscalls-only", action="store_true",
+                    help="only the system calls of a settled file's request")
+    ap.add_argument("--compare", metavar="BIN",
+                    help="count those system calls for this build too")
     ARGS = args = ap.parse_args()
     # The search section's loads run as the others do.
     args.scale = 0.25 if args.quick else 1.0
@@ -537,14 +542,15 @@ def main():
     if args.baseline_only:
         args.search_only = False
         args.no_search = True
-    for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen"),
-                       (args.floor, "tls_floor"),
-                       (args.floor_ev, "tls_floor_ev"),
-                       (args.goclient, "goclient")):
+    needed = ((args.bin, "attache"), (args.loadgen, "loadgen"),
+              (args.floor, "tls_floor"), (args.floor_ev, "tls_floor_ev"),
+              (args.goclient, "goclient"))
+    for path, what in needed[:2] if args.syscalls_only else needed:
         if not os.access(path, os.X_OK):
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
-    for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
-                 "systemd-socket-activate", "openssl", "gnutls-cli"):
+    tools = ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
+             "systemd-socket-activate", "openssl", "gnutls-cli", "strace")
+    for tool in (("strace",) if args.syscalls_only else tools):
         if not shutil.which(tool) and not args.baseline_only:
             sys.exit(f"bench: {tool} is missing (make bench installs it)")
     if usable_nofile() < BURST + 500:
@@ -571,6 +577,11 @@ def main():
             say(f"attache against {args.baseline}, the same loads in turn")
             before_after = bench_before_after(args, plan, tmp, cap, certs,
                                               problems)
+        calls = {}
+        if not args.search_only and not args.baseline_only:
+            calls = bench_syscalls.run(args, tmp, cap, certs)
+        if args.syscalls_only:
+            args.search_only = args.no_search = True
         if not args.search_only and not args.baseline_only:
             speed = bench_speed(args, plan, tmp, cap, certs, problems)
             att, mol = speed["attache"], speed["molly"]
@@ -628,6 +639,9 @@ def main():
             out.append("")
         if not args.search_only and not args.baseline_only:
             out += report(att, mem, mol, mmem, gph, flo, fev, plan.rounds)
+            out.append("")
+        if calls:
+            out += bench_syscalls.report(calls)
             out.append("")
         if not args.no_search:
             out += bench_search.report(search, search_loads, table, fmt)

@@ -21,7 +21,10 @@ def test_off(server):
                            "--workers", "1"])
     p = s.gopher_port
     assert "1 worker;" in s.wait_log("worker")
-    assert threads(s) == 2                  # no service: main and worker
+    # Main, worker, and the service that only watches for files being
+    # written: nothing indexed.
+    assert threads(s) == 3
+    assert "indexed" not in s.log()
     for path in ["/search", "/changes.gmi", "/atom.xml"]:
         assert s.gemini(s.url(path))[0] == "51 Not found"
     assert s.gopher_raw(b"/search\tx\r\n") == (

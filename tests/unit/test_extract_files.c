@@ -56,34 +56,34 @@ test_kept_and_checked(void)
 	CHECK(t != NULL);
 	fd = make(0, "zanzibar alpha\n", &id);
 	CHECK(fd != -1);
-	CHECK_INT(extract_files_get(t, &id, 100), -1);
+	CHECK_INT(extract_files_get(t, &id, 100, NULL), -1);
 	CHECK_INT(extract_files_put(t, &id, fd, 100), 1);
-	CHECK_INT(extract_files_get(t, &id, 101), fd);
+	CHECK_INT(extract_files_get(t, &id, 101, NULL), fd);
 	/* Another file, or the same one changed, is not it. */
 	other = id;
 	other.ino++;
-	CHECK_INT(extract_files_get(t, &other, 101), -1);
+	CHECK_INT(extract_files_get(t, &other, 101, NULL), -1);
 	other = id;
 	other.mtime++;
-	CHECK_INT(extract_files_get(t, &other, 101), -1);
+	CHECK_INT(extract_files_get(t, &other, 101, NULL), -1);
 	CHECK(is_open(fd));
 	/* Written since it was kept: closed at the next look. */
 	CHECK(write(fd, "more\n", 5) == 5);
-	CHECK_INT(extract_files_get(t, &id, 102), -1);
+	CHECK_INT(extract_files_get(t, &id, 102, NULL), -1);
 	CHECK(!is_open(fd));
 	/* Unlinked (deleted, or renamed over): closed too. */
 	fd = make(1, "zanzibar omega\n", &id);
 	CHECK_INT(extract_files_put(t, &id, fd, 103), 1);
-	CHECK_INT(extract_files_get(t, &id, 103), fd);
+	CHECK_INT(extract_files_get(t, &id, 103, NULL), fd);
 	path_of(path, sizeof(path), 1);
 	CHECK(unlink(path) == 0);
-	CHECK_INT(extract_files_get(t, &id, 104), -1);
+	CHECK_INT(extract_files_get(t, &id, 104, NULL), -1);
 	CHECK(!is_open(fd));
 	/* An unknown inode is never kept: the caller closes its fd. */
 	fd = make(2, "x\n", &id);
 	id.ino = 0;
 	CHECK_INT(extract_files_put(t, &id, fd, 105), 0);
-	CHECK_INT(extract_files_get(t, &id, 105), -1);
+	CHECK_INT(extract_files_get(t, &id, 105, NULL), -1);
 	CHECK(is_open(fd));
 	close(fd);
 	extract_files_free(t);
@@ -103,23 +103,23 @@ test_least_recently_used_and_idle(void)
 	for (i = 0; i < EXTRACT_FILES_MAX; i++)
 		CHECK_INT(extract_files_put(t, &id[i], fd[i], 200 + i), 1);
 	/* File 0 used again: file 1 is now the least recently used. */
-	CHECK_INT(extract_files_get(t, &id[0], 240), fd[0]);
+	CHECK_INT(extract_files_get(t, &id[0], 240, NULL), fd[0]);
 	CHECK_INT(extract_files_put(t, &id[EXTRACT_FILES_MAX],
 	    fd[EXTRACT_FILES_MAX], 241), 1);
 	CHECK(!is_open(fd[1]));
 	CHECK(is_open(fd[0]) && is_open(fd[2]));
-	CHECK_INT(extract_files_get(t, &id[1], 242), -1);
-	CHECK_INT(extract_files_get(t, &id[EXTRACT_FILES_MAX], 242),
+	CHECK_INT(extract_files_get(t, &id[1], 242, NULL), -1);
+	CHECK_INT(extract_files_get(t, &id[EXTRACT_FILES_MAX], 242, NULL),
 	    fd[EXTRACT_FILES_MAX]);
 	/*
 	 * A minute on, a look for one closes every other idle one (a
 	 * deleted file's space is not held).
 	 */
-	CHECK_INT(extract_files_get(t, &id[0], 243 + EXTRACT_FILES_IDLE_SEC),
+	CHECK_INT(extract_files_get(t, &id[0], 243 + EXTRACT_FILES_IDLE_SEC, NULL),
 	    fd[0]);
 	CHECK(is_open(fd[0]) && !is_open(fd[2]) &&
 	    !is_open(fd[EXTRACT_FILES_MAX]));
-	CHECK_INT(extract_files_get(t, &id[2], 243 + EXTRACT_FILES_IDLE_SEC),
+	CHECK_INT(extract_files_get(t, &id[2], 243 + EXTRACT_FILES_IDLE_SEC, NULL),
 	    -1);
 	extract_files_free(t);
 	CHECK(!is_open(fd[0]));

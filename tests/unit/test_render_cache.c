@@ -78,10 +78,14 @@ test_hit_and_miss(void)
 	other.st_size++;
 	CHECK(render_cache_get(rc, RENDER_GOPHER_PAGE, "/p.gmi", &other) ==
 	    NULL);
-	/* ... and the stale entry is gone. */
+	/* ... but the entry stays, the last whole version, until replaced. */
 	render_cache_stats(rc, &entries, &bytes);
-	CHECK_INT(entries, 0);
-	CHECK_INT(bytes, 0);
+	CHECK_INT(entries, 1);
+	CHECK_INT(bytes, 6);
+	b = render_cache_last(rc, RENDER_GOPHER_PAGE, "/p.gmi");
+	CHECK(holds(b, "menu A"));
+	render_blob_unref(b);
+	CHECK(render_cache_last(rc, RENDER_GOPHER_LISTING, "/p.gmi") == NULL);
 	b = render_cache_put(rc, RENDER_GOPHER_PAGE, "/p.gmi", &st, a, &now);
 	render_blob_unref(b);
 	other = st;
@@ -140,6 +144,40 @@ test_young_sources(void)
 	CHECK(render_cache_put(rc, RENDER_GOPHER_PAGE, "/p", &st, a, &now) ==
 	    NULL);
 	evbuffer_free(a);
+	render_cache_free(rc);
+}
+
+/* A source read and found unchanged after is kept however young. */
+static void
+test_whole_sources(void)
+{
+	struct render_cache *rc = render_cache_new(1 << 20);
+	struct evbuffer *a = body("version 1"), *c = body("version 2");
+	struct stat st = source(1, 9, 0), next = source(1, 9, 0);
+	struct render_blob *b;
+	size_t entries, bytes;
+
+	b = render_cache_keep(rc, RENDER_FILE, "/p", &st, a);
+	CHECK(holds(b, "version 1"));
+	render_blob_unref(b);
+	CHECK(holds(b = render_cache_get(rc, RENDER_FILE, "/p", &st),
+	    "version 1"));
+	render_blob_unref(b);
+	/* The next version replaces it, as the last one too. */
+	next.st_ctim.tv_nsec++;
+	CHECK(render_cache_get(rc, RENDER_FILE, "/p", &next) == NULL);
+	render_blob_unref(render_cache_keep(rc, RENDER_FILE, "/p", &next, c));
+	CHECK(holds(b = render_cache_last(rc, RENDER_FILE, "/p"),
+	    "version 2"));
+	render_blob_unref(b);
+	render_cache_stats(rc, &entries, &bytes);
+	CHECK_INT(entries, 1);
+	CHECK_INT(bytes, 9);
+	/* Kept by no cache: a blob of its own. */
+	CHECK(holds(b = render_blob_new(a), "version 1"));
+	render_blob_unref(b);
+	evbuffer_free(a);
+	evbuffer_free(c);
 	render_cache_free(rc);
 }
 
@@ -208,6 +246,7 @@ main(void)
 {
 	test_hit_and_miss();
 	test_young_sources();
+	test_whole_sources();
 	test_eviction();
 	test_blob_outlives();
 	return unit_done("render_cache");
