@@ -219,7 +219,9 @@ def one_gnutls(job, state):
     argv = ["gnutls-cli", "--insecure", "--sni-hostname=localhost",
             "--priority", prio, "-p", str(job["port"]), HOST]
     if job["resume"]:
-        argv.append("--resume")
+        # Under TLS 1.3 the ticket comes after the handshake: without
+        # --waitresumption gnutls-cli reconnects before reading it.
+        argv += ["--resume", "--waitresumption"]
     return one_tool(job, argv, re.compile(rb"(?m)^- Simple Client Mode:\n"),
                     re.compile(rb"(?m)^\*\*\* This is a resumed session"))
 

@@ -251,6 +251,22 @@ def test_gnutls_cli(srv):
     assert_prompt(times, "gnutls-cli")
 
 
+def test_gnutls_cli_resumed(srv):
+    """gnutls-cli --resume connects twice and asks on the second, resumed
+    connection; under TLS 1.3 it must wait for the first one's ticket
+    (--waitresumption), which the server sends as its handshake ends."""
+    cmd = ["gnutls-cli", "--insecure", "--sni-hostname", "localhost",
+           "--resume", "--waitresumption",
+           "-p", str(srv.gemini_port), "127.0.0.1"]
+    times = []
+    for _ in range(ROUNDS):
+        ms, out = drive(cmd, lambda o: b"*** This is a resumed session" in o
+                        and b"- Simple Client Mode:" in o, srv.gemini_port)
+        assert PAGE in out
+        times.append(ms)
+    assert_prompt(times, "gnutls-cli --resume")
+
+
 HAPROXY_CFG = """global
     maxconn 64
 defaults
