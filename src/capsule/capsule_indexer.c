@@ -109,8 +109,10 @@ pump(struct indexer *ix)
 	pfd[0].revents = pfd[1].revents = 0;
 	if (poll(pfd, pfd[1].fd != -1 ? 2 : 1, 0) <= 0)
 		return;
-	if (pfd[0].revents & POLLIN)
-		(void)read(ix->env->wakefd, &v, sizeof(v));
+	/* The wakeup is drained; a failure only means another wakes us. */
+	if ((pfd[0].revents & POLLIN) &&
+	    read(ix->env->wakefd, &v, sizeof(v)) == -1 && errno != EAGAIN)
+		log_warn("capsule indexer: wakeup: %s", strerror(errno));
 	sync_pass(ix);
 }
 

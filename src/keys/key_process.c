@@ -228,7 +228,8 @@ key_process_serve(int ctl, const char *user)
 	kp.ctl = ctl;
 	bundle_init(&kp.pending);
 	if (user != NULL && geteuid() == 0 &&
-	    sandbox_drop(user, err, sizeof(err)) == -1) {
+	    sandbox_drop(user, SANDBOX_KEEP_NOTHING, err,
+	    sizeof(err)) == -1) {
 		log_warn("key process: %s", err);
 		return 1;
 	}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -36,8 +37,29 @@ struct ll_ruleset_attr {
 
 #define FS_READ	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 
+/*
+ * Once the ids are the user's, the capabilities kept across setresuid
+ * (PR_SET_KEEPCAPS) become CAP_LEASE alone, effective: no libcap for two
+ * words of mask.
+ */
+static int
+keep_lease_only(void)
+{
+	struct __user_cap_header_struct head = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	data[CAP_TO_INDEX(CAP_LEASE)].permitted = CAP_TO_MASK(CAP_LEASE);
+	data[CAP_TO_INDEX(CAP_LEASE)].effective = CAP_TO_MASK(CAP_LEASE);
+	if (syscall(SYS_capset, &head, data) == -1)
+		return -1;
+	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
 int
-sandbox_drop(const char *user, char *err, size_t errlen)
+sandbox_drop(const char *user, enum sandbox_keep keep, char *err,
+    size_t errlen)
 {
 	struct passwd *pw;
 	uid_t ruid, euid, suid;
@@ -48,6 +70,11 @@ sandbox_drop(const char *user, char *err, size_t errlen)
 		    strerror(errno) : "no such user");
 		return -1;
 	}
+	if (keep == SANDBOX_KEEP_LEASE && prctl(PR_SET_KEEPCAPS, 1, 0, 0,
+	    0) == -1) {
+		snprintf(err, errlen, "keepcaps: %s", strerror(errno));
+		return -1;
+	}
 	if (setgroups(0, NULL) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
@@ -55,11 +82,16 @@ sandbox_drop(const char *user, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	if (keep == SANDBOX_KEEP_LEASE && keep_lease_only() == -1) {
+		snprintf(err, errlen, "user %s: keeping CAP_LEASE: %s", user,
+		    strerror(errno));
+		return -1;
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
 		return -1;
 	}
-	/* No way back: root's ids are gone (and with them, capabilities). */
+	/* No way back: root's ids are gone (and with them, CAP_SETUID). */
 	if (getresuid(&ruid, &euid, &suid) == -1 || ruid != pw->pw_uid ||
 	    euid != pw->pw_uid || suid != pw->pw_uid ||
 	    (pw->pw_uid != 0 && setuid(0) != -1)) {

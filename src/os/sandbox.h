@@ -8,12 +8,24 @@
 
 #include <stddef.h>
 
+/* What sandbox_drop keeps of root's powers. */
+enum sandbox_keep {
+	SANDBOX_KEEP_NOTHING,
+	/*
+	 * CAP_LEASE alone: read leases on the operator's files, which tell
+	 * that no one is writing one being read (capsule_lease).  It opens,
+	 * reads and writes nothing more.
+	 */
+	SANDBOX_KEEP_LEASE
+};
+
 /*
  * Started as root: becomes user (its uid and primary gid), with no
- * supplementary groups, no capabilities and no way back (no_new_privs).
- * Returns 0, or -1 with err saying why.
+ * supplementary groups, no capabilities but what keep says, and no way
+ * back (no_new_privs).  Returns 0, or -1 with err saying why.
  */
-int	sandbox_drop(const char *user, char *err, size_t errlen);
+int	sandbox_drop(const char *user, enum sandbox_keep keep, char *err,
+	    size_t errlen);
 
 /*
  * From now on this thread, and the threads it starts, may read the files

@@ -120,7 +120,8 @@ confine(const struct conf *conf, struct conf_diag *d)
 	int r;
 
 	if (conf->user != NULL && geteuid() == 0 &&
-	    sandbox_drop(conf->user, err, sizeof(err)) == -1) {
+	    sandbox_drop(conf->user, SANDBOX_KEEP_LEASE, err,
+	    sizeof(err)) == -1) {
 		d->errors++;
 		d->report(d->arg, conf->user_line, err);
 		return -1;

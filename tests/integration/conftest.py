@@ -373,7 +373,7 @@ def make_capsule(base: pathlib.Path) -> pathlib.Path:
 class Server:
     def __init__(self, tmp_path, extra_args=(), capsule=None, certs=None,
                  gemini=True, gopher=True, hostname="localhost",
-                 listen=("127.0.0.1",), lang="none"):
+                 listen=("127.0.0.1",), lang="none", run_as=()):
         self.tmp = tmp_path
         self.capsule = capsule or make_capsule(tmp_path)
         self.certs = certs or (tmp_path / "certs")
@@ -382,7 +382,10 @@ class Server:
         self.gemini_port = gem if gemini else 0
         self.gopher_port = gop if gopher else 0
         self.logpath = tmp_path / f"attache-{time.monotonic_ns()}.log"
-        args = [BIN, "--capsule", str(self.capsule), "--certs", str(self.certs),
+        # run_as: a command that runs the rest (setpriv, and a copy of the
+        # binary another user can reach) instead of BIN.
+        args = [*(run_as or [BIN]), "--capsule", str(self.capsule),
+                "--certs", str(self.certs),
                 "--hostname", hostname,
                 "--gemini-port", str(self.gemini_port),
                 "--gopher-port", str(self.gopher_port)]

@@ -25,6 +25,9 @@ def public_dir(reachable_tmp):
     return reachable_tmp
 
 
+LEASE_ONLY = f"{1 << 28:016x}"      # CAP_LEASE, bit 28
+
+
 def status_fields(pid):
     """Uid, Gid, Groups and CapEff of every thread of pid."""
     out = []
@@ -45,7 +48,7 @@ def nobody_ids():
 
 
 @ROOT_ONLY
-def test_serves_as_nobody_with_no_capabilities(public_dir, conf_server):
+def test_serves_as_nobody_with_no_capability_but_lease(public_dir, conf_server):
     cap = public_dir / "capsule"
     write_tree(cap, {"index.gmi": "# Public\n", "a.txt": "a\n"})
     for p in [cap, *cap.iterdir()]:
@@ -71,8 +74,11 @@ site "localhost" {{ capsule "{cap}" certs "{certs}" gopher-port {gopher} }}
         assert t["Uid"] == [uid] * 4, t["Uid"]
         assert t["Gid"] == [gid] * 4, t["Gid"]
         assert t["Groups"] == [], t["Groups"]
-        assert t["CapEff"] == ["0000000000000000"], t["CapEff"]
-        assert t["CapPrm"] == ["0000000000000000"], t["CapPrm"]
+        # CAP_LEASE alone: read leases on root's files being served.
+        assert t["CapEff"] == [LEASE_ONLY], t["CapEff"]
+        assert t["CapPrm"] == [LEASE_ONLY], t["CapPrm"]
+        assert t["CapInh"] == ["0000000000000000"], t["CapInh"]
+        assert t["CapAmb"] == ["0000000000000000"], t["CapAmb"]
         assert t["NoNewPrivs"] == ["1"]
     # The privileged process keeps root, to read keys and bind on reload.
     assert status_fields(s.proc.pid)[0]["Uid"][0] == "0"
@@ -123,7 +129,7 @@ site "localhost" {{ capsule "{cap}" certs "{certs}" gopher-port {{}} }}
     uid, _ = nobody_ids()
     for t in status_fields(s.server_pid()):
         assert t["Uid"] == [uid] * 4
-        assert t["CapEff"] == ["0000000000000000"]
+        assert t["CapEff"] == [LEASE_ONLY]
 
 
 def run(*args, binary=BIN, preexec_fn=None):

@@ -38,7 +38,7 @@ WANTS = pathlib.Path(
     "/etc/systemd/system/multi-user.target.wants/attache.service")
 SECURITY_LIMIT = 2.5
 CAPS = {"CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7,
-        "CAP_NET_BIND_SERVICE": 10}
+        "CAP_NET_BIND_SERVICE": 10, "CAP_LEASE": 28}
 
 
 def makefile_version():
@@ -489,11 +489,11 @@ def test_install_serve_upgrade_remove_purge(packages, machine, tmp_path):
     assert int(main["CapBnd"], 16) == sum(1 << n for n in CAPS.values())
     assert main["NoNewPrivs"] == "1"
     uid = str(user.pw_uid)
-    # The server process and the key process.
+    # The server process (CAP_LEASE alone) and the key process.
     assert sorted((k["Name"], k["Uid"].split(), k["CapEff"])
                   for k in kids) == [
-        (name, [uid] * 4, "0000000000000000")
-        for name in ("attache", "attache-keys")], kids
+        ("attache", [uid] * 4, "0000000010000000"),
+        ("attache-keys", [uid] * 4, "0000000000000000")], kids
     key, crt = CERTS / "localhost.key", CERTS / "localhost.crt"
     assert (stat.S_IMODE(key.stat().st_mode), key.stat().st_uid) == (0o600, 0)
     cert = crt.read_bytes()

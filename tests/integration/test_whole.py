@@ -6,13 +6,14 @@ clients fetch the page over Gemini, its menu over Gopher and the text
 file over Gopher, for 10 s each.  Every answer is one whole version, and
 a page that exists in both versions is never `51`."""
 import os
+import shutil
 import threading
 import time
 
 import pytest
 
 import wholekit
-from conftest import wait_until
+from conftest import BIN, reachable_copy, wait_until
 from wholekit import (MODES, Tally, Writer, gemini_get, gemini_reader,
                       gopher_get, gopher_reader, menus_of, run_readers)
 
@@ -77,7 +78,8 @@ def test_readers_get_one_whole_version(server, tmp_path, mode):
 
 @ROOT_ONLY
 def test_without_leases(server, reachable_tmp):
-    """Served as nobody, the capsule root's: no read lease can be had, the
+    """Started as nobody (not as root: root's server process keeps
+    CAP_LEASE), the capsule root's: no read lease can be had, the
     service's events decide.  A page truncated and half written, held open
     for a second: its readers get the version before, whole; closed, the
     new one, once the service trusts it (a second after its last change,
@@ -89,7 +91,13 @@ def test_without_leases(server, reachable_tmp):
     (cap / "index.gmi").write_text("# Whole\n")
     busy = cap / "busy.gmi"
     busy.write_bytes(page[0])
-    s = server(capsule=cap, extra_args=[*OPEN, "--user", "nobody"])
+    binary = reachable_copy(BIN, reachable_tmp / "bin" / "attache")
+    certs = reachable_tmp / "certs"
+    certs.mkdir()
+    shutil.chown(certs, "nobody")
+    s = server(capsule=cap, certs=certs, extra_args=OPEN, run_as=[
+        "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+        "--inh-caps=-all", str(binary)])
     menus = menus_of(s.gopher_port, cap, "busy.gmi", page)
     assert gemini_get(s.gemini_port, "/busy.gmi")[1] == page[0]
     with open(busy, "r+b", buffering=0) as f:

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -140,23 +141,70 @@ nothing(void)
 	return 0;
 }
 
-static int
-dropped(void)
+/* A capability set of /proc/self/status ("CapEff:" ...), as a mask. */
+static unsigned long long
+caps(const char *which)
 {
+	char line[256];
+	unsigned long long mask = ~0ULL;
+	size_t n = strlen(which);
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return mask;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, which, n) == 0 && line[n] == ':')
+			mask = strtoull(line + n + 1, NULL, 16);
+	fclose(f);
+	return mask;
+}
+
+/*
+ * Dropped to nobody, keeping what keep says: the ids, no group, no way
+ * back, and a read lease on root's page only with CAP_LEASE.
+ */
+static int
+dropped_keeping(enum sandbox_keep keep)
+{
+	unsigned long long lease = 1ULL << CAP_LEASE;
+	unsigned long long want = keep == SANDBOX_KEEP_LEASE ? lease : 0;
 	struct passwd *pw;
-	char err[512];
+	char err[512], path[256];
 	gid_t groups[4];
+	int fd, r;
 
 	if ((pw = getpwnam("nobody")) == NULL)
 		return 1;
-	if (sandbox_drop("nobody", err, sizeof(err)) == -1)
+	snprintf(path, sizeof(path), "%s/page.gmi", capsule);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 1;
+	if (sandbox_drop("nobody", keep, err, sizeof(err)) == -1)
 		return 2;
 	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid ||
 	    getgid() != pw->pw_gid || getgroups(4, groups) != 0)
 		return 3;
 	if (setuid(0) != -1 || seteuid(0) != -1)
 		return 4;
+	if (caps("CapEff") != want || caps("CapPrm") != want ||
+	    caps("CapInh") != 0 || caps("CapAmb") != 0)
+		return 5;
+	r = fcntl(fd, F_SETLEASE, F_RDLCK);
+	if (keep == SANDBOX_KEEP_LEASE ? r != 0 : r != -1 || errno != EACCES)
+		return 6;
+	close(fd);
 	return 0;
+}
+
+static int
+dropped(void)
+{
+	return dropped_keeping(SANDBOX_KEEP_NOTHING);
+}
+
+static int
+dropped_keeping_lease(void)
+{
+	return dropped_keeping(SANDBOX_KEEP_LEASE);
 }
 
 /* Why this kernel has no Landlock, from what the kernel says. */
@@ -183,7 +231,8 @@ unknown_user(void)
 {
 	char err[512];
 
-	if (sandbox_drop("no-such-user-here", err, sizeof(err)) != -1)
+	if (sandbox_drop("no-such-user-here", SANDBOX_KEEP_NOTHING, err,
+	    sizeof(err)) != -1)
 		return 1;
 	return strcmp(err, "user no-such-user-here: no such user") == 0 ? 0 : 2;
 }
@@ -214,9 +263,10 @@ main(void)
 		CHECK_INT(in_child(nothing), 0);
 	}
 	CHECK_INT(in_child(unknown_user), 0);
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		CHECK_INT(in_child(dropped), 0);
-	else
+		CHECK_INT(in_child(dropped_keeping_lease), 0);
+	} else
 		unit_skip("sandbox", "dropping to nobody not tested: it needs "
 		    "root (euid %ld)", (long)geteuid());
 	snprintf(path, sizeof(path), "rm -rf '%s'", capsule);
