@@ -14,12 +14,13 @@ torn or not found.
     python3 tests/torture/torture.py --bin ./attache [--seconds 10]
 
 With --user nobody (as root), attache serves as nobody a capsule root
-owns: no read lease can be had, and only the service's events and the
-files' times say whether a file is whole.
+owns, its server process keeping CAP_LEASE: read leases say whether a file
+is whole.  With --no-lease too, it is started as nobody (setpriv): no read
+lease can be had, and only the service's events and the files' times say.
 """
 import argparse
-import os
 import pathlib
+import pwd
 import shutil
 import signal
 import socket
@@ -56,12 +57,19 @@ def wait_for(cond, timeout=60):
 
 
 class Attache:
-    def __init__(self, binary, capsule, certs, log, user=None):
+    def __init__(self, binary, capsule, certs, log, user=None,
+                 no_lease=False):
         self.gem, self.gop = free_ports(2)
         self.log = log
         self.logf = open(log, "wb")
+        run = [binary]
+        if user and no_lease:
+            gid = pwd.getpwnam(user).pw_gid
+            run = ["setpriv", f"--reuid={user}", f"--regid={gid}",
+                   "--clear-groups", "--inh-caps=-all", binary]
+            user = None
         self.proc = subprocess.Popen(
-            [binary, "--capsule", str(capsule), "--certs", str(certs),
+            [*run, "--capsule", str(capsule), "--certs", str(certs),
              "--hostname", "localhost", "--listen", "127.0.0.1",
              "--gemini-port", str(self.gem), "--gopher-port", str(self.gop),
              "--lang", "none", "--max-connections-per-address", "off",
@@ -93,7 +101,7 @@ def one_mode(args, tmp, mode):
         (cap / "page.gmi").write_bytes(page[0])
         (cap / "page.txt").write_bytes(text[0])
     srv = Attache(args.bin, cap, tmp / "certs", tmp / f"attache-{mode}.log",
-                  args.user)
+                  args.user, args.no_lease)
     try:
         # Each version's menu as Gopher shows it, rewritten by rename.
         menus = wholekit.menus_of(srv.gop, cap, "page.gmi", page)
@@ -127,10 +135,20 @@ def main():
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--user", help="serve as this user (started as root)")
+    ap.add_argument("--no-lease", action="store_true",
+                    help="with --user: started as that user, not as root "
+                    "(no CAP_LEASE: no read lease on root's files)")
     args = ap.parse_args()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="attache-torture-"))
     # Every user may enter it: the capsule is read as --user.
     tmp.chmod(0o755)
+    if args.user and args.no_lease:
+        # Run as that user: the binary where it can reach it, and the
+        # certificates it generates its own.
+        shutil.copy2(args.bin, tmp / "attache")
+        args.bin = str(tmp / "attache")
+        (tmp / "certs").mkdir()
+        shutil.chown(tmp / "certs", args.user)
     kinds = ("whole-0", "whole-1", "not-found", "refused", "torn-empty",
              "torn-cut", "torn-mixed", "error", "other")
     failed = False
