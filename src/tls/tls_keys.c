@@ -1,7 +1,8 @@
 /*
  * Private keys kept out of the server process (tls_keys.h): the key object
- * whose private operations are requests to the key process, the worker's
- * channel they go through, and the key process's answer.
+ * whose private operations are requests to the key process, and the
+ * worker's channel they go through (the key process's answer is
+ * tls_key_answer.c's).
  *
  * OpenSSL 3.0 forwards a key's private operation in two ways: a provider
  * of its own, or the RSA_METHOD and EC_KEY_METHOD of the 1.1 API, which
@@ -55,7 +56,7 @@ enum {
 
 static pthread_once_t		 once = PTHREAD_ONCE_INIT;
 static int			 err_lib;
-static int			 rsa_index = -1, ec_index = -1, prep_index = -1;
+static int			 rsa_index = -1, ec_index = -1;
 static RSA_METHOD		*rsa_method;
 static EC_KEY_METHOD		*ec_method;
 
@@ -114,8 +115,6 @@ init(void)
 	    NULL, NULL, id_free);
 	ec_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_EC_KEY, 0, NULL,
 	    NULL, NULL, id_free);
-	prep_index = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_EVP_PKEY, 0, NULL,
-	    NULL, NULL, id_free);
 	if ((rsa_method = RSA_meth_dup(RSA_PKCS1_OpenSSL())) != NULL) {
 		(void)RSA_meth_set1_name(rsa_method, "attache key process");
 		(void)RSA_meth_set_priv_enc(rsa_method, rsa_priv_enc);
@@ -132,8 +131,7 @@ static int
 ready(void)
 {
 	return pthread_once(&once, init) == 0 && rsa_method != NULL &&
-	    ec_method != NULL && rsa_index != -1 && ec_index != -1 &&
-	    prep_index != -1;
+	    ec_method != NULL && rsa_index != -1 && ec_index != -1;
 }
 
 int
@@ -737,98 +735,4 @@ ec_sign_sig(const unsigned char *dgst, int dlen, const BIGNUM *kinv,
 	    ec_sign(0, dgst, dlen, der, &len, kinv, r, eckey) != 1)
 		return NULL;
 	return d2i_ECDSA_SIG(NULL, &p, (long)len);
-}
-
-/* A key's kind and its 1.1 object, looked up once (tls_key_prepare). */
-struct prepared {
-	int	 type;
-	void	*obj;
-};
-
-int
-tls_key_prepare(EVP_PKEY *key)
-{
-	struct prepared *p;
-
-	if (!ready())
-		return -1;
-	/* Already made ready (the same key taken twice). */
-	if (EVP_PKEY_get_ex_data(key, prep_index) != NULL)
-		return 0;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return -1;
-	p->type = EVP_PKEY_get_base_id(key);
-	if (p->type == EVP_PKEY_EC)
-		p->obj = (void *)EVP_PKEY_get0_EC_KEY(key);
-	else if (p->type == EVP_PKEY_RSA)
-		p->obj = (void *)EVP_PKEY_get0_RSA(key);
-	if (p->obj == NULL || EVP_PKEY_set_ex_data(key, prep_index, p) != 1) {
-		free(p);
-		ERR_clear_error();
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The key process's side.  The private operation itself, as the 1.1 API
- * has it (ECDSA_sign, RSA_private_encrypt on the key's own EC_KEY or RSA):
- * a provider's EVP_PKEY_sign would first fetch its methods by name, a
- * tenth of a handshake's CPU for the fetch alone.  The object is the one
- * tls_key_prepare found: looking it up again per request goes through
- * the engine table, under its global lock.
- */
-size_t
-tls_key_answer(EVP_PKEY *key, const struct tls_key_request *req,
-    size_t reqlen, struct tls_key_reply *reply)
-{
-	const struct prepared *p = NULL;
-	const EC_KEY *ec = NULL;
-	const RSA *rsa = NULL;
-	unsigned int siglen;
-	size_t inlen;
-	int n = -1;
-
-	reply->status = TLS_KEY_BAD;
-	if (reqlen < TLS_KEY_REQUEST_HEAD)
-		return 0;	/* nothing to answer to */
-	reply->id = req->id;
-	inlen = reqlen - TLS_KEY_REQUEST_HEAD;
-	if (req->outmax > sizeof(reply->data))
-		return TLS_KEY_REPLY_HEAD;
-	if (key == NULL) {
-		reply->status = TLS_KEY_UNKNOWN;
-		return TLS_KEY_REPLY_HEAD;
-	}
-	if (prep_index != -1)
-		p = EVP_PKEY_get_ex_data(key, prep_index);
-	if (p != NULL) {
-		ec = p->type == EVP_PKEY_EC ? p->obj : NULL;
-		rsa = p->type == EVP_PKEY_RSA ? p->obj : NULL;
-	} else if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC)
-		ec = EVP_PKEY_get0_EC_KEY(key);
-	else if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
-		rsa = EVP_PKEY_get0_RSA(key);
-	if (req->op == TLS_KEY_ECDSA && ec != NULL) {
-		if ((unsigned)ECDSA_size(ec) <= req->outmax &&
-		    ECDSA_sign(0, req->data, (int)inlen, reply->data, &siglen,
-		    (EC_KEY *)ec) == 1)
-			n = (int)siglen;
-	} else if (req->op == TLS_KEY_RSA_PRIV && rsa != NULL) {
-		if ((req->padding == RSA_PKCS1_PADDING ||
-		    req->padding == RSA_NO_PADDING) &&
-		    (unsigned)RSA_size(rsa) <= req->outmax)
-			n = RSA_private_encrypt((int)inlen, req->data,
-			    reply->data, (RSA *)rsa, req->padding);
-	} else {
-		ERR_clear_error();
-		return TLS_KEY_REPLY_HEAD;	/* not that kind of key */
-	}
-	ERR_clear_error();
-	if (n <= 0) {
-		reply->status = TLS_KEY_FAILED;
-		return TLS_KEY_REPLY_HEAD;
-	}
-	reply->status = TLS_KEY_OK;
-	return TLS_KEY_REPLY_HEAD + (size_t)n;
 }
