@@ -187,6 +187,14 @@ handshake_io(BIO *b, int oper, const char *argp, size_t len, int argi,
 	return ret;
 }
 
+/* Whether c is its worker's only connection. */
+static int
+alone(const struct conn *c)
+{
+	return TAILQ_FIRST(&c->srv->conns) == c &&
+	    TAILQ_NEXT(c, entry) == NULL;
+}
+
 /*
  * The handshake, driven here rather than by libevent's TLS bufferevent:
  * that one switches its events from handshake to open mode (four
@@ -201,8 +209,12 @@ handshake_step(struct conn *c)
 	int r, e;
 
 	ERR_clear_error();
-	/* A signature asked for now is this connection's (tls_keys.c). */
-	tls_key_asker(c);
+	/*
+	 * A signature asked for now is this connection's (tls_keys.c).  Alone
+	 * on its worker, it waits for it: parking would cost a turn of the
+	 * loop and keep nobody else going.
+	 */
+	tls_key_asker(alone(c) ? NULL : c);
 	r = SSL_do_handshake(ssl);
 	tls_key_asker(NULL);
 	if (r == 1 || (e = SSL_get_error(ssl, r)) == SSL_ERROR_WANT_WRITE) {

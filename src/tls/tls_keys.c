@@ -434,6 +434,13 @@ tls_key_channel_read(struct tls_key_channel *ch)
 		/* It answers: requests are sent again. */
 		ch->stalled = 0;
 		deliver(ch, (size_t)n);
+		/*
+		 * Its last awaited answer read, the next recv would only say
+		 * EAGAIN: a syscall per handshake saved.  A message still
+		 * there (a late answer) makes the loop call again.
+		 */
+		if (TAILQ_EMPTY(&ch->waits))
+			return 0;
 	}
 }
 
