@@ -53,12 +53,27 @@ conn_write_buffer(struct conn *c, struct evbuffer *buf)
 	return 0;
 }
 
+/*
+ * A page that fits one TLS record with what is queued before it (its
+ * header line) is copied behind it in one piece: libevent's TLS layer
+ * writes each piece of the buffer as a record of its own, with a write()
+ * each.  Larger ones go by reference, as they are.
+ */
+#define BLOB_COPY_MAX	(16 * 1024)
+
 int
 conn_write_blob(struct conn *c, struct render_blob *b)
 {
-	if (render_blob_add(b, bufferevent_get_output(c->bev)) == -1)
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = render_blob_len(b);
+
+	if (len > 0 && evbuffer_get_length(out) + len <= BLOB_COPY_MAX) {
+		if (evbuffer_expand(out, len) == -1 ||
+		    evbuffer_add(out, render_blob_data(b), len) == -1)
+			return -1;
+	} else if (render_blob_add(b, out) == -1)
 		return -1;
-	c->bytes_out += render_blob_len(b);
+	c->bytes_out += len;
 	return 0;
 }
 
