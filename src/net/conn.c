@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 
@@ -223,6 +224,13 @@ const char *
 conn_peer(const struct conn *c)
 {
 	return c->peer;
+}
+
+struct ssl_st *
+conn_ssl(const struct conn *c)
+{
+	return c->tls && c->bev != NULL ? bufferevent_openssl_get_ssl(c->bev) :
+	    NULL;
 }
 
 const struct client_cert *
