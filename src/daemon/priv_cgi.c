@@ -69,6 +69,21 @@ send_log(struct cgiproc *r, const struct conf *conf, int log_fd)
 		log_warn("CGI runner %d: %s", (int)r->pid, strerror(errno));
 }
 
+/* 1 when runner index would run programs as root: it is not started. */
+static int
+as_root(const struct priv *p, int index)
+{
+	size_t i;
+
+	if (geteuid() != 0)
+		return 0;
+	for (i = 0; i < p->conf->nsites; i++)
+		if (conf_cgi_runner(p->conf, i) == index)
+			return conf_cgi_user(p->conf, &p->conf->sites[i]) ==
+			    NULL;
+	return 0;
+}
+
 static int
 start_one(struct priv *p, int index)
 {
@@ -76,6 +91,11 @@ start_one(struct priv *p, int index)
 	int sv[2];
 	pid_t pid;
 
+	if (as_root(p, index)) {
+		log_warn("CGI: programs never run as root: set cgi-user (or "
+		    "user); the scripts of the sites without one answer 42");
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1 ||
 	    (pid = fork()) == -1) {
 		log_warn("cannot start a CGI runner: %s", strerror(errno));
