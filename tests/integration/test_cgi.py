@@ -454,3 +454,27 @@ site "localhost" {{ capsule "{cap}" certs "{tmp_path / 'certs'}"
         with connect(port) as t:
             t.sendall(f"gemini://localhost:{port}/cgi/hello.sh\r\n".encode())
             assert read_response(t) == ("42 The program failed", b"")
+
+
+def test_check_lists_programs_and_warns_of_executables(tmp_path, public):
+    import subprocess
+    from conftest import BIN
+    cap = make_capsule(public / tmp_path.name)
+    hook = cap / "hook.sh"
+    conf = tmp_path / "a.conf"
+    conf.write_text(f"""site "localhost" {{ capsule "{cap}"
+    certs "{tmp_path / 'certs'}" titan on titan-hook "{hook}"
+    titan-operator "sha256:{'ab' * 32}"
+    location "/cgi/*" {{ cgi on }} }}
+""")
+    out = subprocess.run([BIN, "--check", "-f", str(conf)],
+                         capture_output=True, text=True).stdout
+    assert f'{cap}/cgi/hello.sh: CGI program /cgi/hello.sh of site ' \
+           f'localhost (location "/cgi/*")\n' in out
+    assert f"{cap}/cgi/sub/deep: CGI program /cgi/sub/deep" in out
+    assert "cgi/readme.txt" not in out
+    assert f"{hook}: titan-hook of site localhost\n" in out
+    for p in ("tool.sh", "hook.sh"):
+        assert (f"{cap}/{p}: warning: executable outside any cgi location: "
+                "served as a file, never run\n") in out
+    assert out.endswith("0 errors, 2 warnings\n")
