@@ -52,6 +52,9 @@ SCRIPTS = {
                  "  echo \"noise $i\" >&2\n  i=$((i+1))\ndone\n"
                  "printf '20 text/plain\\r\\nquiet body\\n'\n",
     "cgi/slow": "#!/bin/sh\nexec sleep 30\n",
+    "cgi/nap": "#!/bin/sh\necho napping >&2\nsleep 1\n"
+               "printf '20 text/plain\\r\\nnap done\\n'\n",
+    "app/hi": "#!/bin/sh\nprintf '20 text/plain\\r\\napp\\n'\n",
     "cgi/fail": "#!/bin/sh\nprintf '51 Nothing here\\r\\n'\n",
     "cgi/upload": "#!/bin/sh\nprintf '20 text/plain\\r\\n'\n"
                   "echo \"len=$CONTENT_LENGTH type=$CONTENT_TYPE "
@@ -64,7 +67,7 @@ SCRIPTS = {
     "index.gmi": "# Home\n",
     "hook.sh": "#!/bin/sh\nenv > \"$DOCUMENT_ROOT/uploads/hooked.txt\"\n",
 }
-EXECUTABLE = {p for p in SCRIPTS if p.startswith("cgi/")
+EXECUTABLE = {p for p in SCRIPTS if p.startswith(("cgi/", "app/"))
               and not p.endswith(".txt")} | {"tool.sh", "hook.sh"}
 
 
@@ -90,20 +93,26 @@ def make_capsule(base):
 class Cgi:
     def __init__(self, conf_server, tmp_path, public, extra="", site=""):
         self.cap = make_capsule(public / tmp_path.name)
+        self.tmp = tmp_path
         self.gemini_port, self.gopher_port = free_port(), free_port()
-        self.s = conf_server(f"""listen "127.0.0.1"
+        self.s = conf_server(self.text(extra, site),
+                             gemini_port=self.gemini_port,
+                             gopher_ports=[self.gopher_port])
+
+    def text(self, extra="", site="", where="/cgi/*"):
+        return f"""listen "127.0.0.1"
 gemini-port {self.gemini_port}
 cgi-user "nobody"
 cgi-timeout 3
 {extra}
 site "localhost" {{
     capsule "{self.cap}"
-    certs "{tmp_path / 'certs'}"
+    certs "{self.tmp / 'certs'}"
     gopher-port {self.gopher_port}
-    location "/cgi/*" {{ cgi on }}
+    location "{where}" {{ cgi on }}
     {site}
 }}
-""", gemini_port=self.gemini_port, gopher_ports=[self.gopher_port])
+"""
 
     def get(self, path, ident=None, timeout=30):
         with connect(self.gemini_port, ident=ident, timeout=timeout) as t:
@@ -478,3 +487,32 @@ def test_check_lists_programs_and_warns_of_executables(tmp_path, public):
         assert (f"{cap}/{p}: warning: executable outside any cgi location: "
                 "served as a file, never run\n") in out
     assert out.endswith("0 errors, 2 warnings\n")
+
+
+def test_a_reload_moves_the_cgi_location_without_dropping_a_request(cgi):
+    before = cgi.runner_pids()
+    assert len(before) == 1
+    with connect(cgi.gemini_port) as t:
+        t.sendall(f"gemini://localhost:{cgi.gemini_port}/cgi/nap\r\n"
+                  .encode())
+        cgi.s.wait_log("localhost /cgi/nap: stderr: napping")
+        assert "reloaded" in cgi.s.reload(cgi.text(where="/app/*"))
+        # The old runner finishes the script it runs; a new one serves.
+        assert read_response(t) == ("20 text/plain", b"nap done\n")
+    assert cgi.get("/app/hi") == ("20 text/plain", b"app\n")
+    header, body = cgi.get("/cgi/hello.sh")
+    assert header.startswith("20 ") and body.startswith(b"#!/bin/sh")
+    assert wait_until(lambda: before[0] not in cgi.runner_pids()
+                      and len(cgi.runner_pids()) == 1)
+
+
+def test_a_runner_that_dies_is_started_again(cgi):
+    import signal
+    old = cgi.runner_pids()
+    assert len(old) == 1
+    os.kill(old[0], signal.SIGKILL)
+    cgi.s.wait_log(f"CGI runner {old[0]} killed by signal 9")
+    assert wait_until(lambda: len(cgi.runner_pids()) == 1
+                      and cgi.runner_pids() != old)
+    assert wait_until(lambda: cgi.get("/cgi/hello.sh")[0] ==
+                      "20 text/gemini")
