@@ -483,10 +483,10 @@ def test_check_lists_programs_and_warns_of_executables(tmp_path, public):
     assert f"{cap}/cgi/sub/deep: CGI program /cgi/sub/deep" in out
     assert "cgi/readme.txt" not in out
     assert f"{hook}: titan-hook of site localhost\n" in out
-    for p in ("tool.sh", "hook.sh"):
+    for p in ("tool.sh", "hook.sh", "app/hi"):
         assert (f"{cap}/{p}: warning: executable outside any cgi location: "
                 "served as a file, never run\n") in out
-    assert out.endswith("0 errors, 2 warnings\n")
+    assert out.endswith("0 errors, 3 warnings\n")
 
 
 def test_a_reload_moves_the_cgi_location_without_dropping_a_request(cgi):
@@ -516,3 +516,41 @@ def test_a_runner_that_dies_is_started_again(cgi):
                       and cgi.runner_pids() != old)
     assert wait_until(lambda: cgi.get("/cgi/hello.sh")[0] ==
                       "20 text/gemini")
+
+
+def test_the_guide_s_guestbook_works(conf_server, tmp_path, public):
+    """docs/cgi.md's guestbook, as written there, in both protocols."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (scripts run as nobody)")
+    import pathlib
+    doc = (pathlib.Path(__file__).parents[2] / "docs" / "cgi.md").read_text()
+    script = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    cgi = Cgi(conf_server, tmp_path, public, site=f"""titan on
+    titan-operator "sha256:{'ab' * 32}"
+""")
+    (cgi.cap / "cgi" / "guestbook").write_text(script)
+    os.chmod(cgi.cap / "cgi" / "guestbook", 0o755)
+    (cgi.cap / ".guestbook").mkdir()
+    os.chmod(cgi.cap / ".guestbook", 0o777)
+    assert cgi.get("/cgi/guestbook") == (
+        "20 text/gemini", b"# Guestbook\n\n=> /cgi/guestbook/sign Sign it\n\n"
+                          b"No one has signed yet.\n")
+    assert cgi.get("/cgi/guestbook/sign") == (
+        "10 Your message for the guestbook", b"")
+    assert cgi.get("/cgi/guestbook/sign?Hello%20there,%20%20world") == (
+        "20 text/gemini", b"# Thank you\n\n=> /cgi/guestbook Back to the "
+                          b"guestbook\n")
+    assert cgi.gopher(b"/cgi/guestbook/sign\tFrom Gopher")[:1] == b"i"
+    header, body = cgi.get("/cgi/guestbook")
+    day = r"\d{4}-\d\d-\d\d"
+    assert re.fullmatch(
+        rb"# Guestbook\n\n=> /cgi/guestbook/sign Sign it\n\n"
+        rb"\* " + day.encode() + rb", someone: Hello there, world\n"
+        rb"\* " + day.encode() + rb", someone: From Gopher\n", body), body
+    menu = cgi.gopher(b"/cgi/guestbook").decode()
+    # A program's page is a menu (type 1); asked, it is a search item.
+    assert (f"1Sign it\t/cgi/guestbook/sign\tlocalhost\t{cgi.gopher_port}"
+            "\r\n") in menu, menu
+    # Never served: the entries' directory is hidden.
+    assert cgi.get("/.guestbook/entries.gmi")[0] == "51 Not found"
+    assert cgi.get("/cgi/guestbook/sign?a%0Ab")[0] == "59 Bad request"
