@@ -554,3 +554,16 @@ def test_the_guide_s_guestbook_works(conf_server, tmp_path, public):
     # Never served: the entries' directory is hidden.
     assert cgi.get("/.guestbook/entries.gmi")[0] == "51 Not found"
     assert cgi.get("/cgi/guestbook/sign?a%0Ab")[0] == "59 Bad request"
+
+
+def test_a_client_that_goes_away_has_its_script_killed(cgi):
+    mark = len(cgi.s.log())
+    t = connect(cgi.gemini_port)
+    t.sendall(f"gemini://localhost:{cgi.gemini_port}/cgi/mute\r\n".encode())
+    pid = cgi.log_value("pid", mark)
+    child = cgi.log_value("child", mark)
+    t.close()
+    # Long before cgi-timeout (3 s) would: the client's close is seen.
+    assert wait_until(lambda: gone(pid) and gone(child), timeout=2.5)
+    assert "no header within" not in cgi.s.log()[mark:]
+    assert wait_until(lambda: "client went away" in cgi.s.log()[mark:])
