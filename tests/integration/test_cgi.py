@@ -567,3 +567,41 @@ def test_a_client_that_goes_away_has_its_script_killed(cgi):
     assert wait_until(lambda: gone(pid) and gone(child), timeout=2.5)
     assert "no header within" not in cgi.s.log()[mark:]
     assert wait_until(lambda: "client went away" in cgi.s.log()[mark:])
+
+
+def test_each_cgi_user_has_a_runner_of_its_own(conf_server, tmp_path,
+                                               public):
+    if os.geteuid() != 0:
+        pytest.skip("needs root (scripts run as nobody and daemon)")
+    base = public / tmp_path.name
+    caps = []
+    for name in ("one", "two"):
+        cap = base / name
+        write_tree(cap, {"index.gmi": "# Home\n",
+                         "cgi/who": "#!/bin/sh\nprintf '20 text/plain\\r\\n'"
+                                    "\nid -un\n"})
+        for p in [base, cap, *cap.rglob("*")]:
+            os.chmod(p, 0o755)
+        caps.append(cap)
+    gemini, g1, g2 = free_port(), free_port(), free_port()
+    s = conf_server(f"""listen "127.0.0.1"
+gemini-port {gemini}
+cgi-user "nobody"
+site "localhost" {{ capsule "{caps[0]}" certs "{tmp_path / 'certs'}"
+    gopher-port {g1} location "/cgi/*" {{ cgi on }} }}
+site "other" {{ capsule "{caps[1]}" certs "{tmp_path / 'certs'}"
+    gopher-port {g2} cgi-user "daemon" location "/cgi/*" {{ cgi on }} }}
+""", gemini_port=gemini, gopher_ports=[g1, g2])
+    for port, user in ((g1, b"nobody"), (g2, b"daemon")):
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as g:
+            g.sendall(b"/cgi/who\r\n")
+            out = b""
+            while True:
+                b = g.recv(65536)
+                if not b:
+                    break
+                out += b
+        assert out == user + b"\n"
+    runners = [p for p in children(s.proc.pid)
+               if open(f"/proc/{p}/comm").read() == "attache-cgi\n"]
+    assert len(runners) == 2
