@@ -400,7 +400,8 @@ chld_cb(evutil_socket_t fd, short what, void *arg)
 
 /*
  * A process that left its script's group (setsid) and whose parent ended
- * is ours now (a child subreaper): a child that is no script is killed.
+ * is ours now (a child subreaper): a child that is no script, and in no
+ * running script's group, is killed.
  */
 static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
@@ -409,6 +410,7 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	struct cgi_script *s;
 	char buf[4096], *p, *end;
 	ssize_t n;
+	pid_t pgid;
 	long pid;
 
 	(void)fd;
@@ -420,8 +422,10 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 		pid = strtol(p, &end, 10);
 		if (end == p)
 			break;
+		pgid = getpgid((pid_t)pid);
 		TAILQ_FOREACH(s, &r->scripts, entry)
-			if (s->pid == (pid_t)pid)
+			if (s->pid != 0 && (s->pid == (pid_t)pid ||
+			    s->pid == pgid))
 				break;
 		if (s == NULL && pid > 0) {
 			log_warn("CGI runner: process %ld left its program's "
