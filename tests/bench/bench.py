@@ -557,6 +557,9 @@ def main():
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
     for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
                  "systemd-socket-activate", "openssl", "gnutls-cli"):
+        if args.cgi_only and tool not in ("molly-brown", "nsenter",
+                                          "unshare"):
+            continue
         if not shutil.which(tool) and not args.baseline_only:
             sys.exit(f"bench: {tool} is missing (make bench installs it)")
     if usable_nofile() < BURST + 500:
