@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 
@@ -47,6 +48,12 @@ conn_free(struct conn *c)
 		ERR_clear_error();
 	}
 	TAILQ_REMOVE(&s->conns, c, entry);
+	if (c->stream != NULL) {
+		const struct conn_stream_ops *ops = c->stream;
+
+		c->stream = NULL;
+		ops->gone(c, c->stream_arg);
+	}
 	if (c->body != NULL)
 		c->body->release(c);
 	if (s->draining && TAILQ_EMPTY(&s->conns))
@@ -217,6 +224,13 @@ const char *
 conn_peer(const struct conn *c)
 {
 	return c->peer;
+}
+
+struct ssl_st *
+conn_ssl(const struct conn *c)
+{
+	return c->tls && c->bev != NULL ? bufferevent_openssl_get_ssl(c->bev) :
+	    NULL;
 }
 
 const struct client_cert *

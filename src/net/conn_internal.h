@@ -34,6 +34,7 @@ struct jobs;
 #define BODY_MIN_RATE		(64 * 1024) /* bytes/s a body may come at, slowest */
 #define BODY_WINDOW		(64 * 1024) /* body bytes buffered at most */
 #define LINGER_MAX		(64 * 1024) /* bytes dropped while lingering, in all */
+#define STREAM_LOWMARK		(16 * 1024) /* a stream's source is called under it */
 
 /* A worker's accepting end of one of the generation's listeners. */
 struct listener {
@@ -72,6 +73,7 @@ enum conn_state {
 	CONN_WAITING,		/* the answer is being made off the loop,
 				 * or to be made again (conn_retry) */
 	CONN_WRITING,		/* response queued, file streaming */
+	CONN_STREAMING,		/* a response made as it comes (conn_stream) */
 	CONN_SHUTTING,		/* waiting to send TLS close_notify */
 	CONN_CLOSING		/* response sent; waiting for the client's close */
 };
@@ -118,6 +120,9 @@ struct conn {
 	int			 retrying;	/* WAITING for conn_retry */
 	struct timespec		 waited;	/* the first conn_retry */
 	uint64_t		 retry_state[CONN_RETRY_STATE]; /* the handler's */
+	const struct conn_stream_ops *stream;	/* STREAMING: its source */
+	void			*stream_arg;
+	int			 stream_ended;	/* the source said it is all */
 	const char		*why;		/* for the access log */
 	size_t			 reqlen;
 	char			 req[REQUEST_MAX + 2];

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
+#include "cgi.h"
 #include "conn.h"
 #include "gemini_generated.h"
 #include "gemini_reply.h"
@@ -268,6 +269,8 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	}
 	loc = conf_location_match(site, req.path);
 	if (gemini_zone(c, loc) || gemini_location(c, loc))
+		return;
+	if (cgi_gemini(c, &req, line, len))
 		return;
 	lang = conf_lang(site, loc);
 	if (gemini_generated(c, &req, lang))
