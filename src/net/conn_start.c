@@ -21,7 +21,7 @@
 #include "conn_internal.h"
 #include "tls.h"
 #include "tls_keys.h"
-#include "worker_server.h"
+#include "conn_start.h"
 
 #define TLS_HANDSHAKE	0x16	/* the first byte of a TLS ClientHello */
 

@@ -31,11 +31,4 @@ void	server_drain(struct server *s);
 /* Stops accepting and drops every connection and the generation. */
 void	server_free(struct server *s);
 
-/*
- * For the worker's channel to the key process (tls_key_channel_park):
- * the answer a connection's parked handshake waited for is in; it goes
- * on from the worker's loop.
- */
-void	conn_key_answered(void *conn);
-
 #endif

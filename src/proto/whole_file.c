@@ -45,7 +45,7 @@
 
 /* Runs the request again soon; past the bound, says it is busy. */
 static enum file_answer
-wait_for(struct conn *c, long ms)
+retry_soon(struct conn *c, long ms)
 {
 	long waited = conn_waited_ms(c);
 
@@ -106,14 +106,14 @@ ask(struct conn *c, const struct whole_ask *a, struct whole_got *got,
 
 	if (state[TICKET] != 0 && !capsule_service_answered(svc,
 	    state[TICKET]))
-		return wait_for(c, 1);
+		return retry_soon(c, 1);
 	/* Not found, or listed: an answer to an ask made since is enough. */
 	if (!missing && early >= 0)
-		return wait_for(c, early / 1000000 + 1);
+		return retry_soon(c, early / 1000000 + 1);
 	state[TICKET] = capsule_service_ask(svc);
 	state[FLAGS] = missing ? ASKED_MISSING : 0;
 	state[DIR_CTIME] = missing ? (uint64_t)ctime_ns : 0;
-	return wait_for(c, 1);
+	return retry_soon(c, 1);
 }
 
 /* The last whole version kept, or a wait for the writer. */
@@ -123,7 +123,7 @@ last(struct conn *c, const struct whole_ask *a, struct whole_got *got)
 	if ((got->blob = render_cache_last(conn_site(c)->cache, a->kind,
 	    a->key)) != NULL)
 		return FILE_READY;
-	return wait_for(c, 0);
+	return retry_soon(c, 0);
 }
 
 /* As it is: streamed, or read without more ado. */
@@ -180,7 +180,7 @@ read_whole(struct conn *c, const struct whole_ask *a, int fd, int lease,
 
 	if (lease == 2 && capsule_changed_within(&got->st, 0)) {
 		close(fd);
-		return wait_for(c, 1);
+		return retry_soon(c, 1);
 	}
 	r = capsule_read_whole(fd, &got->st, a->max, &got->text, &got->len,
 	    &got->why);
@@ -190,7 +190,7 @@ read_whole(struct conn *c, const struct whole_ask *a, int fd, int lease,
 	if (r == -1)
 		return FILE_FAILED;
 	if (r == 1)
-		return lease == 0 ? last(c, a, got) : wait_for(c, 1);
+		return lease == 0 ? last(c, a, got) : retry_soon(c, 1);
 	got->keep = !capsule_changed_within(&got->st, lease == 0 ? 0 :
 	    KEEP_UNLEASED_NS);
 	return a->kind == RENDER_FILE ? bytes_blob(c, a, got) : FILE_READY;

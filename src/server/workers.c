@@ -13,6 +13,7 @@
 #include "log.h"
 #include "protocols.h"
 #include "tls_keys.h"
+#include "conn_start.h"
 #include "worker_server.h"
 #include "workers.h"
 
