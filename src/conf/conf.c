@@ -163,7 +163,7 @@ void
 conf_free(struct conf *c)
 {
 	struct conf_site *s;
-	size_t i, j;
+	size_t i, j, m;
 	int k;
 
 	if (c == NULL)
@@ -189,6 +189,12 @@ conf_free(struct conf *c)
 			free(s->locations[j].pattern);
 			free(s->locations[j].target);
 			free(s->locations[j].lang);
+			free(s->locations[j].fastcgi_addr);
+			for (m = 0; m < s->locations[j].nparams; m++) {
+				free(s->locations[j].params[m].name);
+				free(s->locations[j].params[m].value);
+			}
+			free(s->locations[j].params);
 			conf_certs_free(&s->locations[j].allow);
 		}
 		free(s->locations);
@@ -293,6 +299,13 @@ conf_page_clash(const struct conf_site *s, const char **page,
 		return 1;
 	*by = "changes-path";
 	return strcmp(changes, atom) == 0;
+}
+
+int
+conf_location_fastcgi(const struct conf_location *loc)
+{
+	return loc != NULL && (loc->fastcgi == CONF_FASTCGI_UNIX ||
+	    loc->fastcgi == CONF_FASTCGI_TCP);
 }
 
 int

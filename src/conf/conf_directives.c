@@ -9,6 +9,7 @@
 #include "conf_access.h"
 #include "conf_daemon.h"
 #include "conf_directives.h"
+#include "conf_fastcgi.h"
 #include "conf_lex.h"
 #include "conf_state.h"
 
@@ -540,6 +541,8 @@ static const struct directive directives[] = {
 	    d_max_per_address, 0, NULL },
 	{ "rate-limit", SC_TOP, K_WORDS, SLOT_RATE_LIMIT, d_rate_limit, 0,
 	    NULL },
+	{ "fastcgi", SC_LOC, K_WORDS, SLOT_FASTCGI, conf_d_fastcgi, 0, NULL },
+	{ "param", SC_LOC, K_WORDS, SLOT_NONE, conf_d_param, 0, NULL },
 };
 
 const struct directive *
