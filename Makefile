@@ -122,7 +122,7 @@ build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
 
 fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
     build/fuzz_search_query build/fuzz_gophermap_file build/fuzz_proxy \
-    build/fuzz_fcgi_record
+    build/fuzz_cgi_header build/fuzz_fcgi_record
 	@set -e; for f in $^; do mkdir -p build/corpus-$${f##*/}; \
 	    ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    build/corpus-$${f##*/} 2>&1 | tail -1; done
