@@ -309,6 +309,43 @@ conf_location_fastcgi(const struct conf_location *loc)
 }
 
 int
+conf_fastcgi_ports(const struct conf *c, int **ports, size_t *n)
+{
+	const struct conf_location *l;
+	size_t i, j, k, total = 0;
+	int *p;
+
+	*ports = NULL;
+	*n = 0;
+	for (i = 0; i < c->nsites; i++)
+		total += c->sites[i].nlocations;
+	if (total == 0)
+		return 0;
+	if ((p = calloc(total, sizeof(*p))) == NULL)
+		return -1;
+	for (i = 0; i < c->nsites; i++)
+		for (j = 0; j < c->sites[i].nlocations; j++) {
+			l = &c->sites[i].locations[j];
+			if (l->fastcgi != CONF_FASTCGI_TCP)
+				continue;
+			/* Kept ascending, each once: an insertion. */
+			for (k = *n; k > 0 && p[k - 1] > l->fastcgi_port; k--)
+				;
+			if (k > 0 && p[k - 1] == l->fastcgi_port)
+				continue;
+			memmove(p + k + 1, p + k, (*n - k) * sizeof(*p));
+			p[k] = l->fastcgi_port;
+			(*n)++;
+		}
+	if (*n == 0) {
+		free(p);
+		return 0;
+	}
+	*ports = p;
+	return 0;
+}
+
+int
 conf_location_protected(const struct conf_location *loc)
 {
 	return loc != NULL && (loc->require_cert || loc->allow.nfp > 0 ||

@@ -232,6 +232,14 @@ const char	*conf_lang(const struct conf_site *s,
 /* 1 when a location's requests go to a FastCGI responder. */
 int		 conf_location_fastcgi(const struct conf_location *loc);
 
+/*
+ * The TCP ports of every site's FastCGI responders, each once, ascending,
+ * in *ports (malloc'd; NULL when there is none).  0, or -1 when out of
+ * memory.
+ */
+int		 conf_fastcgi_ports(const struct conf *c, int **ports,
+		    size_t *n);
+
 /* 1 when a location protects its paths with client certificates. */
 int		 conf_location_protected(const struct conf_location *loc);
 
