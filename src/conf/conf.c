@@ -171,6 +171,7 @@ conf_free(struct conf *c)
 	free(c->file);
 	free(c->user);
 	free(c->log_file);
+	free(c->cgi_user);
 	for (k = 0; k < c->nlisten; k++)
 		free(c->listen[k].addr);
 	for (i = 0; i < c->nsites; i++) {
@@ -185,6 +186,8 @@ conf_free(struct conf *c)
 		free(s->search_path);
 		free(s->changes_path);
 		free(s->atom_path);
+		free(s->cgi_user);
+		free(s->titan_hook);
 		for (j = 0; j < s->nlocations; j++) {
 			free(s->locations[j].pattern);
 			free(s->locations[j].target);

@@ -31,6 +31,11 @@
 
 #define CONF_LIMIT_MAX		1000000	/* connections, requests per second */
 
+#define CONF_CGI_TIMEOUT	10	/* cgi-timeout default, seconds */
+#define CONF_CGI_TIMEOUT_MAX	3600
+#define CONF_CGI_MAX		16	/* cgi-max default */
+#define CONF_CGI_MAX_MAX	1024
+
 /*
  * The limits' defaults, for a small server: a reader's client opens a
  * connection or two at a time and asks for a page and its neighbours in a
@@ -95,6 +100,7 @@ struct conf_location {
 	int			 require_cert;	/* require-certificate */
 	struct conf_certs	 allow;		/* allow-certificate(s): only
 						 * these, when any is given */
+	int			 cgi;		/* cgi on: executables run */
 	enum conf_fastcgi	 fastcgi;
 	char			*fastcgi_addr;	/* UNIX: the socket's path;
 						 * TCP: the numeric address */
@@ -142,6 +148,11 @@ struct conf_site {
 	int			 titan_delete;	/* size=0 deletes */
 	int			 titan_history;	/* previous versions kept */
 	unsigned		 titan_line;
+	/* CGI (conf_cgi.c): 0 or NULL for the global value or default. */
+	int			 cgi_timeout;	/* seconds */
+	int			 cgi_max;	/* scripts at once */
+	char			*cgi_user;
+	char			*titan_hook;	/* run after each upload */
 	/*
 	 * Where things were said, for messages: 0 for the command line, and
 	 * for a default; an inherited global setting gives its own line.
@@ -186,6 +197,10 @@ struct conf {
 						 * address; 0: no limit */
 	int			 burst;		/* requests at once, beyond
 						 * the rate */
+	/* CGI's global values (conf_cgi.c); 0, NULL: the defaults. */
+	int			 cgi_timeout;
+	int			 cgi_max;
+	char			*cgi_user;
 };
 
 /*

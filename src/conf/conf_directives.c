@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "conf_access.h"
+#include "conf_cgi.h"
 #include "conf_daemon.h"
 #include "conf_directives.h"
 #include "conf_fastcgi.h"
@@ -541,6 +542,16 @@ static const struct directive directives[] = {
 	    d_max_per_address, 0, NULL },
 	{ "rate-limit", SC_TOP, K_WORDS, SLOT_RATE_LIMIT, d_rate_limit, 0,
 	    NULL },
+	/* CGI (conf_cgi.c) */
+	{ "cgi", SC_LOC, K_VALUE, SLOT_CGI, conf_d_cgi, 0, NULL },
+	{ "cgi-timeout", SC_TOP | SC_SITE, K_VALUE, SLOT_CGI_TIMEOUT,
+	    conf_d_cgi_number, 0, NULL },
+	{ "cgi-max", SC_TOP | SC_SITE, K_VALUE, SLOT_CGI_MAX,
+	    conf_d_cgi_number, 0, NULL },
+	{ "cgi-user", SC_TOP | SC_SITE, K_VALUE, SLOT_CGI_USER,
+	    conf_d_cgi_user, 0, NULL },
+	{ "titan-hook", SC_SITE, K_VALUE, SLOT_TITAN_HOOK, conf_d_titan_hook,
+	    0, NULL },
 	{ "fastcgi", SC_LOC, K_WORDS, SLOT_FASTCGI, conf_d_fastcgi, 0, NULL },
 	{ "param", SC_LOC, K_WORDS, SLOT_NONE, conf_d_param, 0, NULL },
 };

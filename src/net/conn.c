@@ -47,6 +47,12 @@ conn_free(struct conn *c)
 		ERR_clear_error();
 	}
 	TAILQ_REMOVE(&s->conns, c, entry);
+	if (c->stream != NULL) {
+		const struct conn_stream_ops *ops = c->stream;
+
+		c->stream = NULL;
+		ops->gone(c, c->stream_arg);
+	}
 	if (c->body != NULL)
 		c->body->release(c);
 	if (s->draining && TAILQ_EMPTY(&s->conns))

@@ -53,6 +53,18 @@ struct conn_body_ops {
 	void	(*release)(struct conn *);
 };
 
+/*
+ * A response made as it comes (a program's output), on the worker's loop.
+ * drained: the output fell under its low mark (16 KB): the source may
+ * give more.  gone: the connection ends before conn_stream_end (the client
+ * went away or stopped reading, the worker stops): release the source;
+ * c is freed after, and nothing may be written.
+ */
+struct conn_stream_ops {
+	void	(*drained)(struct conn *, void *arg);
+	void	(*gone)(struct conn *, void *arg);
+};
+
 /* Who asked, and through what: set before the handler runs. */
 const struct site	*conn_site(const struct conn *c);
 struct generation	*conn_generation(const struct conn *c);
@@ -103,5 +115,23 @@ void	*conn_body_arg(const struct conn *c);
 void	conn_wait(struct conn *c);
 /* The answer of a waiting connection is queued: send it. */
 void	conn_respond(struct conn *c);
+
+/*
+ * Streams: from the request (or a body's complete), the answer comes as
+ * the source gives it.  Nothing is corked; what the client sends is
+ * dropped (its close is seen at once).  Returns 0, or -1 (nothing
+ * changed).
+ */
+int	conn_stream_begin(struct conn *c, const struct conn_stream_ops *ops,
+	    void *arg);
+/* Queues bytes of the stream.  Returns 0 or -1 (out of memory). */
+int	conn_stream_write(struct conn *c, const void *buf, size_t len);
+/* Bytes queued and not yet sent: the source pauses above its bound. */
+size_t	conn_stream_pending(const struct conn *c);
+/* All of it is queued: close once sent.  c may be freed at once. */
+void	conn_stream_end(struct conn *c);
+/* The stream cannot go on (why for the log): drop the connection now,
+ * without calling gone.  c is freed. */
+void	conn_stream_abort(struct conn *c, const char *why);
 
 #endif

@@ -143,6 +143,17 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		c->peer_gone = 1;
 		bufferevent_disable(bev, EV_READ | EV_WRITE);
 		break;
+	case CONN_STREAMING:
+		/*
+		 * A plain client may close its side only, and still read:
+		 * the stream goes on (a write fails once it is gone).
+		 */
+		if (!c->tls && (what & BEV_EVENT_EOF) &&
+		    (what & BEV_EVENT_READING)) {
+			bufferevent_disable(bev, EV_READ);
+			break;
+		}
+		/* FALLTHROUGH */
 	case CONN_WRITING:
 	case CONN_SHUTTING:
 		conn_abort(c, what & BEV_EVENT_TIMEOUT ?

@@ -34,6 +34,7 @@ struct jobs;
 #define BODY_MIN_RATE		(64 * 1024) /* bytes/s a body may come at, slowest */
 #define BODY_WINDOW		(64 * 1024) /* body bytes buffered at most */
 #define LINGER_MAX		(64 * 1024) /* bytes dropped while lingering, in all */
+#define STREAM_LOWMARK		(16 * 1024) /* a stream's source is called under it */
 
 /* A worker's accepting end of one of the generation's listeners. */
 struct listener {
@@ -71,6 +72,7 @@ enum conn_state {
 	CONN_BODY,		/* the request's body (Titan) */
 	CONN_WAITING,		/* the answer is being made off the loop */
 	CONN_WRITING,		/* response queued, file streaming */
+	CONN_STREAMING,		/* a response made as it comes (conn_stream) */
 	CONN_SHUTTING,		/* waiting to send TLS close_notify */
 	CONN_CLOSING		/* response sent; waiting for the client's close */
 };
@@ -114,6 +116,9 @@ struct conn {
 	off_t			 body_left;	/* bytes still to come */
 	off_t			 body_size;
 	int			 peer_gone;	/* went away while WAITING */
+	const struct conn_stream_ops *stream;	/* STREAMING: its source */
+	void			*stream_arg;
+	int			 stream_ended;	/* the source said it is all */
 	const char		*why;		/* for the access log */
 	size_t			 reqlen;
 	char			 req[REQUEST_MAX + 2];

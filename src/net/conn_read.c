@@ -176,6 +176,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 
 	switch (c->state) {
 	case CONN_CLOSING:
+	case CONN_STREAMING:
 		conn_linger_drop(c, in);
 		return;
 	case CONN_BODY:

@@ -184,12 +184,84 @@ conn_begin_response(struct conn *c)
 	conn_write_cb(c->bev, c);
 }
 
+int
+conn_stream_begin(struct conn *c, const struct conn_stream_ops *ops,
+    void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	c->state = CONN_STREAMING;
+	c->stream = ops;
+	c->stream_arg = arg;
+	c->stream_ended = 0;
+	evtimer_del(c->timer);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_setwatermark(c->bev, EV_WRITE, STREAM_LOWMARK, 0);
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1) {
+		c->stream = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conn_stream_write(struct conn *c, const void *buf, size_t len)
+{
+	if (bufferevent_write(c->bev, buf, len) == -1)
+		return -1;
+	c->bytes_out += len;
+	return 0;
+}
+
+size_t
+conn_stream_pending(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+void
+conn_stream_end(struct conn *c)
+{
+	c->stream = NULL;
+	c->stream_ended = 1;
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	conn_write_cb(c->bev, c);
+}
+
+void
+conn_stream_abort(struct conn *c, const char *why)
+{
+	c->stream = NULL;
+	conn_abort(c, why);
+}
+
+/* A stream's output drained: the source gives more, or it is all sent. */
+static void
+conn_stream_drained(struct conn *c, struct evbuffer *out)
+{
+	if (c->stream != NULL) {
+		c->stream->drained(c, c->stream_arg);
+		return;
+	}
+	if (c->stream_ended && evbuffer_get_length(out) == 0) {
+		c->state = CONN_WRITING;
+		bufferevent_disable(c->bev, EV_READ);
+		conn_log(c, 0);
+		conn_shutdown(c);
+	}
+}
+
 void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	struct evbuffer *out = bufferevent_get_output(bev);
 
+	if (c->state == CONN_STREAMING) {
+		conn_stream_drained(c, out);
+		return;
+	}
 	if (c->state != CONN_WRITING)
 		return;
 	if (c->file_fd != -1) {

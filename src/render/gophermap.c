@@ -518,6 +518,25 @@ gophermap_render(struct evbuffer *out, const char *src, size_t len,
 }
 
 int
+gophermap_render_lines(struct evbuffer *out, const char *src, size_t len,
+    int *in_pre, const struct gophermap_opts *o)
+{
+	struct gemtext_line l;
+	const char *line;
+	size_t pos = 0, linelen;
+	struct ctx c;
+
+	ctx_init(&c, out, o);
+	while (!c.w.err && gemtext_next_line(src, len, &pos, &line, &linelen)) {
+		gemtext_classify(line, linelen, *in_pre, &l);
+		if (l.kind == GT_PRE_TOGGLE)
+			*in_pre = !*in_pre;
+		render_line(&c, &l);
+	}
+	return w_flush(&c.w);
+}
+
+int
 gophermap_item(struct evbuffer *out, char type, const char *display,
     size_t displen, const char *selector, size_t sellen, const char *host,
     unsigned port)

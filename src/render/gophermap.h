@@ -62,6 +62,16 @@ int	gophermap_render(struct evbuffer *out, const char *src, size_t len,
 	    const struct gophermap_opts *o);
 
 /*
+ * The same for a page that comes in pieces (a program's output): renders
+ * the lines of src[0..len), which ends at a line's end (or is the page's
+ * last, unended line), with no final "."; *in_pre (0 at the start) says
+ * whether a preformatted block is open, kept between calls.  A byte order
+ * mark is the caller's.  Returns 0 or -1.
+ */
+int	gophermap_render_lines(struct evbuffer *out, const char *src,
+	    size_t len, int *in_pre, const struct gophermap_opts *o);
+
+/*
  * Columns of a preformatted line as gophermap_render shows it: TABs
  * expanded to stops of 8, control characters one column each (they are
  * shown as spaces), East Asian wide characters two.

@@ -650,9 +650,47 @@ test_visible(void)
 	evbuffer_free(b);
 }
 
+/* A page given line by line (a program's output) renders as the whole. */
+static void
+test_lines(void)
+{
+	static const char src[] = "# Title\nsome text that is long enough "
+	    "to be wrapped over more than one row of the menu, surely\n"
+	    "```alt\npre\tline\n=> /not/a/link\n```\n=> /a.gmi A\n"
+	    "* item\n> quote\nlast line, unended";
+	struct gophermap_opts o = base_opts;
+	struct evbuffer *whole, *parts;
+	char *w, *p;
+	size_t wl, pl, start, i;
+	int in_pre = 0;
+
+	if ((whole = evbuffer_new()) == NULL ||
+	    (parts = evbuffer_new()) == NULL)
+		abort();
+	CHECK_INT(gophermap_render(whole, src, strlen(src), &o), 0);
+	for (start = 0, i = 0; i < strlen(src); i++)
+		if (src[i] == '\n') {
+			CHECK_INT(gophermap_render_lines(parts, src + start,
+			    i + 1 - start, &in_pre, &o), 0);
+			start = i + 1;
+		}
+	CHECK_INT(in_pre, 0);
+	CHECK_INT(gophermap_render_lines(parts, src + start,
+	    strlen(src) - start, &in_pre, &o), 0);
+	CHECK_INT(gophermap_end(parts), 0);
+	w = drain(whole, &wl);
+	p = drain(parts, &pl);
+	CHECK_MEM(p, pl, w, wl);
+	free(w);
+	free(p);
+	evbuffer_free(whole);
+	evbuffer_free(parts);
+}
+
 int
 main(void)
 {
+	test_lines();
 	test_cases();
 	test_opts();
 	test_visible();
