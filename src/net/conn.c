@@ -11,6 +11,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 
@@ -184,7 +185,12 @@ void
 conn_set_status(struct conn *c, const char *status, const char *why)
 {
 	snprintf(c->status, sizeof(c->status), "%s", status);
-	c->why = why;
+	/* A copy: the caller's words may be gone by the access line. */
+	c->why = NULL;
+	if (why != NULL) {
+		snprintf(c->why_kept, sizeof(c->why_kept), "%s", why);
+		c->why = c->why_kept;
+	}
 }
 
 const char *
@@ -229,6 +235,20 @@ const struct client_cert *
 conn_cert(const struct conn *c)
 {
 	return &c->cert;
+}
+
+void
+conn_tls_names(const struct conn *c, const char **version,
+    const char **cipher)
+{
+	SSL *ssl;
+
+	*version = *cipher = NULL;
+	if (!c->tls || c->bev == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
+		return;
+	*version = SSL_get_version(ssl);
+	*cipher = SSL_get_cipher_name(ssl);
 }
 
 int

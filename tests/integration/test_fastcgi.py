@@ -1,0 +1,264 @@
+"""FastCGI: locations answered by a responder over TCP (a Python one of
+the standard library, tests/integration/fcgi_responder.py), over a unix
+socket (php-fpm, fcgiwrap from Debian's packages), in both protocols;
+responders that misbehave; the sandbox's TCP rules."""
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import free_port, wait_port, wait_until
+
+HERE = pathlib.Path(__file__).resolve().parent
+RESPONDER = HERE / "fcgi_responder.py"
+PHP_FPM = shutil.which("php-fpm8.2") or "/usr/sbin/php-fpm8.2"
+FCGIWRAP = "/usr/sbin/fcgiwrap"
+
+
+def spawn(args, **kw):
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, **kw)
+
+
+def wait_socket(path, proc, timeout=30.0):
+    """Once a unix socket at path accepts a connection."""
+    def ready():
+        assert proc.poll() is None, f"{proc.args[0]} exited"
+        if not os.path.exists(path):
+            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            try:
+                s.connect(str(path))
+                return True
+            except OSError:
+                return False
+    assert wait_until(ready, timeout=timeout), f"no socket {path}"
+
+
+@pytest.fixture
+def processes():
+    """Processes a test starts, stopped by their id at its end."""
+    started = []
+    yield started
+    for p in started:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+class App:
+    """A capsule, the Python responder on TCP, and the configuration."""
+
+    def __init__(self, tmp_path, processes):
+        self.tmp = tmp_path
+        self.capsule = tmp_path / "capsule"
+        (self.capsule / "py" / "static").mkdir(parents=True)
+        (self.capsule / "index.gmi").write_text("# Home\n")
+        (self.capsule / "py" / "static" / "file.txt").write_text("a file\n")
+        self.gemini = free_port()
+        self.gopher = free_port()
+        self.port = free_port()
+        p = spawn([sys.executable, str(RESPONDER), "tcp", "127.0.0.1",
+                   str(self.port)])
+        processes.append(p)
+        assert wait_port(self.port), "the responder did not start"
+
+    def text(self, site_extra="", top_extra=""):
+        return f"""listen "127.0.0.1"
+gemini-port {self.gemini}
+workers 2
+{top_extra}
+site "localhost" {{
+    capsule "{self.capsule}"
+    certs "{self.tmp / 'certs'}"
+    lang none
+    gopher-port {self.gopher}
+    location "/py/static/*" {{ fastcgi off }}
+    location "/py/*" {{
+        fastcgi tcp "127.0.0.1" port {self.port}
+        param APP_NAME "test app"
+    }}
+{site_extra}
+}}
+"""
+
+    def url(self, path):
+        return f"gemini://localhost:{self.gemini}{path}"
+
+
+@pytest.fixture
+def app(tmp_path, processes, conf_server):
+    a = App(tmp_path, processes)
+    a.server = conf_server(a.text(), gemini_port=a.gemini,
+                           gopher_ports=[a.gopher])
+    return a
+
+
+def env_of(body):
+    return dict(line.split("=", 1) for line in body.decode().splitlines())
+
+
+def test_env_over_tcp(app):
+    header, body, _ = app.server.gemini(app.url("/py/env?a%20b"))
+    assert header == "20 text/gemini"
+    env = env_of(body)
+    assert env["GATEWAY_INTERFACE"] == "CGI/1.1"
+    assert env["SERVER_PROTOCOL"] == "GEMINI"
+    assert env["SERVER_NAME"] == "localhost"
+    assert env["SERVER_PORT"] == str(app.gemini)
+    assert env["SCRIPT_NAME"] == "/py/env"
+    assert env["QUERY_STRING"] == "a%20b"
+    assert env["GEMINI_URL"] == app.url("/py/env?a%20b")
+    assert env["REMOTE_ADDR"] == "127.0.0.1"
+    assert env["TLS_VERSION"].startswith("TLSv1.")
+    assert env["DOCUMENT_ROOT"] == str(app.capsule)
+    assert env["APP_NAME"] == "test app"
+    assert "HOME" not in env and "TERM" not in env
+
+
+def test_hello_and_fastcgi_off(app):
+    assert app.server.gemini(app.url("/py/hello"))[:2] == (
+        "20 text/gemini", b"# Hello\n")
+    # The narrower location, first, serves the capsule's file.
+    assert app.server.gemini(app.url("/py/static/file.txt"))[:2] == (
+        "20 text/plain; charset=utf-8", b"a file\n")
+    # Outside: the capsule.
+    assert app.server.gemini(app.url("/"))[:2] == (
+        "20 text/gemini", b"# Home\n")
+
+
+def test_gopher_menu(app):
+    menu = app.server.gopher_raw(b"/py/menu\r\n")
+    assert menu == (
+        b"i# Menu\t\tlocalhost\t%d\r\n"
+        b"iSome text.\t\tlocalhost\t%d\r\n"
+        b"1Home\t/index.gmi\tlocalhost\t%d\r\n"
+        b".\r\n" % (app.gopher, app.gopher, app.gopher)), menu
+    env = app.server.gopher_raw(b"/py/env\tsome words\r\n")
+    # A gemtext answer: each line an info item of the menu.
+    assert b"iSERVER_PROTOCOL=GOPHER\t" in env
+    assert b"iSEARCHREQUEST=some words\t" in env
+    assert b"iSELECTOR=/py/env\t" in env
+    assert b"iQUERY_STRING=some%20words\t" in env
+
+
+@pytest.mark.parametrize("path,why", [
+    ("/py/malformed", "a malformed record from the responder: a record "
+     "of another version than 1"),
+    ("/py/badlen", "a malformed record from the responder: an "
+     "END_REQUEST whose length is not 8"),
+    ("/py/close", "the responder closed the connection before END_REQUEST"),
+    ("/py/overload", "the responder overloaded"),
+])
+def test_refusals(app, path, why):
+    header, body, _ = app.server.gemini(app.url(path))
+    assert (header, body) == ("42 The program failed", b""), (header, body)
+    assert why in app.server.wait_log(why), app.server.log()
+
+
+def test_bad_header(app):
+    header, body, _ = app.server.gemini(app.url("/py/badheader"))
+    assert header.startswith("42 ") and body == b""
+
+
+def test_unreachable(tmp_path, processes, conf_server):
+    a = App(tmp_path, processes)
+    dead = free_port()
+    s = conf_server(a.text(site_extra=f"""
+    location "/dead/*" {{ fastcgi tcp "127.0.0.1" port {dead} }}
+    location "/nosock/*" {{ fastcgi socket "{tmp_path}/none.sock" }}"""),
+        gemini_port=a.gemini, gopher_ports=[a.gopher])
+    assert s.gemini(a.url("/dead/x"))[:2] == ("42 The program failed", b"")
+    assert "cannot reach the responder" in s.wait_log("Connection refused")
+    assert s.gemini(a.url("/nosock/x"))[:2] == ("42 The program failed", b"")
+    assert "No such file or directory" in s.wait_log(
+        "No such file or directory")
+    # Gopher: a type-3 line.
+    line = s.gopher_raw(b"/dead/x\r\n", port=a.gopher)
+    assert line.startswith(b"3"), line
+
+
+def test_closed_after_body_began(app):
+    data, notify = app.server.gemini_raw(
+        app.url("/py/closebody").encode() + b"\r\n")
+    assert data == b"20 text/plain\r\nfirst line\n"
+    log = app.server.wait_log("closed the connection before END_REQUEST")
+    assert "the connection is closed" in log
+
+
+def test_stderr_to_the_log(app):
+    assert app.server.gemini(app.url("/py/stderr"))[:2] == (
+        "20 text/plain", b"ok\n")
+    log = app.server.wait_log("third, no end")
+    prefix = f"localhost 127.0.0.1:{app.port}: stderr: "
+    assert prefix + "first line" in log
+    assert prefix + "second \\x1b[31mline" in log
+    assert prefix + "third, no end" in log
+    assert "\x1b" not in log
+
+
+def test_stderr_flood_limited(app):
+    assert app.server.gemini(app.url("/py/flood"))[:2] == (
+        "20 text/plain", b"flooded\n")
+    log = app.server.wait_log("lines of standard error not logged")
+    assert log.count("stderr: flood ") < 20
+    assert "more lines of standard error not logged" in log
+
+
+def test_big_streamed_body(app):
+    size = 8 * 1024 * 1024 + 17
+    with socket.create_connection(("127.0.0.1", app.gemini)) as raw:
+        import ssl
+        from conftest import client_context
+        with client_context().wrap_socket(raw,
+                                          server_hostname="localhost") as s:
+            s.sendall(app.url(f"/py/big?{size}").encode() + b"\r\n")
+            got = bytearray()
+            # Slowly at first: the server holds back, memory stays flat.
+            before = app.server.rss_kb("VmRSS")
+            while len(got) < 256 * 1024:
+                got += s.recv(16384)
+                time.sleep(0.005)
+            while True:
+                try:
+                    b = s.recv(1 << 20)
+                except ssl.SSLEOFError:
+                    break
+                if not b:
+                    break
+                got += b
+            after = app.server.rss_kb("VmRSS")
+    header, _, body = bytes(got).partition(b"\r\n")
+    assert header == b"20 application/octet-stream"
+    assert len(body) == size
+    assert body[:502] == bytes(i % 251 for i in range(502))
+    assert body[-251:] == bytes((size - 251 + i) % 251 for i in range(251))
+    app.server.assert_memory_flat(before, after)
+
+
+def test_stall_before_header(tmp_path, processes, conf_server):
+    a = App(tmp_path, processes)
+    s = conf_server(a.text(top_extra="cgi-timeout 2"), gemini_port=a.gemini,
+                    gopher_ports=[a.gopher])
+    t0 = time.monotonic()
+    assert s.gemini(a.url("/py/stall"))[:2] == ("42 The program failed", b"")
+    assert 1.5 < time.monotonic() - t0 < 6
+    assert "no header from the responder within 2 s" in s.wait_log(
+        "no header from the responder")
+    # A stalled body: the connection closes.
+    t0 = time.monotonic()
+    data, _ = s.gemini_raw(a.url("/py/stallbody").encode() + b"\r\n")
+    assert data == b"20 text/plain\r\nfirst line\n"
+    assert 1.5 < time.monotonic() - t0 < 6
+    assert "no output from the responder for 2 s" in s.wait_log(
+        "no output from the responder")
