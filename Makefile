@@ -12,7 +12,8 @@ BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
 # dpkg-buildpackage wants build-essential besides its Build-Depends.
 DEB_DEBS   := $(BUILD_DEBS) build-essential dpkg-dev debhelper lintian
 TEST_DEBS  := $(DEB_DEBS) clang python3 python3-pytest curl lynx openssl \
-              mandoc man-db systemd logrotate haproxy gnutls-bin
+              mandoc man-db systemd logrotate haproxy gnutls-bin \
+              php8.2-fpm fcgiwrap
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
               systemd gnutls-bin golang-go

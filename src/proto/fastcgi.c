@@ -21,6 +21,7 @@
 #include "conf_cgi.h"
 #include "conn.h"
 #include "fastcgi.h"
+#include "fcgi_prelude.h"
 #include "fcgi_record.h"
 #include "gemini_reply.h"
 #include "generation.h"
@@ -39,6 +40,7 @@ struct fastcgi {
 	struct event		*timer;		/* no header, or a stall */
 	struct event		*kick;		/* resumed: read what waits */
 	struct fcgi_reader	 rd;
+	struct fcgi_prelude	 prelude;	/* php-fpm's CGI headers */
 	int			 timeout_sec;
 	int			 paused;	/* the client is slow */
 	int			 connected;
@@ -161,7 +163,7 @@ take(struct fastcgi *f)
 	struct evbuffer *in = bufferevent_get_input(f->bev);
 	struct evbuffer_iovec v;
 	struct fcgi_item it;
-	size_t used;
+	size_t used, skip;
 
 	while (!f->paused && evbuffer_get_length(in) > 0 &&
 	    evbuffer_peek(in, -1, NULL, &v, 1) > 0 && v.iov_len > 0) {
@@ -171,8 +173,18 @@ take(struct fastcgi *f)
 			break;
 		case FCGI_ITEM_STDOUT:
 			f->last_ms = now_ms();
-			if (program_reply_data(f->reply, (const char *)it.data,
-			    it.len) == PROGRAM_REPLY_DONE) {
+			skip = fcgi_prelude_skip(&f->prelude, it.data, it.len);
+			if (f->prelude.state == FCGI_PRELUDE_TOO_LONG) {
+				fail(f, "a CGI header block longer than %d "
+				    "bytes from the responder",
+				    FCGI_PRELUDE_MAX);
+				return 1;
+			}
+			if (skip == it.len)
+				break;
+			if (program_reply_data(f->reply,
+			    (const char *)it.data + skip, it.len - skip) ==
+			    PROGRAM_REPLY_DONE) {
 				/* Complete: what else comes is not read. */
 				finish(f);
 				return 1;

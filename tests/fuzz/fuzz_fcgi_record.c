@@ -1,14 +1,16 @@
 /*
- * libFuzzer target for the FastCGI record reader and the name-value pair
- * reader: no input may crash them; what the reader gives lies within the
- * bytes given; the same input read in two pieces gives the same bytes and
- * the same end; a pair it accepts lies within its input.  Built and run by
- * `make fuzz` (FUZZ_SECONDS=N to run longer).
+ * libFuzzer target for the FastCGI record reader, the name-value pair
+ * reader and the CGI header block's skipper: no input may crash them;
+ * what the reader gives lies within the bytes given; the same input read
+ * in two pieces gives the same bytes and the same end; a pair it accepts
+ * lies within its input.  Built and run by `make fuzz` (FUZZ_SECONDS=N to
+ * run longer).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fcgi_prelude.h"
 #include "fcgi_record.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,6 +81,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const unsigned char *name, *value;
+	struct fcgi_prelude p = { FCGI_PRELUDE_START, 0 };
 	struct outcome a, b;
 	size_t used, nl, vl;
 
@@ -91,6 +94,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fcgi_pair_next(data, size, &used, &name, &nl, &value, &vl) == 1 &&
 	    (used > size || name < data || name + nl > data + size ||
 	    value < name + nl || value + vl != data + used))
+		abort();
+	/* The CGI header block: never more than given, nor past its bound. */
+	if (fcgi_prelude_skip(&p, data, size) > size ||
+	    p.seen > FCGI_PRELUDE_MAX + 1)
 		abort();
 	return 0;
 }
