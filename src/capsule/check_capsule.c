@@ -173,11 +173,30 @@ check_file(struct walk *w, int dirfd, const char *name, const char *path)
 	free(buf);
 }
 
+/* An executable: a program under a cgi location, else a file served. */
+static void
+check_program(struct walk *w, const char *path, const struct stat *st)
+{
+	const struct conf_location *loc;
+	char file[PATH_MAX + 64];
+
+	if (!S_ISREG(st->st_mode) || (st->st_mode & 0111) == 0)
+		return;
+	display_path(w, path, file, sizeof(file));
+	loc = conf_location_match(w->site, path);
+	if (loc != NULL && loc->cgi)
+		fprintf(w->r->out, "%s: CGI program %s of site %s (location "
+		    "\"%s\")\n", file, path, w->site->name, loc->pattern);
+	else
+		check_problem(w->r, 0, file, 0, "executable outside any cgi "
+		    "location: served as a file, never run");
+}
+
 static int
 walk_file(void *arg, int dirfd, const char *name, const char *path,
     const struct stat *st)
 {
-	(void)st;
+	check_program(arg, path, st);
 	check_file(arg, dirfd, name, path);
 	return 0;
 }
@@ -285,6 +304,14 @@ check_capsule(const struct conf *conf, const struct conf_site *site,
 		check_problem(r, 1, site->capsule, 0, "no index.gmi at the "
 		    "root: the home page of both protocols would be a listing");
 	check_pages(&w, conf);
+	if (site->titan_hook != NULL) {
+		if (access(site->titan_hook, X_OK) == 0)
+			fprintf(r->out, "%s: titan-hook of site %s\n",
+			    site->titan_hook, site->name);
+		else
+			check_problem(r, 1, site->titan_hook, 0, "titan-hook "
+			    "of site %s: %s", site->name, strerror(errno));
+	}
 	walker.arg = &w;
 	walker.file = walk_file;
 	walker.symlink = walk_symlink;

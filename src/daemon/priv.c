@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "priv.h"
 #include "priv_child.h"
+#include "priv_cgi.h"
 #include "priv_keys.h"
 #include "priv_load.h"
 #include "server_process.h"
@@ -228,6 +229,8 @@ reload(struct priv *p)
 	commit(p, conf, &b, &t, log_fd);
 	/* The old keys retire, once the old handshakes are done. */
 	priv_keys_activate(p, p->last_id);
+	/* Runners of the new configuration; the old finish their programs. */
+	priv_cgi_start(p);
 	older = res.older;
 	TAILQ_FOREACH(c, &p->children, entry)
 		older += c->draining;
@@ -269,6 +272,7 @@ reopen(struct priv *p)
 		if (ipc_send(c->ipc, IPC_REOPEN, style, 4, &fd, 1) == -1)
 			log_warn("server process %d: %s", (int)c->pid,
 			    strerror(errno));
+	priv_cgi_reopen(p, fd);
 	if ((cfd = dup(fd)) != -1)
 		(void)log_configure(CONF_LOG_FILE, cfd, p->conf->log_style);
 	close(p->log_fd);
@@ -379,6 +383,7 @@ start(struct priv *p)
 	p->log_fd = -1;
 	commit(p, conf, &b, &t, log_fd);
 	priv_keys_activate(p, p->last_id);
+	priv_cgi_start(p);
 	return 0;
 }
 
@@ -408,6 +413,8 @@ priv_run(const struct options *opts, struct conf *conf, int argc,
 	bundle_init(&p.keys);
 	bundle_init(&p.keys_new);
 	p.kp.ipc = -1;
+	for (i = 0; i < PRIV_RUNNERS_MAX; i++)
+		p.cgi[i].ipc = -1;
 	/* Read again by prepare, as every reload reads it. */
 	conf_free(conf);
 	raise_open_files(&from, &to);
@@ -440,6 +447,7 @@ out:
 	}
 	/* The servers are gone: no signature is needed any more. */
 	priv_keys_stop(&p);
+	priv_cgi_stop(&p);
 	listen_table_close_unused(&p.table, NULL);
 	listen_table_free(&p.table);
 	bundle_free(&p.bundle);

@@ -17,6 +17,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "priv_child.h"
+#include "priv_cgi.h"
 #include "priv_keys.h"
 #include "server_process.h"
 
@@ -263,6 +264,7 @@ priv_spawn(struct priv *p, const struct conf *conf, const struct bundle *b,
 	p->last_spawn = time(NULL);
 	/* Its workers' sockets to the key process, then its configuration. */
 	(void)priv_keys_link(p, c);
+	priv_cgi_link(p, c);
 	if (bundle_send(c->ipc, b, t, log_fd) == 0 &&
 	    wait_result(c, res) == 0) {
 		TAILQ_INSERT_TAIL(&p->children, c, entry);
@@ -335,7 +337,7 @@ priv_reap(struct priv *p)
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (priv_keys_reaped(p, pid, st))
+		if (priv_keys_reaped(p, pid, st) || priv_cgi_reaped(p, pid, st))
 			continue;
 		TAILQ_FOREACH(c, &p->children, entry)
 			if (c->pid == pid)

@@ -39,6 +39,17 @@ struct keyproc {
 	struct event		*restart;	/* a restart that waits */
 };
 
+/* A CGI runner (priv_cgi.c). */
+struct cgiproc {
+	pid_t			 pid;		/* 0: none running */
+	int			 ipc;		/* our end, or -1 */
+	time_t			 started;
+	struct event		*restart;	/* a restart that waits */
+	struct priv		*p;
+};
+
+#define PRIV_RUNNERS_MAX	16	/* RUNNER_LINKS_MAX */
+
 struct priv {
 	struct event_base	*base;
 	int			 argc;
@@ -52,6 +63,8 @@ struct priv {
 	struct bundle		 keys_new;	/* those of a configuration
 						 * being applied */
 	struct keyproc		 kp;
+	struct cgiproc		 cgi[PRIV_RUNNERS_MAX];
+	int			 ncgi;		/* runners p->conf needs */
 	struct listen_table	 table;
 	int			 nworkers;
 	unsigned long		 last_id;

@@ -199,6 +199,27 @@ program_env_build(const struct program_request *r, struct program_env *env)
 	return 0;
 }
 
+int
+program_env_hook(const struct program_hook *h, struct program_env *env)
+{
+	char hash[8 + 64 + 1];
+
+	memset(env, 0, sizeof(*env));
+	snprintf(hash, sizeof(hash), "SHA256:%s", h->cert_hex);
+	if (put(env, "PATH", PROGRAM_PATH) == -1 ||
+	    put(env, "SERVER_SOFTWARE", h->software) == -1 ||
+	    put(env, "SERVER_NAME", h->server_name) == -1 ||
+	    put(env, "DOCUMENT_ROOT", h->document_root) == -1 ||
+	    put(env, "TITAN_ACTION", h->size > 0 ? "upload" : "delete") == -1 ||
+	    put(env, "TITAN_PATH", h->path) == -1 ||
+	    put(env, "TITAN_FILE", h->file) == -1 ||
+	    put_num(env, "CONTENT_LENGTH", h->size) == -1 ||
+	    (h->mime != NULL && put(env, "CONTENT_TYPE", h->mime) == -1) ||
+	    put(env, "TLS_CLIENT_HASH", hash) == -1)
+		return -1;
+	return 0;
+}
+
 const char *
 program_env_get(const struct program_env *env, const char *name)
 {

@@ -88,6 +88,25 @@ struct program_env {
 int	program_env_build(const struct program_request *r,
 	    struct program_env *env);
 
+/* What a site's titan-hook is told of an upload just committed. */
+struct program_hook {
+	const char	*software;
+	const char	*server_name;
+	const char	*document_root;
+	const char	*path;		/* URL path (decoded) */
+	const char	*file;		/* absolute */
+	long long	 size;		/* 0: deleted */
+	const char	*mime;		/* NULL: none given */
+	const char	*cert_hex;	/* the uploader's certificate, 64 hex */
+};
+
+/*
+ * PATH, SERVER_SOFTWARE, SERVER_NAME, DOCUMENT_ROOT, TITAN_ACTION (upload
+ * or delete), TITAN_PATH, TITAN_FILE, CONTENT_LENGTH, CONTENT_TYPE (when
+ * given), TLS_CLIENT_HASH.  Returns 0, or -1 with env->why.
+ */
+int	program_env_hook(const struct program_hook *h, struct program_env *env);
+
 /* The value of name in env, or NULL. */
 const char *program_env_get(const struct program_env *env, const char *name);
 

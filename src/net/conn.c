@@ -231,6 +231,13 @@ conn_peer(const struct conn *c)
 	return c->peer;
 }
 
+struct ssl_st *
+conn_ssl(const struct conn *c)
+{
+	return c->tls && c->bev != NULL ? bufferevent_openssl_get_ssl(c->bev) :
+	    NULL;
+}
+
 const struct client_cert *
 conn_cert(const struct conn *c)
 {

@@ -71,6 +71,8 @@ struct generation	*conn_generation(const struct conn *c);
 const struct gen_listener *conn_listener(const struct conn *c);
 /* The client: the socket's peer, or the PROXY header's source. */
 const char		*conn_peer(const struct conn *c);
+/* The connection's TLS (NULL: plain TCP), for what programs are told. */
+struct ssl_st		*conn_ssl(const struct conn *c);
 /* Gemini: the client's certificate, if it sent one. */
 const struct client_cert *conn_cert(const struct conn *c);
 /* TLS: the protocol's and the cipher's names; NULL for plain TCP. */

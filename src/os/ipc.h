@@ -36,7 +36,21 @@ enum ipc_type {
 	IPC_KEYSOCK,
 	/* privileged -> key process (after a bundle of keys, each file
 	 * named by its certificate's id in hex, answered by IPC_RESULT) */
-	IPC_KEYS_ACTIVE		/* u32 generation id: it serves now */
+	IPC_KEYS_ACTIVE,	/* u32 generation id: it serves now */
+	/*
+	 * CGI (cgi_wire.h).  privileged -> server and -> a runner: u32
+	 * runner index, u32 runners; a socket per worker (none: that runner
+	 * is gone).
+	 */
+	IPC_CGISOCK,
+	IPC_CGI_RUN,		/* worker -> runner: a request; its control
+				 * socket, and its stdin when it has one */
+	IPC_CGI_HOOK,		/* worker -> runner: a Titan hook to start */
+	IPC_CGI_STARTED,	/* runner -> worker (control): u32 pid; the
+				 * program's stdout */
+	IPC_CGI_REFUSED,	/* u32 seconds to retry after (0: failed),
+				 * then why */
+	IPC_CGI_EXITED		/* u32 wait status */
 };
 
 struct ipc_msg {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/landlock.h>
+#include <sys/stat.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -205,6 +206,90 @@ sandbox_enter_net(const char *const *ro, size_t nro, const char *const *rw,
 	}
 #ifdef ATTACHE_SANITIZED
 	/* The sanitizers read /proc/self (maps) to report; tests only. */
+	if (add_rule(ruleset, "/proc", FS_READ, err, errlen) == -1)
+		goto done;
+#endif
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    syscall(SYS_landlock_restrict_self, ruleset, 0) == -1) {
+		snprintf(err, errlen, "sandbox: %s", strerror(errno));
+		goto done;
+	}
+	rv = 1;
+done:
+	close(ruleset);
+	return rv;
+}
+
+/* The rights of a rule's access on a file: what Landlock takes there. */
+static uint64_t
+rule_rights(int abi, int access, int is_dir)
+{
+	uint64_t a = 0, file = LANDLOCK_ACCESS_FS_EXECUTE |
+	    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE;
+
+	if (abi >= 3)
+		file |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (access & SANDBOX_READ)
+		a |= FS_READ;
+	if (access & SANDBOX_WRITE)
+		a |= fs_write(abi);
+	if (access & SANDBOX_EXEC)
+		a |= LANDLOCK_ACCESS_FS_EXECUTE;
+	return is_dir ? a : a & file;
+}
+
+int
+sandbox_enter_rules(const struct sandbox_rule *rules, size_t n, char *err,
+    size_t errlen)
+{
+	struct landlock_path_beneath_attr pb;
+	struct ll_ruleset_attr attr;
+	struct stat st;
+	size_t attrsz, i;
+	int abi, ruleset, fd, saved, rv = -1;
+
+	if ((abi = sandbox_abi()) < 1) {
+		snprintf(err, errlen, "this kernel has no Landlock: CGI "
+		    "programs are not confined");
+		return 0;
+	}
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = fs_handled(abi);
+	attrsz = sizeof(attr.handled_access_fs);
+	if (abi >= 6) {
+		attrsz += sizeof(attr.handled_access_net);
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+		attrsz += sizeof(attr.scoped);
+	}
+	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attrsz,
+	    0)) == -1) {
+		snprintf(err, errlen, "sandbox: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((fd = open(rules[i].path, O_PATH | O_CLOEXEC)) == -1) {
+			if (errno == ENOENT &&
+			    (rules[i].access & SANDBOX_OPTIONAL))
+				continue;
+			snprintf(err, errlen, "sandbox: %s: %s", rules[i].path,
+			    strerror(errno));
+			goto done;
+		}
+		memset(&pb, 0, sizeof(pb));
+		pb.parent_fd = fd;
+		pb.allowed_access = fstat(fd, &st) == 0 ? rule_rights(abi,
+		    rules[i].access, S_ISDIR(st.st_mode)) : 0;
+		if (pb.allowed_access != 0 && syscall(SYS_landlock_add_rule,
+		    ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1) {
+			saved = errno;
+			close(fd);
+			snprintf(err, errlen, "sandbox: %s: %s", rules[i].path,
+			    strerror(saved));
+			goto done;
+		}
+		close(fd);
+	}
+#ifdef ATTACHE_SANITIZED
 	if (add_rule(ruleset, "/proc", FS_READ, err, errlen) == -1)
 		goto done;
 #endif

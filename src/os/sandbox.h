@@ -37,6 +37,28 @@ int	sandbox_enter_net(const char *const *ro, size_t nro,
 	    const char *const *rw, size_t nrw, const int *ports,
 	    size_t nports, char *err, size_t errlen);
 
+/* What a rule of sandbox_enter_rules allows beneath its path. */
+enum {
+	SANDBOX_READ = 1,
+	SANDBOX_WRITE = 2,	/* files and directories made, changed, removed */
+	SANDBOX_EXEC = 4,
+	SANDBOX_OPTIONAL = 8	/* a path that is missing is no error */
+};
+
+struct sandbox_rule {
+	const char	*path;
+	int		 access;	/* SANDBOX_* */
+};
+
+/*
+ * The CGI runner's confinement: beneath each rule's path what it allows
+ * (on a file, what applies to a file), nothing else of the file system;
+ * signals only to its own processes.  TCP is left alone (programs may
+ * reach their databases).  Returns as sandbox_enter does.
+ */
+int	sandbox_enter_rules(const struct sandbox_rule *rules, size_t n,
+	    char *err, size_t errlen);
+
 /* The Landlock ABI the kernel offers; 0: none. */
 int	sandbox_abi(void);
 

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
+#include "cgi.h"
 #include "conn.h"
 #include "fastcgi.h"
 #include "gemini_generated.h"
@@ -176,6 +177,8 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 		fastcgi_gemini(c, loc, line, len, &req);
 		return;
 	}
+	if (cgi_gemini(c, &req, line, len))
+		return;
 	lang = conf_lang(site, loc);
 	if (gemini_generated(c, &req, lang))
 		return;

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "capsule.h"
+#include "cgi.h"
 #include "conn.h"
 #include "fastcgi.h"
 #include "generation.h"
@@ -305,6 +306,7 @@ gopher_path(struct conn *c, const struct gopher_request *req)
 	len = uri_remove_dot_segments(path, len + sellen);
 again:
 	if (gopher_location(c, path) || fastcgi_gopher(c, path, len, req) ||
+	    cgi_gopher(c, path, len, req) ||
 	    gopher_generated(c, path, len, req))
 		return;
 	switch (capsule_resolve(&conn_site(c)->capsule, path, len, &o)) {

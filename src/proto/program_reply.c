@@ -132,7 +132,32 @@ refuse(struct program_reply *r, const char *why)
 	finish(r);
 }
 
-/* Over Gopher, what a status other than 20 says, as one type-3 line. */
+/* A prompt over Gopher: a search item (type 7) for the same selector. */
+static void
+input_item(struct program_reply *r, int status, const char *meta)
+{
+	struct gophermap_opts o;
+	struct evbuffer *out;
+	char st[4];
+
+	snprintf(st, sizeof(st), "%d", status);
+	gopher_options(r->c, r->page_path, &o);
+	if ((out = evbuffer_new()) == NULL ||
+	    gophermap_item(out, '7', meta[0] != '\0' ? meta : "Search",
+	    meta[0] != '\0' ? strlen(meta) : 6, r->page_path,
+	    strlen(r->page_path), o.host, o.port) == -1 ||
+	    gophermap_end(out) == -1)
+		gopher_line(r, "Server out of memory", "out of memory");
+	else
+		gopher_send(r->c, out, "7", st);
+	if (out != NULL)
+		evbuffer_free(out);
+}
+
+/*
+ * Over Gopher, what a status other than 20 says: a prompt is a search
+ * item, anything else one type-3 line.
+ */
 static void
 gopher_status(struct program_reply *r, int status, const char *meta)
 {
@@ -140,9 +165,8 @@ gopher_status(struct program_reply *r, int status, const char *meta)
 
 	switch (status / 10) {
 	case 1:
-		snprintf(msg, sizeof(msg), "This page asks for input (%s): "
-		    "send it as a search", meta);
-		break;
+		input_item(r, status, meta);
+		return;
 	case 3:
 		snprintf(msg, sizeof(msg), "This page has moved to %s", meta);
 		break;
@@ -151,8 +175,12 @@ gopher_status(struct program_reply *r, int status, const char *meta)
 		    "certificate, which Gopher cannot send");
 		break;
 	default:
-		snprintf(msg, sizeof(msg), "Error %d: %s", status,
-		    meta[0] != '\0' ? meta : "no reason given");
+		if (status == 44)
+			snprintf(msg, sizeof(msg), "Busy: try again in %s "
+			    "seconds", meta);
+		else
+			snprintf(msg, sizeof(msg), "Error %d: %s", status,
+			    meta[0] != '\0' ? meta : "no reason given");
 		break;
 	}
 	snprintf(st, sizeof(st), "%d", status);

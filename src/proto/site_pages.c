@@ -98,6 +98,8 @@ site_admits(const struct site *s, const char *path, int gopher)
 char
 site_page_gopher_type(const void *site, const char *path, size_t len)
 {
+	const struct conf_location *loc;
+	char p[REQUEST_MAX + 1];
 	unsigned page;
 
 	switch (site_page_route(site, path, len, &page)) {
@@ -109,6 +111,14 @@ site_page_gopher_type(const void *site, const char *path, size_t len)
 		return '0';
 	case SITE_PAGE_NONE:
 		break;
+	}
+	/* A program's page: most likely gemtext, which becomes a menu. */
+	if (len < sizeof(p)) {
+		memcpy(p, path, len);
+		p[len] = '\0';
+		loc = conf_location_match(((const struct site *)site)->conf, p);
+		if (loc != NULL && loc->cgi)
+			return '1';
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "cgi.h"
 #include "conn.h"
 #include "fingerprint.h"
 #include "generation.h"
@@ -41,6 +42,7 @@ struct upload {
 	char			 path[REQUEST_MAX + NAME_MAX + 2];
 	char			 target[META_MAX + 1];	/* the 30's */
 	char			 operator[FINGERPRINT_HEX_SIZE];
+	char			 mime[TITAN_MIME_MAX + 1];	/* "": none */
 };
 
 static void
@@ -221,6 +223,9 @@ commit_done(evutil_socket_t fd, short what, void *arg)
 			    "sha256:%s", conn_site(c)->conf->name, u->path,
 			    tc->old_size, u->operator);
 		answer(c, 30, u->target, NULL);
+		/* The operator's hook, which nobody waits for. */
+		cgi_titan_hook(c, u->path, u->size, u->mime[0] != '\0' ?
+		    u->mime : NULL, u->operator);
 	}
 	conn_respond(c);
 }
@@ -341,6 +346,9 @@ titan_answer(struct conn *c, const char *line, size_t len,
 		    "Bad request", req.reason);
 		return;
 	}
+	/* To a script: the script decides who may, and what it takes. */
+	if (cgi_titan(c, &req, line, len))
+		return;
 	if (titan_allowed(c, &req) == -1)
 		return;
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
@@ -351,6 +359,8 @@ titan_answer(struct conn *c, const char *line, size_t len,
 	u->tmpfd = -1;
 	u->size = req.size;
 	fingerprint_hex(conn_cert(c)->sha256, u->operator);
+	if (req.has_mime)
+		snprintf(u->mime, sizeof(u->mime), "%s", req.mime);
 	if ((error = titan_place_open(&conn_site(c)->capsule, req.path,
 	    req.pathlen, &u->place, &why)) != TITAN_STORE_OK) {
 		u->place.basefd = -1;

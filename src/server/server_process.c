@@ -24,6 +24,7 @@
 #include "listen_table.h"
 #include "log.h"
 #include "options.h"
+#include "runner_link.h"
 #include "sandbox.h"
 #include "server_process.h"
 #include "tls_tickets.h"
@@ -471,6 +472,16 @@ take_keys(struct server_process *sp, struct ipc_msg *m)
 	}
 }
 
+/* The workers' sockets to a CGI runner, new or gone (runner_link.h). */
+static void
+take_cgi(struct ipc_msg *m)
+{
+	if (m->len != 8)
+		return;
+	runner_link_set((int)ipc_get32(m->data), m->fds, m->nfds);
+	m->nfds = 0;
+}
+
 /* A whole configuration came (taken 1) or a stray message (-1). */
 static int
 received(struct server_process *sp, int taken)
@@ -517,6 +528,9 @@ ipc_cb(evutil_socket_t fd, short what, void *arg)
 		case IPC_KEYSOCK:
 			take_keys(sp, &m);
 			break;
+		case IPC_CGISOCK:
+			take_cgi(&m);
+			break;
 		case IPC_REOPEN:
 			if (m.nfds == 1 && log_configure(CONF_LOG_FILE,
 			    m.fds[0], (enum conf_log_style)ipc_get32(m.data)) ==
@@ -548,8 +562,11 @@ first_bundle(struct server_process *sp)
 	for (;;) {
 		if ((r = ipc_recv(sp->ipc, &m)) != 1)
 			return -1;
-		if (m.type == IPC_KEYSOCK) {
-			take_keys(sp, &m);
+		if (m.type == IPC_KEYSOCK || m.type == IPC_CGISOCK) {
+			if (m.type == IPC_KEYSOCK)
+				take_keys(sp, &m);
+			else
+				take_cgi(&m);
 			ipc_close_fds(&m);
 			continue;
 		}
@@ -632,6 +649,7 @@ out:
 	for (i = 0; i < IPC_FDS_MAX; i++)
 		if (sp.keys[i] != -1)
 			close(sp.keys[i]);
+	runner_link_close_all();
 	close(ipc);
 	return status;
 }

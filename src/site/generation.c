@@ -1,4 +1,5 @@
 /* A configuration generation: built once, shared, freed by its last user. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,12 @@ site_open(struct generation *g, struct site *s, const struct conf_site *cs,
 		conf_report(d, cs->capsule_line, "%s", err);
 		return -1;
 	}
+	/* Programs are told where the capsule is (DOCUMENT_ROOT). */
+	if ((s->root = realpath(cs->capsule, NULL)) == NULL) {
+		conf_report(d, cs->capsule_line, "capsule %s: %s", cs->capsule,
+		    strerror(errno));
+		return -1;
+	}
 	if (check_path_inside(cs->certs, cs->capsule)) {
 		conf_report(d, cs->certs_line, "%s: certificate directory is "
 		    "inside the capsule %s; refusing to serve its keys",
@@ -191,6 +198,7 @@ generation_free(struct generation *g)
 
 	for (i = 0; i < g->nsites; i++) {
 		capsule_close(&g->sites[i].capsule);
+		free(g->sites[i].root);
 		capsule_service_unref(g->sites[i].service);
 		SSL_CTX_free(g->sites[i].tls);
 		free((void *)g->sites[i].names);

@@ -30,6 +30,7 @@ struct render_cache;
 struct site {
 	const struct conf_site	*conf;
 	struct capsule		 capsule;
+	char			*root;		/* the capsule's real path */
 	SSL_CTX			*tls;		/* NULL when Gemini is off */
 	struct tls_cert_info	 cert;		/* what tls loaded, for the log */
 	const char *const	*names;		/* name, then the aliases */

@@ -234,9 +234,38 @@ test_wire(void)
 	CHECK_INT(back.n, 0);
 }
 
+static void
+test_hook(void)
+{
+	struct program_hook h = { "attache/0.1.0", "example.org", "/srv/c",
+	    "/notes/a.gmi", "/srv/c/notes/a.gmi", 42, "text/gemini",
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff" };
+	struct program_env env;
+
+	CHECK_INT(program_env_hook(&h, &env), 0);
+	CHECK_INT(env.n, 10);
+	CHECK_STR(program_env_get(&env, "TITAN_ACTION"), "upload");
+	CHECK_STR(program_env_get(&env, "TITAN_PATH"), "/notes/a.gmi");
+	CHECK_STR(program_env_get(&env, "TITAN_FILE"), "/srv/c/notes/a.gmi");
+	CHECK_STR(program_env_get(&env, "CONTENT_LENGTH"), "42");
+	CHECK_STR(program_env_get(&env, "CONTENT_TYPE"), "text/gemini");
+	CHECK_STR(program_env_get(&env, "TLS_CLIENT_HASH"), "SHA256:"
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	CHECK_STR(program_env_get(&env, "SERVER_NAME"), "example.org");
+	CHECK_STR(program_env_get(&env, "DOCUMENT_ROOT"), "/srv/c");
+	h.size = 0;
+	h.mime = NULL;
+	CHECK_INT(program_env_hook(&h, &env), 0);
+	CHECK_STR(program_env_get(&env, "TITAN_ACTION"), "delete");
+	CHECK(program_env_get(&env, "CONTENT_TYPE") == NULL);
+	h.path = "/a\nb";
+	CHECK_INT(program_env_hook(&h, &env), -1);
+}
+
 int
 main(void)
 {
+	test_hook();
 	test_gemini();
 	test_gopher();
 	test_titan();

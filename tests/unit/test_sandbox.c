@@ -41,6 +41,28 @@ in_child(int (*fn)(void))
 	return WEXITSTATUS(st);
 }
 
+/*
+ * Runs path in a grandchild: its exit status, or 100 + errno when the
+ * exec failed (the scripts exit 42).
+ */
+static int
+run_prog(const char *path)
+{
+	char *argv[] = { (char *)path, NULL }, *envp[] = { NULL };
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		execve(path, argv, envp);
+		_exit(100 + errno);
+	}
+	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
 /* 0 when every check holds, else the number of the first that failed. */
 static int
 confined(void)
@@ -83,6 +105,47 @@ confined(void)
 			return 9;
 		close(s);
 	}
+	/* Nothing executes: neither the capsule's nor the system's. */
+	snprintf(path, sizeof(path), "%s/cgi/prog", capsule);
+	if (run_prog(path) != 100 + EACCES || run_prog("/bin/true") !=
+	    100 + EACCES)
+		return 10;
+	return 0;
+}
+
+/* The CGI runner's: execute where a rule says so, nowhere else. */
+static int
+runner_rules(void)
+{
+	char err[512], cgi[128], other[128], path[256];
+	struct sandbox_rule rules[] = {
+		{ cgi, SANDBOX_READ | SANDBOX_EXEC },
+		{ "/usr", SANDBOX_READ | SANDBOX_EXEC },
+		{ "/bin", SANDBOX_READ | SANDBOX_EXEC | SANDBOX_OPTIONAL },
+		{ "/lib", SANDBOX_READ | SANDBOX_EXEC | SANDBOX_OPTIONAL },
+		{ "/lib64", SANDBOX_READ | SANDBOX_EXEC | SANDBOX_OPTIONAL },
+		{ "/etc/ld.so.cache", SANDBOX_READ | SANDBOX_OPTIONAL },
+		{ "/no/such/dir", SANDBOX_READ | SANDBOX_OPTIONAL },
+	};
+
+	snprintf(cgi, sizeof(cgi), "%s/cgi", capsule);
+	snprintf(other, sizeof(other), "%s/other", capsule);
+	if (sandbox_enter_rules(rules, sizeof(rules) / sizeof(rules[0]), err,
+	    sizeof(err)) != 1)
+		return 1;
+	snprintf(path, sizeof(path), "%s/prog", cgi);
+	if (run_prog(path) != 42)
+		return 2;
+	snprintf(path, sizeof(path), "%s/prog", other);
+	if (run_prog(path) != 100 + EACCES)
+		return 3;
+	/* Read beneath the rules only; write nowhere. */
+	snprintf(path, sizeof(path), "%s/page.gmi", capsule);
+	if (open(path, O_RDONLY) != -1 || open("/etc/passwd", O_RDONLY) != -1)
+		return 4;
+	snprintf(path, sizeof(path), "%s/new", cgi);
+	if (open(path, O_WRONLY | O_CREAT, 0644) != -1)
+		return 5;
 	return 0;
 }
 
@@ -250,6 +313,27 @@ unknown_user(void)
 	return strcmp(err, "user no-such-user-here: no such user") == 0 ? 0 : 2;
 }
 
+/* A script that exits 42, in capsule/dir/prog. */
+static int
+make_prog(const char *dir)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", capsule, dir);
+	if (mkdir(path, 0755) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/prog", capsule, dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0755)) == -1 ||
+	    write(fd, "#!/bin/sh\nexit 42\n", 18) != 18) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -263,6 +347,8 @@ main(void)
 	    write(fd, "# Page\n", 7) != 7)
 		return 1;
 	close(fd);
+	if (make_prog("cgi") == -1 || make_prog("other") == -1)
+		return 1;
 	if ((abi = sandbox_abi()) < 1)
 		unit_skip("sandbox", "confinement (read-only and writable "
 		    "capsules) not tested: this kernel has no Landlock: %s",
@@ -280,6 +366,7 @@ main(void)
 			unit_skip("sandbox", "FastCGI responders' ports not "
 			    "tested: Landlock ABI %d, the network rules come "
 			    "with ABI 4", abi);
+		CHECK_INT(in_child(runner_rules), 0);
 	}
 	CHECK_INT(in_child(unknown_user), 0);
 	if (geteuid() == 0)
