@@ -244,20 +244,6 @@ conn_cert(const struct conn *c)
 	return &c->cert;
 }
 
-void
-conn_tls_names(const struct conn *c, const char **version,
-    const char **cipher)
-{
-	SSL *ssl;
-
-	*version = *cipher = NULL;
-	if (!c->tls || c->bev == NULL ||
-	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
-		return;
-	*version = SSL_get_version(ssl);
-	*cipher = SSL_get_cipher_name(ssl);
-}
-
 int
 conn_worker(const struct conn *c)
 {

@@ -75,9 +75,6 @@ const char		*conn_peer(const struct conn *c);
 struct ssl_st		*conn_ssl(const struct conn *c);
 /* Gemini: the client's certificate, if it sent one. */
 const struct client_cert *conn_cert(const struct conn *c);
-/* TLS: the protocol's and the cipher's names; NULL for plain TCP. */
-void	conn_tls_names(const struct conn *c, const char **version,
-	    const char **cipher);
 /* The address and port the client reached, as text ("" if unknown). */
 void	conn_local_addr(const struct conn *c, char *out, size_t outsz);
 int	conn_local_port(const struct conn *c);

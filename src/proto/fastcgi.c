@@ -369,6 +369,26 @@ out:
 	return rv;
 }
 
+/* STDIN: the body, taken from its buffer, then the empty record. */
+static int
+write_stdin(struct evbuffer *out, struct evbuffer *body)
+{
+	unsigned char *p;
+	size_t n;
+
+	while (body != NULL && (n = evbuffer_get_length(body)) > 0) {
+		if (n > FCGI_CONTENT_MAX)
+			n = FCGI_CONTENT_MAX;
+		if ((p = evbuffer_pullup(body, (ev_ssize_t)n)) == NULL ||
+		    fcgi_write_stream(put_output, out, FCGI_STDIN,
+		    FCGI_REQUEST_ID, p, n) == -1 ||
+		    evbuffer_drain(body, n) == -1)
+			return -1;
+	}
+	return fcgi_write_stream(put_output, out, FCGI_STDIN, FCGI_REQUEST_ID,
+	    NULL, 0);
+}
+
 /* The responder's address; its name for the log in f->responder. */
 static socklen_t
 responder_addr(struct fastcgi *f, const struct conf_location *loc,
@@ -407,7 +427,7 @@ responder_addr(struct fastcgi *f, const struct conf_location *loc,
 /* The connection, and the request written out for it to send. */
 static int
 open_responder(struct fastcgi *f, const struct conf_location *loc,
-    const struct program_env *env, const char **why)
+    const struct program_env *env, struct evbuffer *body, const char **why)
 {
 	struct sockaddr_storage ss;
 	struct evbuffer *out;
@@ -442,8 +462,7 @@ open_responder(struct fastcgi *f, const struct conf_location *loc,
 	out = bufferevent_get_output(f->bev);
 	if (fcgi_write_begin(put_output, out, FCGI_REQUEST_ID, FCGI_RESPONDER,
 	    0) == -1 || write_params(out, loc, env) == -1 ||
-	    fcgi_write_stream(put_output, out, FCGI_STDIN, FCGI_REQUEST_ID,
-	    NULL, 0) == -1)
+	    write_stdin(out, body) == -1)
 		return -1;
 	if (bufferevent_enable(f->bev, EV_READ | EV_WRITE) == -1)
 		return -1;
@@ -451,9 +470,10 @@ open_responder(struct fastcgi *f, const struct conf_location *loc,
 	return 0;
 }
 
-void
+int
 fastcgi_start(struct conn *c, const struct conf_location *loc,
-    const struct program_env *env, int gopher, const char *page_path)
+    const struct program_env *env, struct evbuffer *body, int gopher,
+    const char *page_path)
 {
 	char label[CONF_FASTCGI_PATH_MAX + 1400];
 	struct timeval tv;
@@ -482,20 +502,15 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 		free(f);
 		goto refuse;
 	}
-	if ((f->timer = evtimer_new(conn_base(c), timer_cb, f)) == NULL ||
-	    (f->kick = event_new(conn_base(c), -1, 0, kick_cb, f)) == NULL) {
-		fail(f, "out of memory");
-		return;
-	}
 	tv.tv_sec = f->timeout_sec;
 	tv.tv_usec = 0;
-	if (evtimer_add(f->timer, &tv) == -1) {
+	if ((f->timer = evtimer_new(conn_base(c), timer_cb, f)) == NULL ||
+	    (f->kick = event_new(conn_base(c), -1, 0, kick_cb, f)) == NULL ||
+	    evtimer_add(f->timer, &tv) == -1)
 		fail(f, "out of memory");
-		return;
-	}
-	if (open_responder(f, loc, env, &why) == -1)
+	else if (open_responder(f, loc, env, body, &why) == -1)
 		fail(f, "cannot reach the responder: %s", why);
-	return;
+	return 0;
 refuse:
 	/* Nothing started: the protocol's own refusal. */
 	if (gopher)
@@ -503,4 +518,5 @@ refuse:
 	else
 		gemini_header_only(c, 42, "Server error",
 		    "FastCGI: out of memory");
+	return -1;
 }

@@ -2,7 +2,8 @@
  * Requests answered by a FastCGI responder (a location's `fastcgi socket`
  * or `fastcgi tcp`), from the worker's loop: a connection per request,
  * BEGIN_REQUEST, the PARAMS (the program environment, then the location's
- * `param`s), STDIN (empty, or a Titan upload's body), then STDOUT into
+ * `param`s), STDIN (empty, or a Titan upload's body), then STDOUT (past
+ * the CGI header block php-fpm and fcgiwrap put first) into
  * the program reply (program_reply.h: the header checked, the body
  * streamed with backpressure, Gopher menus), STDERR to the log, and
  * END_REQUEST.  A responder that cannot be reached, closes, stalls or
@@ -16,9 +17,11 @@
 
 struct conf_location;
 struct conn;
+struct evbuffer;
 struct gemini_request;
 struct gopher_request;
 struct program_env;
+struct titan_request;
 
 /* Standard error: the longest line logged, and the lines a second. */
 #define FASTCGI_ERR_LINE	512
@@ -42,11 +45,23 @@ int	fastcgi_gopher(struct conn *c, const char *path, size_t len,
 	    const struct gopher_request *req);
 
 /*
- * Starts the exchange with loc's responder for c, its parameters env;
- * page_path the decoded path (Gopher's menus resolve links against it).
- * Answers c whatever happens.
+ * Titan: 1 when the upload's path is under a location with a responder:
+ * its body (at most titan-max-size) is read, then goes to the responder
+ * as STDIN, with CONTENT_LENGTH, CONTENT_TYPE and TITAN_TOKEN.  The
+ * responder decides who may; the location's zone is checked first.
  */
-void	fastcgi_start(struct conn *c, const struct conf_location *loc,
-	    const struct program_env *env, int gopher, const char *page_path);
+int	fastcgi_titan(struct conn *c, const struct titan_request *req,
+	    const char *line, size_t len);
+
+/*
+ * Starts the exchange with loc's responder for c, its parameters env and
+ * its standard input body (NULL: none; emptied); page_path the decoded
+ * path (Gopher's menus resolve links against it).  0 once the answer
+ * streams (whatever then happens, it answers c), -1 when c was answered
+ * at once (out of memory).
+ */
+int	fastcgi_start(struct conn *c, const struct conf_location *loc,
+	    const struct program_env *env, struct evbuffer *body, int gopher,
+	    const char *page_path);
 
 #endif

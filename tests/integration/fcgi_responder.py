@@ -9,6 +9,8 @@ request with a Gemini response chosen by the request's path.
 Paths (SCRIPT_NAME, the request's decoded path):
     .../env        20 text/gemini: the parameters, one "NAME=value" a line
     .../hello      20 text/gemini: "# Hello"
+    .../echo       20 text/plain: the protocol, CONTENT_LENGTH and
+                   CONTENT_TYPE on a line, then the standard input
     .../menu       20 text/gemini: a page with a link, for Gopher menus
     .../big        20 application/octet-stream: QUERY_STRING bytes (a
                    number), in pieces of 64 KiB, each byte its offset % 251
@@ -89,6 +91,10 @@ def answer(conn, rid, params, stdin):
     if what == "env":
         body = "".join(f"{k}={v}\n" for k, v in sorted(params.items()))
         out(b"20 text/gemini\r\n" + body.encode("latin-1"))
+    elif what == "echo":
+        out(b"20 text/plain\r\n" + ("%s %s %s\n" % (
+            params.get("SERVER_PROTOCOL"), params.get("CONTENT_LENGTH"),
+            params.get("CONTENT_TYPE"))).encode() + bytes(stdin))
     elif what == "hello":
         out(b"20 text/gemini\r\n# Hello\n")
     elif what == "menu":

@@ -365,3 +365,23 @@ def test_fcgiwrap(tmp_path, processes, conf_server):
     assert s.gopher_raw(b"/sh/good\r\n", port=a.gopher) == (
         b"i# From a shell\t\tlocalhost\t%d\r\n"
         b"iOver GOPHER\t\tlocalhost\t%d\r\n.\r\n" % (a.gopher, a.gopher))
+
+
+def test_titan_to_the_responder(tmp_path, processes, conf_server):
+    """A Titan upload under a responder's location: its body is the
+    responder's standard input, in records of at most 65,535 bytes."""
+    a = App(tmp_path, processes)
+    s = conf_server(a.text(site_extra="    titan on\n    titan-operator "
+                           f"\"sha256:{'0' * 64}\""),
+                    gemini_port=a.gemini, gopher_ports=[a.gopher])
+    body = bytes(i % 256 for i in range(200000))
+    data, _ = s.gemini_raw(
+        f"titan://localhost:{a.gemini}/py/echo;size={len(body)};"
+        f"mime=application/octet-stream\r\n".encode() + body)
+    assert data == (b"20 text/plain\r\nTITAN 200000 "
+                    b"application/octet-stream\n" + body)
+    # Outside the location: the capsule's own Titan, which wants an
+    # operator.
+    data, _ = s.gemini_raw(f"titan://localhost:{a.gemini}/x.txt;size=2"
+                           "\r\nhi".encode())
+    assert data.startswith(b"6"), data
