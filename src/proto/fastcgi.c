@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,9 +33,12 @@
 
 #define FCGI_REQUEST_ID	1	/* one request per connection */
 #define RESPONDER_MAX	(CONF_FASTCGI_PATH_MAX + 16)
+#define FASTCGI_BUSY_SEC 5	/* 44's wait, when cgi-max are under way */
 
 struct fastcgi {
 	struct conn		*c;
+	struct generation	*gen;		/* held until the end */
+	atomic_uint		*running;	/* the site's count: cgi-max */
 	struct program_reply	*reply;
 	struct bufferevent	*bev;		/* to the responder */
 	struct event		*timer;		/* no header, or a stall */
@@ -80,6 +84,9 @@ finish(struct fastcgi *f)
 		event_free(f->timer);
 	if (f->kick != NULL)
 		event_free(f->kick);
+	if (f->running != NULL)
+		atomic_fetch_sub(f->running, 1);
+	generation_unref(f->gen);
 	free(f);
 }
 
@@ -475,10 +482,12 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
     const struct program_env *env, struct evbuffer *body, int gopher,
     const char *page_path)
 {
-	char label[CONF_FASTCGI_PATH_MAX + 1400];
+	char label[CONF_FASTCGI_PATH_MAX + 1400], busy[16];
 	struct timeval tv;
 	struct fastcgi *f;
 	const char *why;
+	size_t site;
+	int max;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
 		log_warn("%s: out of memory for a FastCGI request",
@@ -486,6 +495,7 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 		goto refuse;
 	}
 	f->c = c;
+	f->gen = generation_ref(conn_generation(c));
 	f->timeout_sec = conf_cgi_timeout(conn_generation(c)->conf,
 	    conn_site(c)->conf);
 	f->tokens = FASTCGI_ERR_BURST;
@@ -499,9 +509,25 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 	if ((f->reply = program_reply_new(c, gopher, page_path, label,
 	    &fastcgi_source, f)) == NULL) {
 		log_warn("%s %s: cannot stream an answer", conn_peer(c), label);
-		free(f);
+		finish(f);
 		goto refuse;
 	}
+	/* cgi-max: a 44, as if the responder said it. */
+	site = (size_t)(conn_site(c) - f->gen->sites);
+	max = conf_cgi_max(f->gen->conf, conn_site(c)->conf);
+	if (atomic_fetch_add(&f->gen->fastcgi_running[site], 1) >=
+	    (unsigned)max) {
+		atomic_fetch_sub(&f->gen->fastcgi_running[site], 1);
+		log_warn("%s %s: cgi-max (%d) requests under way", conn_peer(c),
+		    label, max);
+		snprintf(busy, sizeof(busy), "44 %d\r\n", FASTCGI_BUSY_SEC);
+		if (program_reply_data(f->reply, busy, strlen(busy)) ==
+		    PROGRAM_REPLY_MORE)
+			program_reply_end(f->reply);
+		finish(f);
+		return 0;
+	}
+	f->running = &f->gen->fastcgi_running[site];
 	tv.tv_sec = f->timeout_sec;
 	tv.tv_usec = 0;
 	if ((f->timer = evtimer_new(conn_base(c), timer_cb, f)) == NULL ||

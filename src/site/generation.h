@@ -68,6 +68,8 @@ struct generation {
 	struct limits		*limits;
 	int			 max_connections; /* conf's, or from the
 						 * open-files limit */
+	/* Per site: FastCGI requests under way, over all workers. */
+	atomic_uint		*fastcgi_running;
 };
 
 struct bundle;

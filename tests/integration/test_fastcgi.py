@@ -385,3 +385,68 @@ def test_titan_to_the_responder(tmp_path, processes, conf_server):
     data, _ = s.gemini_raw(f"titan://localhost:{a.gemini}/x.txt;size=2"
                            "\r\nhi".encode())
     assert data.startswith(b"6"), data
+
+
+def test_cgi_max(tmp_path, processes, conf_server):
+    """cgi-max counts a site's FastCGI requests under way: past it, 44."""
+    import threading
+    a = App(tmp_path, processes)
+    s = conf_server(a.text(top_extra="cgi-max 1\ncgi-timeout 3"),
+                    gemini_port=a.gemini, gopher_ports=[a.gopher])
+    first = {}
+    t = threading.Thread(target=lambda: first.update(
+        r=s.gemini(a.url("/py/stall"))[:2]))
+    t.start()
+    # Once the first is at the responder (its connection accepted).
+    assert wait_until(lambda: _established_to(a.port), timeout=10)
+    assert s.gemini(a.url("/py/hello"))[:2] == ("44 5", b"")
+    assert "cgi-max (1) requests under way" in s.wait_log("cgi-max (1)")
+    t.join()
+    assert first["r"] == ("42 The program failed", b"")
+    # And the slot is free again.
+    assert s.gemini(a.url("/py/hello"))[:2] == ("20 text/gemini",
+                                                b"# Hello\n")
+
+
+def _established_to(port):
+    """1 when a TCP connection to port on loopback is established."""
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        f = line.split()
+        if f[3] == "01" and int(f[2].split(":")[1], 16) == port:
+            return True
+    return False
+
+
+def test_reload_adds_a_port(tmp_path, processes, conf_server):
+    """The server process may connect to its responders' TCP ports only
+    (Landlock ABI 4); a reload that names another port starts a server
+    process whose sandbox allows it."""
+    a = App(tmp_path, processes)
+    s = conf_server(a.text(), gemini_port=a.gemini, gopher_ports=[a.gopher])
+    abi = _landlock_abi()
+    if abi >= 4:
+        assert (f"sandbox: TCP connections to port {a.port} only"
+                in s.log())
+    other = free_port()
+    p = spawn([sys.executable, str(RESPONDER), "tcp", "127.0.0.1",
+               str(other)])
+    processes.append(p)
+    assert wait_port(other)
+    before = s.server_pid()
+    line = s.reload(a.text(site_extra=f"""
+    location "/other/*" {{ fastcgi tcp "127.0.0.1" port {other} }}"""))
+    assert "reloaded" in line, line
+    assert s.gemini(a.url("/other/hello"))[:2] == ("20 text/gemini",
+                                                   b"# Hello\n")
+    assert s.gemini(a.url("/py/hello"))[:2] == ("20 text/gemini",
+                                                b"# Hello\n")
+    if abi >= 4:
+        assert wait_until(lambda: s.server_pid() != before)
+        assert "sandbox: TCP connections to ports " in s.log()
+
+
+def _landlock_abi():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    r = libc.syscall(444, None, 0, 1)   # landlock_create_ruleset, VERSION
+    return r if r > 0 else 0
