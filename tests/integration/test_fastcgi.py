@@ -308,12 +308,23 @@ echo "# Hello, " . urldecode($_SERVER["QUERY_STRING"]) . "\\n";
 echo "Served by " . $_SERVER["SERVER_SOFTWARE"] . " over " .
     $_SERVER["SERVER_PROTOCOL"] . "\\n";
 """)
+    # And docs/fastcgi.md's page, as written there.
+    doc = (HERE.parents[1] / "docs" / "fastcgi.md").read_text()
+    guide = tmp_path / "hello.php"
+    guide.write_text(doc.split("```php\n", 1)[1].split("```", 1)[0])
     a = App(tmp_path, processes)
     s = conf_server(a.text(site_extra=f"""
     location "/php/*" {{
         fastcgi socket "{sock}"
         param SCRIPT_FILENAME "{page}"
+    }}
+    location "/hello.php" {{
+        fastcgi socket "{sock}"
+        param SCRIPT_FILENAME "{guide}"
     }}"""), gemini_port=a.gemini, gopher_ports=[a.gopher])
+    assert s.gemini(a.url("/hello.php"))[:2] == ("10 Your name?", b"")
+    assert s.gemini(a.url("/hello.php?Ada"))[:2] == (
+        "20 text/gemini", b"# Hello, Ada\n")
     assert s.gemini(a.url("/php/hello"))[:2] == ("10 Your name?", b"")
     assert s.gemini(a.url("/php/hello?Ada%20L"))[:2] == (
         "20 text/gemini",
@@ -450,3 +461,27 @@ def _landlock_abi():
     libc = ctypes.CDLL(None, use_errno=True)
     r = libc.syscall(444, None, 0, 1)   # landlock_create_ruleset, VERSION
     return r if r > 0 else 0
+
+
+def test_the_guide_s_responder_works(tmp_path, processes, conf_server):
+    """docs/fastcgi.md's Python responder, as written there, on a unix
+    socket, in both protocols."""
+    doc = (HERE.parents[1] / "docs" / "fastcgi.md").read_text()
+    script = tmp_path / "notes.py"
+    script.write_text(doc.split("```python\n", 1)[1].split("```", 1)[0])
+    sock = tmp_path / "notes.sock"
+    p = spawn([sys.executable, str(script), str(sock)])
+    processes.append(p)
+    wait_socket(sock, p)
+    a = App(tmp_path, processes)
+    s = conf_server(a.text(site_extra=f"""
+    location "/hello" {{ fastcgi socket "{sock}" }}"""),
+        gemini_port=a.gemini, gopher_ports=[a.gopher])
+    assert s.gemini(a.url("/hello"))[:2] == ("10 Your name?", b"")
+    assert s.gemini(a.url("/hello?Grace%20H"))[:2] == (
+        "20 text/gemini", b"# Hello, Grace H\n\nAsked over GEMINI.\n")
+    assert s.gopher_raw(b"/hello\tAda\r\n", port=a.gopher) == (
+        b"i# Hello, Ada\t\tlocalhost\t%d\r\n"
+        b"i\t\tlocalhost\t%d\r\n"
+        b"iAsked over GOPHER.\t\tlocalhost\t%d\r\n.\r\n"
+        % (a.gopher, a.gopher, a.gopher))
