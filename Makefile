@@ -148,6 +148,7 @@ test: deps-test
 # `make bench BENCH_ARGS=--quick` takes about two and a half minutes.
 bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev build/goclient
 	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) --goclient $(abspath build/goclient) $(BENCH_ARGS)
+	/usr/bin/python3 tests/bench/bench_fastcgi.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) $(filter --quick,$(BENCH_ARGS))
 
 build/loadgen: $(LOADGEN_SRCS) tests/bench/loadgen.h
 	@mkdir -p build
