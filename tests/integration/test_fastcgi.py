@@ -485,3 +485,25 @@ def test_the_guide_s_responder_works(tmp_path, processes, conf_server):
         b"i\t\tlocalhost\t%d\r\n"
         b"iAsked over GOPHER.\t\tlocalhost\t%d\r\n.\r\n"
         % (a.gopher, a.gopher, a.gopher))
+
+
+def test_check_lists_responders(tmp_path, processes):
+    """--check lists each site's responders, and warns of a unix socket
+    that is not there."""
+    from conftest import BIN
+    a = App(tmp_path, processes)
+    conf = tmp_path / "check.conf"
+    conf.write_text(a.text(site_extra=f"""
+    location "/nosock/*" {{ fastcgi socket "{tmp_path}/none.sock" }}"""))
+    p = subprocess.run([BIN, "--check", "-f", str(conf)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = p.stdout + p.stderr
+    assert (f"/py/*: FastCGI responder 127.0.0.1 port {a.port} of site "
+            "localhost\n") in out
+    assert (f"/nosock/*: FastCGI responder {tmp_path}/none.sock of site "
+            "localhost\n") in out
+    assert (f"{conf}:16: warning: fastcgi socket {tmp_path}/none.sock: No "
+            "such file or directory (its requests get 42 until the "
+            "responder listens there)\n") in out
+    assert "0 errors, 1 warning\n" in out
