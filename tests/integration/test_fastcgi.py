@@ -217,9 +217,12 @@ def test_stderr_flood_limited(app):
 
 
 def test_big_streamed_body(app):
-    size = 8 * 1024 * 1024 + 17
-    with socket.create_connection(("127.0.0.1", app.gemini)) as raw:
+    size = 48 * 1024 * 1024 + 17
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as raw:
         import ssl
+        # A small window, fixed: the path to the client fills soon.
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        raw.connect(("127.0.0.1", app.gemini))
         from conftest import client_context
         with client_context().wrap_socket(raw,
                                           server_hostname="localhost") as s:
@@ -229,7 +232,10 @@ def test_big_streamed_body(app):
             before = app.server.rss_kb("VmRSS")
             while len(got) < 256 * 1024:
                 got += s.recv(16384)
-                time.sleep(0.005)
+            # The client stops reading: attache stops reading the
+            # responder, whose bytes wait in attache's socket to it.
+            assert wait_until(lambda: _held_back(app.port), timeout=10)
+            held = app.server.rss_kb("VmRSS")
             while True:
                 try:
                     b = s.recv(1 << 20)
@@ -245,6 +251,25 @@ def test_big_streamed_body(app):
     assert body[:502] == bytes(i % 251 for i in range(502))
     assert body[-251:] == bytes((size - 251 + i) % 251 for i in range(251))
     app.server.assert_memory_flat(before, after)
+    app.server.assert_memory_flat(before, held)
+
+
+def _held_back(port):
+    """1 when more than 16 KB wait unread from port, the same after a
+    while: its reader has stopped."""
+    a = _unread_from(port)
+    time.sleep(0.2)
+    return a > 16 * 1024 and _unread_from(port) == a
+
+
+def _unread_from(port):
+    """Bytes waiting unread in a loopback socket connected to port."""
+    most = 0
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        f = line.split()
+        if int(f[2].split(":")[1], 16) == port and f[3] == "01":
+            most = max(most, int(f[4].split(":")[1], 16))
+    return most
 
 
 def test_stall_before_header(tmp_path, processes, conf_server):
