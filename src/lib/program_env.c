@@ -239,6 +239,29 @@ program_env_wire(const struct program_env *env, size_t *len)
 	return env->buf;
 }
 
+/* The names a program may be given: those the builders above give. */
+static int
+name_allowed(const char *name, size_t len)
+{
+	static const char *const names[] = { "PATH", "GATEWAY_INTERFACE",
+	    "SERVER_PROTOCOL", "SERVER_SOFTWARE", "SERVER_NAME", "SERVER_PORT",
+	    "REQUEST_METHOD", "SCRIPT_NAME", "SCRIPT_FILENAME", "PATH_INFO",
+	    "PATH_TRANSLATED", "DOCUMENT_ROOT", "QUERY_STRING", "GEMINI_URL",
+	    "GEMINI_URL_PATH", "GEMINI_SEARCH_STRING", "REMOTE_ADDR",
+	    "REMOTE_HOST", "TLS_VERSION", "TLS_CIPHER", "AUTH_TYPE",
+	    "REMOTE_USER", "TLS_CLIENT_HASH", "TLS_CLIENT_SUBJECT",
+	    "TLS_CLIENT_ISSUER", "TLS_CLIENT_NOT_BEFORE",
+	    "TLS_CLIENT_NOT_AFTER", "SELECTOR", "SEARCHREQUEST",
+	    "CONTENT_LENGTH", "CONTENT_TYPE", "TITAN_TOKEN", "TITAN_ACTION",
+	    "TITAN_PATH", "TITAN_FILE" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
 int
 program_env_from_wire(struct program_env *env, const char *data, size_t len)
 {
@@ -262,6 +285,9 @@ program_env_from_wire(struct program_env *env, const char *data, size_t len)
 				return fail(env, "malformed environment");
 		if (!clean(eq + 1, (size_t)(end - eq - 1)))
 			return fail(env, "malformed environment");
+		/* Never LD_PRELOAD and the like, whoever sent it. */
+		if (!name_allowed(p, (size_t)(eq - p)))
+			return fail(env, "a variable programs are not given");
 		var = &env->var[env->n];
 		var->name = p;
 		var->namelen = (size_t)(eq - p);

@@ -115,7 +115,8 @@ const char *program_env_wire(const struct program_env *env, size_t *len);
 
 /*
  * Reads a wire form back into env (every entry "NAME=value" with a name
- * of capitals, digits and '_', no control character in the value).
+ * the builders above give, no control character in the value: the runner
+ * takes nothing else, LD_PRELOAD or any other, whoever sent it).
  * Returns 0, or -1 with env->why.
  */
 int	program_env_from_wire(struct program_env *env, const char *data,

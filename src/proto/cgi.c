@@ -58,6 +58,8 @@ static void	call_free(struct cgi_call *);
 /*
  * The script of path: the first regular file on it, when it is executable,
  * not hidden, reached without a symlink, and under a location with cgi on.
+ * Only the prefixes a cgi location matches are looked at: a path that no
+ * cgi location matches costs no system call.
  */
 static int
 find_script(const struct site *s, const char *path, size_t len, size_t *slen)
@@ -79,8 +81,13 @@ find_script(const struct site *s, const char *path, size_t len, size_t *slen)
 			continue;
 		memcpy(pre, path, i);
 		pre[i] = '\0';
-		if (capsule_path_hidden(pre, i) ||
-		    (fd = capsule_open_plain(&s->capsule, pre,
+		if (capsule_path_hidden(pre, i))
+			return 0;
+		loc = conf_location_match(s->conf, pre);
+		if (loc == NULL || !loc->cgi)
+			continue;
+		/* A file before this prefix makes it fail: no script. */
+		if ((fd = capsule_open_plain(&s->capsule, pre,
 		    O_PATH | O_CLOEXEC)) == -1)
 			return 0;
 		r = fstat(fd, &st);
@@ -90,9 +97,6 @@ find_script(const struct site *s, const char *path, size_t len, size_t *slen)
 		if (S_ISDIR(st.st_mode))
 			continue;
 		if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0)
-			return 0;
-		loc = conf_location_match(s->conf, pre);
-		if (loc == NULL || !loc->cgi)
 			return 0;
 		*slen = i;
 		return 1;

@@ -413,10 +413,10 @@ rules(const struct runner *r, struct sandbox_rule *out, char (*bufs)[PATH_MAX])
 	static const char *const etc[] = { "/etc/ld.so.cache",
 	    "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
 	    "/etc/hosts", "/etc/resolv.conf", "/etc/host.conf",
-	    "/etc/gai.conf", "/etc/ssl", "/etc/mime.types",
+	    "/etc/gai.conf", "/etc/ssl", "/etc/ssh", "/etc/mime.types",
 	    "/usr/share/zoneinfo" };
 	const struct conf_site *s;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], *slash;
 	size_t i, j, n = 0, nb = 0;
 
 	for (i = 0; i < sizeof(system) / sizeof(system[0]); i++)
@@ -436,9 +436,16 @@ rules(const struct runner *r, struct sandbox_rule *out, char (*bufs)[PATH_MAX])
 		if (conf_capsule_writable(s))
 			out[n++] = (struct sandbox_rule){ r->roots[i],
 			    SANDBOX_READ | SANDBOX_WRITE };
-		if (s->titan_hook != NULL)
-			out[n++] = (struct sandbox_rule){ s->titan_hook,
+		/* The hook's directory: its key, its known hosts. */
+		if (s->titan_hook != NULL && nb < RULES_MAX &&
+		    snprintf(bufs[nb], PATH_MAX, "%s", s->titan_hook) <
+		    PATH_MAX) {
+			if ((slash = strrchr(bufs[nb], '/')) != NULL &&
+			    slash != bufs[nb])
+				*slash = '\0';
+			out[n++] = (struct sandbox_rule){ bufs[nb++],
 			    SANDBOX_READ | SANDBOX_EXEC | SANDBOX_OPTIONAL };
+		}
 		for (j = 0; j < s->nlocations && n < RULES_MAX &&
 		    nb < RULES_MAX; j++) {
 			if (!s->locations[j].cgi || conf_cgi_dir(

@@ -236,6 +236,9 @@ cgi_script_reaped(struct cgi_script *s, int status)
 	s->pid = 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 		log_warn("%s: killed by signal %d", s->label, WTERMSIG(status));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warn("%s: exited with status %d", s->label,
+		    WEXITSTATUS(status));
 	if (s->ctl != -1) {
 		ipc_put32(buf, (uint32_t)status);
 		(void)ipc_send(s->ctl, IPC_CGI_EXITED, buf, sizeof(buf), NULL,

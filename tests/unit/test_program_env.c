@@ -225,11 +225,16 @@ test_wire(void)
 	CHECK_INT(back.n, env.n);
 	for (i = 0; i < env.n && i < back.n; i++)
 		CHECK_STR(back.envp[i], env.envp[i]);
-	CHECK_INT(program_env_from_wire(&back, "A=b", 3), -1);
+	CHECK_INT(program_env_from_wire(&back, "PATH=b", 6), -1);
 	CHECK_INT(program_env_from_wire(&back, "=b\0", 3), -1);
-	CHECK_INT(program_env_from_wire(&back, "a=b\0", 4), -1);
-	CHECK_INT(program_env_from_wire(&back, "A=\nb\0", 5), -1);
-	CHECK_INT(program_env_from_wire(&back, "AB\0", 3), -1);
+	CHECK_INT(program_env_from_wire(&back, "path=b\0", 7), -1);
+	CHECK_INT(program_env_from_wire(&back, "PATH=\nb\0", 8), -1);
+	CHECK_INT(program_env_from_wire(&back, "PATH\0", 5), -1);
+	CHECK_INT(program_env_from_wire(&back, "PATH=/x\0LD_PRELOAD=/a.so\0",
+	    26), -1);
+	CHECK_STR(back.why, "a variable programs are not given");
+	CHECK_INT(program_env_from_wire(&back, "PATH=/x\0", 8), 0);
+	CHECK_INT(back.n, 1);
 	CHECK_INT(program_env_from_wire(&back, "", 0), 0);
 	CHECK_INT(back.n, 0);
 }
@@ -244,6 +249,14 @@ test_hook(void)
 
 	CHECK_INT(program_env_hook(&h, &env), 0);
 	CHECK_INT(env.n, 10);
+	{
+		struct program_env back;
+		size_t len;
+		const char *w = program_env_wire(&env, &len);
+
+		CHECK_INT(program_env_from_wire(&back, w, len), 0);
+		CHECK_INT(back.n, 10);
+	}
 	CHECK_STR(program_env_get(&env, "TITAN_ACTION"), "upload");
 	CHECK_STR(program_env_get(&env, "TITAN_PATH"), "/notes/a.gmi");
 	CHECK_STR(program_env_get(&env, "TITAN_FILE"), "/srv/c/notes/a.gmi");
