@@ -38,7 +38,8 @@
 struct fastcgi {
 	struct conn		*c;
 	struct generation	*gen;		/* held until the end */
-	atomic_uint		*running;	/* the site's count: cgi-max */
+	struct fastcgi_share	*share;		/* the site's, in gen */
+	int			 counted;	/* in share->running */
 	struct program_reply	*reply;
 	struct bufferevent	*bev;		/* to the responder */
 	struct event		*timer;		/* no header, or a stall */
@@ -49,12 +50,9 @@ struct fastcgi {
 	int			 paused;	/* the client is slow */
 	int			 connected;
 	int64_t			 last_ms;	/* the last output, or resume */
-	/* Standard error: the line so far, and the lines' budget. */
+	/* Standard error: the line so far. */
 	size_t			 errlen;
 	int			 errcut;	/* the line was longer */
-	double			 tokens;
-	int64_t			 tokens_ms;
-	unsigned		 dropped;
 	char			 site[256];
 	char			 responder[RESPONDER_MAX];
 	char			 err[FASTCGI_ERR_LINE];
@@ -69,13 +67,40 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The site's pace of standard error lines, over all its requests and
+ * workers (GCRA): FASTCGI_ERR_BURST at once, then FASTCGI_ERR_PER_SEC a
+ * second.  1 when a line may be logged now.
+ */
+static int
+err_allowed(struct fastcgi_share *sh)
+{
+	const long long every = 1000 / FASTCGI_ERR_PER_SEC;
+	const long long slack = (FASTCGI_ERR_BURST - 1) * every;
+	long long now = (long long)now_ms(), next, due;
+
+	next = atomic_load(&sh->err_next);
+	do {
+		due = next > now ? next : now;
+		if (due - now > slack)
+			return 0;
+	} while (!atomic_compare_exchange_weak(&sh->err_next, &next,
+	    due + every));
+	return 1;
+}
+
 /* The end: the responder's connection and everything of the request. */
 static void
 finish(struct fastcgi *f)
 {
-	if (f->dropped > 0)
-		log_warn("%s %s: %u more lines of standard error not logged",
-		    f->site, f->responder, f->dropped);
+	unsigned n;
+
+	/* Lines left out, said when the pace allows (else by the next). */
+	if (f->share != NULL && atomic_load(&f->share->err_dropped) > 0 &&
+	    err_allowed(f->share) &&
+	    (n = atomic_exchange(&f->share->err_dropped, 0)) > 0)
+		log_warn("%s %s: %u lines of standard error not logged",
+		    f->site, f->responder, n);
 	if (f->reply != NULL)
 		program_reply_free(f->reply);
 	if (f->bev != NULL)
@@ -84,8 +109,8 @@ finish(struct fastcgi *f)
 		event_free(f->timer);
 	if (f->kick != NULL)
 		event_free(f->kick);
-	if (f->running != NULL)
-		atomic_fetch_sub(f->running, 1);
+	if (f->counted)
+		atomic_fetch_sub(&f->share->running, 1);
 	generation_unref(f->gen);
 	free(f);
 }
@@ -113,20 +138,20 @@ static void
 err_line(struct fastcgi *f)
 {
 	char esc[FASTCGI_ERR_LINE * 4 + 1];
-	int64_t now = now_ms();
+	unsigned n;
 
-	f->tokens += (double)(now - f->tokens_ms) * FASTCGI_ERR_PER_SEC /
-	    1000.0;
-	if (f->tokens > FASTCGI_ERR_BURST)
-		f->tokens = FASTCGI_ERR_BURST;
-	f->tokens_ms = now;
-	if (f->tokens < 1.0) {
-		f->dropped++;
-	} else {
-		f->tokens -= 1.0;
+	if (!err_allowed(f->share))
+		atomic_fetch_add(&f->share->err_dropped, 1);
+	else {
+		n = atomic_exchange(&f->share->err_dropped, 0);
 		log_escape(f->err, f->errlen, esc, sizeof(esc));
-		log_warn("%s %s: stderr: %s%s", f->site, f->responder, esc,
-		    f->errcut ? "..." : "");
+		if (n > 0)
+			log_warn("%s %s: stderr: %s%s (after %u lines not "
+			    "logged)", f->site, f->responder, esc,
+			    f->errcut ? "..." : "", n);
+		else
+			log_warn("%s %s: stderr: %s%s", f->site, f->responder,
+			    esc, f->errcut ? "..." : "");
 	}
 	f->errlen = 0;
 	f->errcut = 0;
@@ -486,7 +511,6 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 	struct timeval tv;
 	struct fastcgi *f;
 	const char *why;
-	size_t site;
 	int max;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
@@ -498,8 +522,7 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 	f->gen = generation_ref(conn_generation(c));
 	f->timeout_sec = conf_cgi_timeout(conn_generation(c)->conf,
 	    conn_site(c)->conf);
-	f->tokens = FASTCGI_ERR_BURST;
-	f->tokens_ms = f->last_ms = now_ms();
+	f->last_ms = now_ms();
 	fcgi_reader_init(&f->rd, FCGI_REQUEST_ID);
 	snprintf(f->site, sizeof(f->site), "%s", conn_site(c)->conf->name);
 	/* The name for the log before anything can fail. */
@@ -513,11 +536,10 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 		goto refuse;
 	}
 	/* cgi-max: a 44, as if the responder said it. */
-	site = (size_t)(conn_site(c) - f->gen->sites);
+	f->share = &f->gen->fastcgi[conn_site(c) - f->gen->sites];
 	max = conf_cgi_max(f->gen->conf, conn_site(c)->conf);
-	if (atomic_fetch_add(&f->gen->fastcgi_running[site], 1) >=
-	    (unsigned)max) {
-		atomic_fetch_sub(&f->gen->fastcgi_running[site], 1);
+	if (atomic_fetch_add(&f->share->running, 1) >= (unsigned)max) {
+		atomic_fetch_sub(&f->share->running, 1);
 		log_warn("%s %s: cgi-max (%d) requests under way", conn_peer(c),
 		    label, max);
 		snprintf(busy, sizeof(busy), "44 %d\r\n", FASTCGI_BUSY_SEC);
@@ -527,7 +549,7 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 		finish(f);
 		return 0;
 	}
-	f->running = &f->gen->fastcgi_running[site];
+	f->counted = 1;
 	tv.tv_sec = f->timeout_sec;
 	tv.tv_usec = 0;
 	if ((f->timer = evtimer_new(conn_base(c), timer_cb, f)) == NULL ||

@@ -23,7 +23,10 @@ struct gopher_request;
 struct program_env;
 struct titan_request;
 
-/* Standard error: the longest line logged, and the lines a second. */
+/*
+ * Standard error: the longest line logged; a site's lines at once, then
+ * a second (over all its requests and workers).
+ */
 #define FASTCGI_ERR_LINE	512
 #define FASTCGI_ERR_BURST	5
 #define FASTCGI_ERR_PER_SEC	2

@@ -205,7 +205,7 @@ generation_free(struct generation *g)
 		render_cache_free(g->sites[i].cache);
 	}
 	free(g->sites);
-	free(g->fastcgi_running);
+	free(g->fastcgi);
 	for (i = 0; i < g->nlisteners; i++)
 		free((void *)g->listeners[i].fds);
 	free(g->listeners);
@@ -236,8 +236,8 @@ generation_new(struct conf *conf, const struct bundle *files,
 	if (live != NULL)
 		atomic_fetch_add(live, 1);
 	if ((g->sites = calloc(conf->nsites, sizeof(*g->sites))) == NULL ||
-	    (g->fastcgi_running = calloc(conf->nsites,
-	    sizeof(*g->fastcgi_running))) == NULL) {
+	    (g->fastcgi = calloc(conf->nsites, sizeof(*g->fastcgi))) ==
+	    NULL) {
 		conf_report(diag, 0, "out of memory");
 		generation_free(g);
 		return NULL;

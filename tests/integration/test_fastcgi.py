@@ -4,6 +4,7 @@ socket (php-fpm, fcgiwrap from Debian's packages), in both protocols;
 responders that misbehave; the sandbox's TCP rules."""
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -209,11 +210,25 @@ def test_stderr_to_the_log(app):
 
 
 def test_stderr_flood_limited(app):
+    """A site's standard error lines: five at once, then two a second,
+    over all its requests; the count of those left out comes with the
+    next line logged."""
     assert app.server.gemini(app.url("/py/flood"))[:2] == (
         "20 text/plain", b"flooded\n")
-    log = app.server.wait_log("lines of standard error not logged")
-    assert log.count("stderr: flood ") < 20
-    assert "more lines of standard error not logged" in log
+    assert app.server.gemini(app.url("/py/flood"))[:2] == (
+        "20 text/plain", b"flooded\n")
+    log = app.server.wait_log("stderr: flood 4")
+    assert log.count("stderr: flood ") == 5, log
+    # Once the pace allows, a line says how many were left out.
+    assert wait_until(lambda: app.server.gemini(app.url("/py/stderr"))
+                      and "lines not logged)" in app.server.log(),
+                      timeout=10, interval=0.3)
+    assert re.search(r"stderr: [^\n]* \(after (\d+) lines not logged\)",
+                     app.server.log())
+    n = int(re.search(r"\(after (\d+) lines not logged\)",
+                      app.server.log()).group(1))
+    # The flood's, and some of the stderr pages' while waiting.
+    assert 1995 <= n <= 1995 + 60, n
 
 
 def test_big_streamed_body(app):
