@@ -11,6 +11,7 @@ Paths (SCRIPT_NAME, the request's decoded path):
     .../hello      20 text/gemini: "# Hello"
     .../echo       20 text/plain: the protocol, CONTENT_LENGTH and
                    CONTENT_TYPE on a line, then the standard input
+    .../slow       "# Slow" after a second and a half
     .../menu       20 text/gemini: a page with a link, for Gopher menus
     .../big        20 application/octet-stream: QUERY_STRING bytes (a
                    number), in pieces of 64 KiB, each byte its offset % 251
@@ -30,6 +31,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS = 1, 3, 4
 FCGI_STDIN, FCGI_STDOUT, FCGI_STDERR = 5, 6, 7
@@ -97,6 +99,9 @@ def answer(conn, rid, params, stdin):
             params.get("CONTENT_TYPE"))).encode() + bytes(stdin))
     elif what == "hello":
         out(b"20 text/gemini\r\n# Hello\n")
+    elif what == "slow":
+        time.sleep(1.5)
+        out(b"20 text/gemini\r\n# Slow\n")
     elif what == "menu":
         out(b"20 text/gemini\r\n# Menu\nSome text.\n=> /index.gmi Home\n")
     elif what == "big":

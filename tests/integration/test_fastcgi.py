@@ -547,3 +547,27 @@ def test_check_lists_responders(tmp_path, processes):
             "such file or directory (its requests get 42 until the "
             "responder listens there)\n") in out
     assert "0 errors, 1 warning\n" in out
+
+
+def test_control_characters_never_reach_it(app):
+    assert app.server.gemini(app.url("/py/env?a%0Ab"))[0] == "59 Bad request"
+    assert app.server.gemini(app.url("/py/a%09b"))[0] == "59 Bad request"
+    line = app.server.gopher_raw(b"/py/env\ta\x01b\r\n")
+    assert line.startswith(b"3"), line
+
+
+def test_reload_keeps_a_request_in_flight(app):
+    """A request at the responder when a reload comes ends as it began:
+    it holds its generation."""
+    import threading
+    got = {}
+    t = threading.Thread(target=lambda: got.update(
+        r=app.server.gemini(app.url("/py/slow"))[:2]))
+    t.start()
+    assert wait_until(lambda: _established_to(app.port), timeout=10)
+    line = app.server.reload(app.text(site_extra="""
+    location "/elsewhere/*" { gone }"""))
+    assert "reloaded" in line, line
+    t.join()
+    assert got["r"] == ("20 text/gemini", b"# Slow\n")
+    assert app.server.gemini(app.url("/elsewhere/x"))[0] == "52 Gone"
