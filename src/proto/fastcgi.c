@@ -311,7 +311,8 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	idle = (int64_t)f->timeout_sec * 1000 - idle;
 	tv.tv_sec = (time_t)(idle / 1000);
 	tv.tv_usec = (suseconds_t)(idle % 1000) * 1000;
-	evtimer_add(f->timer, &tv);
+	if (evtimer_add(f->timer, &tv) == -1)
+		fail(f, "cannot arm the timer");
 }
 
 static void
@@ -328,7 +329,8 @@ src_pause(void *arg)
 	struct fastcgi *f = arg;
 
 	f->paused = 1;
-	bufferevent_disable(f->bev, EV_READ);
+	/* Cannot fail for a socket's bufferevent; take() stops anyway. */
+	(void)bufferevent_disable(f->bev, EV_READ);
 }
 
 static void
@@ -338,7 +340,8 @@ src_resume(void *arg)
 
 	f->paused = 0;
 	f->last_ms = now_ms();
-	bufferevent_enable(f->bev, EV_READ);
+	/* If it failed, what waits is still read, then the timer ends it. */
+	(void)bufferevent_enable(f->bev, EV_READ);
 	/* Not from within the reply's call: on the loop's next turn. */
 	event_active(f->kick, EV_TIMEOUT, 0);
 }
