@@ -50,6 +50,9 @@ struct runner {
 	struct event		*ctl_ev;	/* NULL once it closed */
 	struct event		*chld_ev;
 	int			 chld_fd;	/* signalfd of SIGCHLD */
+	int			 kids_fd;	/* /proc's list of our children */
+	struct event		*sweep;		/* for processes that left
+						 * their group: killed */
 	int			 devnull;
 	char			**roots;	/* per site: the capsule's real
 						 * path, NULL if not ours */
@@ -395,6 +398,43 @@ chld_cb(evutil_socket_t fd, short what, void *arg)
 		}
 }
 
+/*
+ * A process that left its script's group (setsid) and whose parent ended
+ * is ours now (a child subreaper): a child that is no script, and in no
+ * running script's group, is killed.
+ */
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct runner *r = arg;
+	struct cgi_script *s;
+	char buf[4096], *p, *end;
+	ssize_t n;
+	pid_t pgid;
+	long pid;
+
+	(void)fd;
+	(void)what;
+	if ((n = pread(r->kids_fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = buf; *p != '\0'; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		pgid = getpgid((pid_t)pid);
+		TAILQ_FOREACH(s, &r->scripts, entry)
+			if (s->pid != 0 && (s->pid == (pid_t)pid ||
+			    s->pid == pgid))
+				break;
+		if (s == NULL && pid > 0) {
+			log_warn("CGI runner: process %ld left its program's "
+			    "group: killed", pid);
+			(void)kill((pid_t)pid, SIGKILL);
+		}
+	}
+}
+
 /* Done once the privileged process and the workers are gone, and idle. */
 static void
 maybe_end(struct runner *r)
@@ -529,6 +569,8 @@ cgi_runner_serve(int ctl, const struct conf *conf, int index)
 	struct runner r;
 	struct cgi_script *s;
 	struct link *l;
+	struct timeval sweep = { 1, 0 };
+	char kids[64];
 	sigset_t chld;
 	int status = 1;
 	size_t i;
@@ -539,6 +581,7 @@ cgi_runner_serve(int ctl, const struct conf *conf, int index)
 	r.ctl = ctl;
 	r.devnull = -1;
 	r.chld_fd = -1;
+	r.kids_fd = -1;
 	TAILQ_INIT(&r.links);
 	TAILQ_INIT(&r.scripts);
 	the_runner = &r;
@@ -557,6 +600,15 @@ cgi_runner_serve(int ctl, const struct conf *conf, int index)
 		goto out;
 	/* The log first: what goes wrong next is said there. */
 	ctl_cb(ctl, EV_READ, &r);
+	/* Read again at each sweep, through the descriptor: no /proc rule. */
+	snprintf(kids, sizeof(kids), "/proc/self/task/%d/children",
+	    (int)getpid());
+	if ((r.kids_fd = open(kids, O_RDONLY | O_CLOEXEC)) == -1)
+		log_warn("CGI runner: %s: %s; a process that leaves its "
+		    "program's group lives on", kids, strerror(errno));
+	else if ((r.sweep = event_new(r.base, -1, EV_PERSIST, sweep_cb,
+	    &r)) == NULL || event_add(r.sweep, &sweep) == -1)
+		goto out;
 	if (setup(&r) == -1)
 		goto out;
 	if (event_base_loop(r.base, EVLOOP_NO_EXIT_ON_EMPTY) == 0)
@@ -574,6 +626,10 @@ out:
 		event_free(r.chld_ev);
 	if (r.chld_fd != -1)
 		close(r.chld_fd);
+	if (r.sweep != NULL)
+		event_free(r.sweep);
+	if (r.kids_fd != -1)
+		close(r.kids_fd);
 	for (i = 0; r.roots != NULL && i < conf->nsites; i++) {
 		free(r.roots[i]);
 		if (r.rootfds[i] != -1)

@@ -39,6 +39,10 @@ SCRIPTS = {
                 "echo \"child=$!\" >&2\nwait\n",
     "cgi/forks": "#!/bin/sh\nsleep 600 &\necho \"child=$!\" >&2\n"
                  "printf '20 text/plain\\r\\nparent done\\n'\n",
+    "cgi/escape": "#!/bin/sh\npid=$(setsid -f sh -c 'echo $$; "
+                  "exec sleep 600 >/dev/null 2>&1')\n"
+                  "echo \"child=$pid\" >&2\n"
+                  "printf '20 text/plain\\r\\nescaped\\n'\n",
     "cgi/bomb": "#!/usr/bin/python3\nimport os, sys, time\nn = 0\n"
                 "for i in range(500):\n    try:\n        pid = os.fork()\n"
                 "    except OSError:\n        break\n"
@@ -352,6 +356,15 @@ def test_a_script_that_forks_and_exits(cgi):
     assert wait_until(lambda: gone(child))
     for r in cgi.runner_pids():
         assert wait_until(lambda: children(r) == {})
+
+
+def test_a_process_that_leaves_its_group_is_killed_too(cgi):
+    mark = len(cgi.s.log())
+    assert cgi.get("/cgi/escape") == ("20 text/plain", b"escaped\n")
+    child = cgi.log_value("child", mark)
+    assert wait_until(lambda: gone(child))
+    assert wait_until(lambda: f"process {child} left its program's group: "
+                      "killed" in cgi.s.log())
 
 
 def test_a_fork_bomb_is_bounded_and_others_are_served(cgi):
