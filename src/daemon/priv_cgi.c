@@ -69,6 +69,20 @@ send_log(struct cgiproc *r, const struct conf *conf, int log_fd)
 		log_warn("CGI runner %d: %s", (int)r->pid, strerror(errno));
 }
 
+/* The user runner index serves as ("the user attache runs as": none). */
+static const char *
+runner_user(const struct priv *p, int index)
+{
+	const char *u;
+	size_t i;
+
+	for (i = 0; i < p->conf->nsites; i++)
+		if (conf_cgi_runner(p->conf, i) == index)
+			return (u = conf_cgi_user(p->conf, &p->conf->sites[i])) !=
+			    NULL ? u : "the user attache runs as";
+	return "?";
+}
+
 /* 1 when runner index would run programs as root: it is not started. */
 static int
 as_root(const struct priv *p, int index)
@@ -186,7 +200,9 @@ priv_cgi_start(struct priv *p)
 		let_go(&p->cgi[i]);
 	p->ncgi = n;
 	for (i = 0; i < n; i++)
-		(void)start_one(p, i);
+		if (start_one(p, i) == 0)
+			log_info("CGI runner %d started, as %s",
+			    (int)p->cgi[i].pid, runner_user(p, i));
 	/* New sockets replace the old ones; a runner no longer needed, none. */
 	TAILQ_FOREACH(c, &p->children, entry) {
 		for (i = 0; i < (old > n ? old : n); i++)

@@ -29,6 +29,7 @@ from benchlib import (COMMANDS, HOST, MB, MB1, MB100, ROOT, SMALL, TEXT,  # noqa
                       loadavg, make_capsule, rss_settle, run_idle, run_load,
                       say, table, usable_nofile)
 import bench_baseline  # noqa: E402
+import bench_cgi  # noqa: E402
 import bench_latency  # noqa: E402
 import bench_search  # noqa: E402
 
@@ -523,6 +524,10 @@ def main():
                     help="only the search section (10,000 generated pages)")
     ap.add_argument("--no-search", action="store_true",
                     help="skip the search section")
+    ap.add_argument("--cgi-only", action="store_true",
+                    help="only the CGI section (attache and molly-brown)")
+    ap.add_argument("--no-cgi", action="store_true",
+                    help="skip the CGI section")
     ap.add_argument("--baseline", metavar="BIN",
                     help="another attache build (an older one) measured "
                     "against --bin in the same rounds: full handshakes' "
@@ -537,14 +542,24 @@ def main():
     if args.baseline_only:
         args.search_only = False
         args.no_search = True
+    if args.baseline_only or args.search_only:
+        args.no_cgi = True
+    if args.cgi_only:
+        args.search_only = args.baseline_only = False
+        args.no_search = True
     for path, what in ((args.bin, "attache"), (args.loadgen, "loadgen"),
                        (args.floor, "tls_floor"),
                        (args.floor_ev, "tls_floor_ev"),
                        (args.goclient, "goclient")):
+        if args.cgi_only and what not in ("attache", "loadgen"):
+            continue
         if not os.access(path, os.X_OK):
             sys.exit(f"bench: {what} not found: {path} (run `make bench`)")
     for tool in ("molly-brown", "/usr/sbin/gophernicus", "nsenter", "unshare",
                  "systemd-socket-activate", "openssl", "gnutls-cli"):
+        if args.cgi_only and tool not in ("molly-brown", "nsenter",
+                                          "unshare"):
+            continue
         if not shutil.which(tool) and not args.baseline_only:
             sys.exit(f"bench: {tool} is missing (make bench installs it)")
     if usable_nofile() < BURST + 500:
@@ -571,7 +586,7 @@ def main():
             say(f"attache against {args.baseline}, the same loads in turn")
             before_after = bench_before_after(args, plan, tmp, cap, certs,
                                               problems)
-        if not args.search_only and not args.baseline_only:
+        if not (args.search_only or args.baseline_only or args.cgi_only):
             speed = bench_speed(args, plan, tmp, cap, certs, problems)
             att, mol = speed["attache"], speed["molly"]
             gph, flo = speed["gophernicus"], speed["floor"]
@@ -582,6 +597,15 @@ def main():
             say("molly-brown: memory")
             mmem = bench_memory("molly-brown", lambda tag: molly(
                 tmp, certs, tag), plan, problems, gopher=False)
+        cgi_loads = []
+        if not args.no_cgi:
+            say("CGI: a hello script, attache and molly-brown")
+            cgi_loads, p = bench_cgi.run(
+                args, tmp, certs, Server,
+                lambda a_, t_, *rest, **kw: run_load(a_.loadgen, *rest,
+                                                     **kw),
+                free_port, say)
+            problems += p
         search, search_loads = {}, []
         if not args.no_search:
             say("attache: search (a generated capsule of 10,000 pages)")
@@ -594,7 +618,7 @@ def main():
         failures([r for d in (att, mol, gph, flo, fev,
                               *before_after.values())
                   for runs in d.values()
-                  for r in runs] + search_loads, problems)
+                  for r in runs] + search_loads + cgi_loads, problems)
         elapsed = time.monotonic() - t0
         if args.json:
             pathlib.Path(args.json).write_text(json.dumps(
@@ -626,8 +650,11 @@ def main():
             out += bench_baseline.report(before_after, args.baseline, table,
                                          fmt)
             out.append("")
-        if not args.search_only and not args.baseline_only:
+        if not (args.search_only or args.baseline_only or args.cgi_only):
             out += report(att, mem, mol, mmem, gph, flo, fev, plan.rounds)
+            out.append("")
+        if not args.no_cgi:
+            out += bench_cgi.report(cgi_loads, table, fmt)
             out.append("")
         if not args.no_search:
             out += bench_search.report(search, search_loads, table, fmt)
