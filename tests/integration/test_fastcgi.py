@@ -215,10 +215,9 @@ def test_stderr_flood_limited(app):
     next line logged."""
     assert app.server.gemini(app.url("/py/flood"))[:2] == (
         "20 text/plain", b"flooded\n")
-    assert app.server.gemini(app.url("/py/flood"))[:2] == (
-        "20 text/plain", b"flooded\n")
     log = app.server.wait_log("stderr: flood 4")
-    assert log.count("stderr: flood ") == 5, log
+    # Five at once (a sixth if the 1000 lines took half a second).
+    assert 5 <= log.count("stderr: flood ") <= 6, log
     # Once the pace allows, a line says how many were left out.
     assert wait_until(lambda: app.server.gemini(app.url("/py/stderr"))
                       and "lines not logged)" in app.server.log(),
@@ -228,7 +227,7 @@ def test_stderr_flood_limited(app):
     n = int(re.search(r"\(after (\d+) lines not logged\)",
                       app.server.log()).group(1))
     # The flood's, and some of the stderr pages' while waiting.
-    assert 1995 <= n <= 1995 + 60, n
+    assert 994 <= n <= 995 + 60, n
 
 
 def test_big_streamed_body(app):
@@ -386,7 +385,8 @@ def test_fcgiwrap(tmp_path, processes, conf_server):
     if not os.path.exists(FCGIWRAP):
         pytest.skip(f"{FCGIWRAP} missing: make deps-test installs fcgiwrap")
     sock = tmp_path / "fcgiwrap.sock"
-    p = spawn([FCGIWRAP, "-c", "2", "-s", f"unix:{sock}"])
+    # One process: with -c N it forks N, which outlive its SIGTERM.
+    p = spawn([FCGIWRAP, "-s", f"unix:{sock}"])
     processes.append(p)
     wait_socket(sock, p)
     good = tmp_path / "good.sh"
