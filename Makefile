@@ -12,7 +12,8 @@ BUILD_DEBS := gcc make pkg-config libevent-dev libssl-dev
 # dpkg-buildpackage wants build-essential besides its Build-Depends.
 DEB_DEBS   := $(BUILD_DEBS) build-essential dpkg-dev debhelper lintian
 TEST_DEBS  := $(DEB_DEBS) clang python3 python3-pytest curl lynx openssl \
-              mandoc man-db systemd logrotate haproxy gnutls-bin
+              mandoc man-db systemd logrotate haproxy gnutls-bin \
+              php8.2-fpm fcgiwrap
 # The peers `make bench` measures attache against, and what starts them.
 BENCH_DEBS := $(TEST_DEBS) molly-brown gophernicus iproute2 util-linux \
               systemd gnutls-bin golang-go strace
@@ -122,7 +123,7 @@ build/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | build
 
 fuzz: build/fuzz_gemini build/fuzz_gopher build/fuzz_conf build/fuzz_titan \
     build/fuzz_search_query build/fuzz_gophermap_file build/fuzz_proxy \
-    build/fuzz_cgi_header
+    build/fuzz_cgi_header build/fuzz_fcgi_record
 	@set -e; for f in $^; do mkdir -p build/corpus-$${f##*/}; \
 	    ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 	    build/corpus-$${f##*/} 2>&1 | tail -1; done
@@ -143,10 +144,12 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-one SANITIZE=1
 	@$(MAKE) --no-print-directory test-one
 
-# Speed and memory against molly-brown and Gophernicus (tests/bench/README);
+# Speed and memory against molly-brown and Gophernicus (tests/bench/README),
+# then the FastCGI hello (not with an --*-only of bench.py's);
 # `make bench BENCH_ARGS=--quick` takes about two and a half minutes.
 bench: deps-bench $(BIN) build/loadgen build/tls_floor build/tls_floor_ev build/goclient
 	/usr/bin/python3 tests/bench/bench.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) --floor $(abspath build/tls_floor) --floor-ev $(abspath build/tls_floor_ev) --goclient $(abspath build/goclient) $(BENCH_ARGS)
+	$(if $(filter %-only,$(BENCH_ARGS)),@true,/usr/bin/python3 tests/bench/bench_fastcgi.py --bin $(abspath $(BIN)) --loadgen $(abspath build/loadgen) $(filter --quick,$(BENCH_ARGS)))
 
 # Readers against operators' writers (in place, rename, removed and
 # created, git checkout), every answer counted: whole or torn

@@ -276,6 +276,41 @@ check_pages(struct walk *w, const struct conf *conf)
 	}
 }
 
+/*
+ * A location's FastCGI responder, listed; warned of: a unix socket not
+ * there (yet), and cgi on beside it.  Only a file says fastcgi.
+ */
+static void
+check_fastcgi(const struct conf *conf, const struct conf_site *site,
+    const struct conf_location *l, struct check_report *r)
+{
+	const char *file = conf->file != NULL ? conf->file : l->pattern;
+	struct stat st;
+	const char *why = NULL;
+
+	if (!conf_location_fastcgi(l))
+		return;
+	if (l->fastcgi == CONF_FASTCGI_TCP) {
+		fprintf(r->out, "%s: FastCGI responder %s port %d of site %s\n",
+		    l->pattern, l->fastcgi_addr, l->fastcgi_port, site->name);
+	} else {
+		fprintf(r->out, "%s: FastCGI responder %s of site %s\n",
+		    l->pattern, l->fastcgi_addr, site->name);
+		if (stat(l->fastcgi_addr, &st) == -1)
+			why = strerror(errno);
+		else if (!S_ISSOCK(st.st_mode))
+			why = "not a socket";
+		if (why != NULL)
+			check_problem(r, 0, file, l->line, "fastcgi socket %s: "
+			    "%s (its requests get 42 until the responder "
+			    "listens there)", l->fastcgi_addr, why);
+	}
+	if (l->cgi)
+		check_problem(r, 0, file, l->line, "location %s has both cgi "
+		    "on and fastcgi: its requests go to the responder, no "
+		    "script runs", l->pattern);
+}
+
 void
 check_capsule(const struct conf *conf, const struct conf_site *site,
     struct check_report *r)
@@ -284,6 +319,7 @@ check_capsule(const struct conf *conf, const struct conf_site *site,
 	struct walk w;
 	struct stat st;
 	char err[PATH_MAX + 64];
+	size_t i;
 
 	memset(&w, 0, sizeof(w));
 	memset(&walker, 0, sizeof(walker));
@@ -312,6 +348,8 @@ check_capsule(const struct conf *conf, const struct conf_site *site,
 			check_problem(r, 1, site->titan_hook, 0, "titan-hook "
 			    "of site %s: %s", site->name, strerror(errno));
 	}
+	for (i = 0; i < site->nlocations; i++)
+		check_fastcgi(conf, site, &site->locations[i], r);
 	walker.arg = &w;
 	walker.file = walk_file;
 	walker.symlink = walk_symlink;

@@ -163,7 +163,7 @@ void
 conf_free(struct conf *c)
 {
 	struct conf_site *s;
-	size_t i, j;
+	size_t i, j, m;
 	int k;
 
 	if (c == NULL)
@@ -192,6 +192,12 @@ conf_free(struct conf *c)
 			free(s->locations[j].pattern);
 			free(s->locations[j].target);
 			free(s->locations[j].lang);
+			free(s->locations[j].fastcgi_addr);
+			for (m = 0; m < s->locations[j].nparams; m++) {
+				free(s->locations[j].params[m].name);
+				free(s->locations[j].params[m].value);
+			}
+			free(s->locations[j].params);
 			conf_certs_free(&s->locations[j].allow);
 		}
 		free(s->locations);
@@ -296,6 +302,50 @@ conf_page_clash(const struct conf_site *s, const char **page,
 		return 1;
 	*by = "changes-path";
 	return strcmp(changes, atom) == 0;
+}
+
+int
+conf_location_fastcgi(const struct conf_location *loc)
+{
+	return loc != NULL && (loc->fastcgi == CONF_FASTCGI_UNIX ||
+	    loc->fastcgi == CONF_FASTCGI_TCP);
+}
+
+int
+conf_fastcgi_ports(const struct conf *c, int **ports, size_t *n)
+{
+	const struct conf_location *l;
+	size_t i, j, k, total = 0;
+	int *p;
+
+	*ports = NULL;
+	*n = 0;
+	for (i = 0; i < c->nsites; i++)
+		total += c->sites[i].nlocations;
+	if (total == 0)
+		return 0;
+	if ((p = calloc(total, sizeof(*p))) == NULL)
+		return -1;
+	for (i = 0; i < c->nsites; i++)
+		for (j = 0; j < c->sites[i].nlocations; j++) {
+			l = &c->sites[i].locations[j];
+			if (l->fastcgi != CONF_FASTCGI_TCP)
+				continue;
+			/* Kept ascending, each once: an insertion. */
+			for (k = *n; k > 0 && p[k - 1] > l->fastcgi_port; k--)
+				;
+			if (k > 0 && p[k - 1] == l->fastcgi_port)
+				continue;
+			memmove(p + k + 1, p + k, (*n - k) * sizeof(*p));
+			p[k] = l->fastcgi_port;
+			(*n)++;
+		}
+	if (*n == 0) {
+		free(p);
+		return 0;
+	}
+	*ports = p;
+	return 0;
 }
 
 int

@@ -52,6 +52,25 @@ enum conf_action {
 	CONF_ACTION_GONE		/* 52 */
 };
 
+/* Where a location's requests go: a FastCGI responder, or the capsule. */
+enum conf_fastcgi {
+	CONF_FASTCGI_NONE,		/* not said: the capsule */
+	CONF_FASTCGI_OFF,		/* fastcgi off: the capsule */
+	CONF_FASTCGI_UNIX,		/* fastcgi socket "PATH" */
+	CONF_FASTCGI_TCP		/* fastcgi tcp "ADDRESS" port N */
+};
+
+#define CONF_FASTCGI_PATH_MAX	108	/* sun_path, with its NUL */
+#define CONF_PARAM_NAME_MAX	64
+#define CONF_PARAM_VALUE_MAX	4096
+
+/* param NAME "value": added to what a FastCGI responder is given. */
+struct conf_param {
+	char			*name;
+	char			*value;
+	unsigned		 line;
+};
+
 /* A file of fingerprints, one per line, read when a generation is built. */
 struct conf_certfile {
 	char			*path;
@@ -82,6 +101,12 @@ struct conf_location {
 	struct conf_certs	 allow;		/* allow-certificate(s): only
 						 * these, when any is given */
 	int			 cgi;		/* cgi on: executables run */
+	enum conf_fastcgi	 fastcgi;
+	char			*fastcgi_addr;	/* UNIX: the socket's path;
+						 * TCP: the numeric address */
+	int			 fastcgi_port;	/* TCP */
+	struct conf_param	*params;	/* in file order */
+	size_t			 nparams;
 	unsigned		 line;		/* of "location" */
 };
 
@@ -218,6 +243,17 @@ const struct conf_location *conf_location_match(const struct conf_site *s,
 /* The lang= for a text/gemini response at a path matched by loc (or NULL). */
 const char	*conf_lang(const struct conf_site *s,
 		    const struct conf_location *loc);
+
+/* 1 when a location's requests go to a FastCGI responder. */
+int		 conf_location_fastcgi(const struct conf_location *loc);
+
+/*
+ * The TCP ports of every site's FastCGI responders, each once, ascending,
+ * in *ports (malloc'd; NULL when there is none).  0, or -1 when out of
+ * memory.
+ */
+int		 conf_fastcgi_ports(const struct conf *c, int **ports,
+		    size_t *n);
 
 /* 1 when a location protects its paths with client certificates. */
 int		 conf_location_protected(const struct conf_location *loc);

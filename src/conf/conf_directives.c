@@ -10,6 +10,7 @@
 #include "conf_cgi.h"
 #include "conf_daemon.h"
 #include "conf_directives.h"
+#include "conf_fastcgi.h"
 #include "conf_lex.h"
 #include "conf_state.h"
 
@@ -551,6 +552,8 @@ static const struct directive directives[] = {
 	    conf_d_cgi_user, 0, NULL },
 	{ "titan-hook", SC_SITE, K_VALUE, SLOT_TITAN_HOOK, conf_d_titan_hook,
 	    0, NULL },
+	{ "fastcgi", SC_LOC, K_WORDS, SLOT_FASTCGI, conf_d_fastcgi, 0, NULL },
+	{ "param", SC_LOC, K_WORDS, SLOT_NONE, conf_d_param, 0, NULL },
 };
 
 const struct directive *

@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "conf_access.h"
 #include "conf_directives.h"
+#include "conf_fastcgi.h"
 #include "conf_lex.h"
 #include "conf_state.h"
 
@@ -309,6 +310,7 @@ close_site(struct parser *p)
 		conf_report(p->diag, s->line, "site %s: no capsule",
 		    conf_quote(q, s->name, strlen(s->name)));
 	conf_check_pages(p, s);
+	conf_fastcgi_check_site(p, s);
 	p->scope = SC_TOP;
 }
 

@@ -33,22 +33,39 @@ str_cmp(const void *a, const void *b)
 
 /*
  * The sandbox conf asks for: its user and capsules, "r" or "w" (Titan)
- * then the real path, sorted.
+ * then the real path, and its FastCGI responders' TCP ports, "t" then the
+ * port; sorted.
  */
 static int
 sandbox_of(const struct conf *conf, char ***out, size_t *n, char **user)
 {
 	char **caps, *real;
 	const char *path;
-	size_t i;
+	size_t i, nports;
+	int *ports;
 
 	*out = NULL;
 	*n = 0;
 	*user = NULL;
 	if (conf->user != NULL && (*user = strdup(conf->user)) == NULL)
 		return -1;
-	if ((caps = calloc(conf->nsites + 1, sizeof(*caps))) == NULL)
+	if (conf_fastcgi_ports(conf, &ports, &nports) == -1)
 		return -1;
+	if ((caps = calloc(conf->nsites + nports + 1, sizeof(*caps))) ==
+	    NULL) {
+		free(ports);
+		return -1;
+	}
+	for (i = 0; i < nports; i++)
+		if (asprintf(&caps[conf->nsites + i], "t%d", ports[i]) == -1) {
+			caps[conf->nsites + i] = NULL;
+			while (i > 0)
+				free(caps[conf->nsites + --i]);
+			free(caps);
+			free(ports);
+			return -1;
+		}
+	free(ports);
 	for (i = 0; i < conf->nsites; i++) {
 		real = realpath(conf->sites[i].capsule, NULL);
 		path = real != NULL ? real : conf->sites[i].capsule;
@@ -60,17 +77,20 @@ sandbox_of(const struct conf *conf, char ***out, size_t *n, char **user)
 		if (caps[i] == NULL) {
 			while (i > 0)
 				free(caps[--i]);
+			for (i = 0; i < nports; i++)
+				free(caps[conf->nsites + i]);
 			free(caps);
 			return -1;
 		}
 	}
-	qsort(caps, conf->nsites, sizeof(*caps), str_cmp);
+	qsort(caps, conf->nsites + nports, sizeof(*caps), str_cmp);
 	*out = caps;
-	*n = conf->nsites;
+	*n = conf->nsites + nports;
 	return 0;
 }
 
-/* 1 when the old sandbox allows entry ("r" is also allowed by "w"). */
+/* 1 when the old sandbox allows entry ("r" is also allowed by "w";
+ * "t" only by the same port). */
 static int
 allowed(const struct child *c, const char *entry)
 {

@@ -185,7 +185,12 @@ void
 conn_set_status(struct conn *c, const char *status, const char *why)
 {
 	snprintf(c->status, sizeof(c->status), "%s", status);
-	c->why = why;
+	/* A copy: the caller's words may be gone by the access line. */
+	c->why = NULL;
+	if (why != NULL) {
+		snprintf(c->why_kept, sizeof(c->why_kept), "%s", why);
+		c->why = c->why_kept;
+	}
 }
 
 const char *

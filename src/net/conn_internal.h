@@ -124,6 +124,7 @@ struct conn {
 	void			*stream_arg;
 	int			 stream_ended;	/* the source said it is all */
 	const char		*why;		/* for the access log */
+	char			 why_kept[160];	/* conn_set_status's copy */
 	size_t			 reqlen;
 	char			 req[REQUEST_MAX + 2];
 	TAILQ_ENTRY(conn)	 entry;

@@ -172,11 +172,27 @@ add_rule(int ruleset, const char *path, uint64_t access, char *err,
 	return 0;
 }
 
+/* The rule that lets the process connect to a TCP port (ABI 4). */
+struct ll_net_port_attr {
+	uint64_t	allowed_access;
+	uint64_t	port;
+} __attribute__((packed));
+
+#define LL_RULE_NET_PORT	2
+
 int
 sandbox_enter(const char *const *ro, size_t nro, const char *const *rw,
     size_t nrw, char *err, size_t errlen)
 {
+	return sandbox_enter_net(ro, nro, rw, nrw, NULL, 0, err, errlen);
+}
+
+int
+sandbox_enter_net(const char *const *ro, size_t nro, const char *const *rw,
+    size_t nrw, const int *ports, size_t nports, char *err, size_t errlen)
+{
 	struct ll_ruleset_attr attr;
+	struct ll_net_port_attr np;
 	size_t attrsz, i;
 	int abi, ruleset, rv = -1;
 
@@ -208,6 +224,18 @@ sandbox_enter(const char *const *ro, size_t nro, const char *const *rw,
 	for (i = 0; i < nrw; i++)
 		if (add_rule(ruleset, rw[i], fs_write(abi), err, errlen) == -1)
 			goto done;
+	/* The FastCGI responders' ports, where the kernel has the rules. */
+	for (i = 0; abi >= 4 && i < nports; i++) {
+		memset(&np, 0, sizeof(np));
+		np.allowed_access = LL_ACCESS_NET_CONNECT_TCP;
+		np.port = (uint64_t)ports[i];
+		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT,
+		    &np, 0) == -1) {
+			snprintf(err, errlen, "sandbox: TCP port %d: %s",
+			    ports[i], strerror(errno));
+			goto done;
+		}
+	}
 #ifdef ATTACHE_SANITIZED
 	/* The sanitizers read /proc/self (maps) to report; tests only. */
 	if (add_rule(ruleset, "/proc", FS_READ, err, errlen) == -1)

@@ -39,6 +39,16 @@ int	sandbox_drop(const char *user, enum sandbox_keep keep, char *err,
 int	sandbox_enter(const char *const *ro, size_t nro,
 	    const char *const *rw, size_t nrw, char *err, size_t errlen);
 
+/*
+ * The same, and it may connect to the TCP ports given (the FastCGI
+ * responders'), and to no other, where the kernel has Landlock's network
+ * rules (sandbox_abi() >= 4; below, TCP is not confined at all).  A unix
+ * socket's connect is no right these ABIs know: it stays allowed.
+ */
+int	sandbox_enter_net(const char *const *ro, size_t nro,
+	    const char *const *rw, size_t nrw, const int *ports,
+	    size_t nports, char *err, size_t errlen);
+
 /* What a rule of sandbox_enter_rules allows beneath its path. */
 enum {
 	SANDBOX_READ = 1,

@@ -12,6 +12,7 @@
 #include "capsule.h"
 #include "cgi.h"
 #include "conn.h"
+#include "fastcgi.h"
 #include "gemini_generated.h"
 #include "gemini_reply.h"
 #include "gemini_request.h"
@@ -270,6 +271,10 @@ gemini_answer(struct conn *c, const char *line, size_t len)
 	loc = conf_location_match(site, req.path);
 	if (gemini_zone(c, loc) || gemini_location(c, loc))
 		return;
+	if (conf_location_fastcgi(loc)) {
+		fastcgi_gemini(c, loc, line, len, &req);
+		return;
+	}
 	if (cgi_gemini(c, &req, line, len))
 		return;
 	lang = conf_lang(site, loc);

@@ -12,6 +12,7 @@
 #include "capsule.h"
 #include "cgi.h"
 #include "conn.h"
+#include "fastcgi.h"
 #include "generation.h"
 #include "gopher_generated.h"
 #include "gopher_pages.h"
@@ -427,7 +428,8 @@ gopher_path(struct conn *c, const struct gopher_request *req)
 	memcpy(path + len, selector, sellen);
 	len = uri_remove_dot_segments(path, len + sellen);
 again:
-	if (gopher_location(c, path) || cgi_gopher(c, path, len, req) ||
+	if (gopher_location(c, path) || fastcgi_gopher(c, path, len, req) ||
+	    cgi_gopher(c, path, len, req) ||
 	    gopher_generated(c, path, len, req))
 		return;
 	switch (capsule_resolve(&conn_site(c)->capsule, path, len, &o)) {

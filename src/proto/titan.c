@@ -17,6 +17,7 @@
 
 #include "cgi.h"
 #include "conn.h"
+#include "fastcgi.h"
 #include "fingerprint.h"
 #include "generation.h"
 #include "jobs.h"
@@ -356,7 +357,7 @@ titan_answer(struct conn *c, const char *line, size_t len,
 		return;
 	}
 	/* To a script: the script decides who may, and what it takes. */
-	if (cgi_titan(c, &req, line, len))
+	if (fastcgi_titan(c, &req, line, len) || cgi_titan(c, &req, line, len))
 		return;
 	if (titan_allowed(c, &req) == -1)
 		return;

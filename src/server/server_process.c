@@ -107,9 +107,38 @@ bundle_conf(struct server_process *sp, const struct bundle *b,
 	return conf;
 }
 
+/* What Landlock lets the server process connect to, said once. */
+static void
+log_ports(const int *ports, size_t n)
+{
+	char list[256];
+	size_t i, at = 0;
+	int abi = sandbox_abi(), k;
+
+	if (n == 0)
+		return;
+	if (abi < 4) {
+		log_warn("Landlock ABI %d has no network rules (ABI 4, Linux "
+		    "6.7): the server process may connect to any TCP port, "
+		    "not only its FastCGI responders'", abi);
+		return;
+	}
+	list[0] = '\0';
+	for (i = 0; i < n && at < sizeof(list); i++) {
+		k = snprintf(list + at, sizeof(list) - at, "%s%d",
+		    i > 0 ? " " : "", ports[i]);
+		if (k < 0)
+			break;
+		at += (size_t)k;
+	}
+	log_info("sandbox: TCP connections to port%s %s only (the FastCGI "
+	    "responders)", n > 1 ? "s" : "", list);
+}
+
 /*
  * Before the first configuration: the user, then the confinement to the
- * capsules (a reload that needs others gets a new server process).
+ * capsules (a reload that needs others gets a new server process), and
+ * to the FastCGI responders' TCP ports.
  */
 static int
 confine(const struct conf *conf, struct conf_diag *d)
@@ -117,8 +146,8 @@ confine(const struct conf *conf, struct conf_diag *d)
 	const char **ro, **rw;
 	char err[4096 + 64];
 	SSL_CTX *warm;
-	size_t i, nro = 0, nrw = 0;
-	int r;
+	size_t i, nro = 0, nrw = 0, nports;
+	int r, *ports;
 
 	if (conf->user != NULL && geteuid() == 0 &&
 	    sandbox_drop(conf->user, SANDBOX_KEEP_LEASE, err,
@@ -145,16 +174,28 @@ confine(const struct conf *conf, struct conf_diag *d)
 			rw[nrw++] = conf->sites[i].capsule;
 		else
 			ro[nro++] = conf->sites[i].capsule;
-	r = sandbox_enter(ro, nro, rw, nrw, err, sizeof(err));
+	if (conf_fastcgi_ports(conf, &ports, &nports) == -1) {
+		free(ro);
+		free(rw);
+		d->errors++;
+		d->report(d->arg, 0, "out of memory");
+		return -1;
+	}
+	r = sandbox_enter_net(ro, nro, rw, nrw, ports, nports, err,
+	    sizeof(err));
 	free(ro);
 	free(rw);
 	if (r == -1) {
+		free(ports);
 		d->errors++;
 		d->report(d->arg, 0, err);
 		return -1;
 	}
 	if (r == 0)
 		log_warn("%s", err);
+	else
+		log_ports(ports, nports);
+	free(ports);
 	return 0;
 }
 

@@ -208,6 +208,7 @@ generation_free(struct generation *g)
 		render_cache_free(g->sites[i].cache);
 	}
 	free(g->sites);
+	free(g->fastcgi);
 	for (i = 0; i < g->nlisteners; i++)
 		free((void *)g->listeners[i].fds);
 	free(g->listeners);
@@ -237,7 +238,9 @@ generation_new(struct conf *conf, const struct bundle *files,
 	g->live = live;
 	if (live != NULL)
 		atomic_fetch_add(live, 1);
-	if ((g->sites = calloc(conf->nsites, sizeof(*g->sites))) == NULL) {
+	if ((g->sites = calloc(conf->nsites, sizeof(*g->sites))) == NULL ||
+	    (g->fastcgi = calloc(conf->nsites, sizeof(*g->fastcgi))) ==
+	    NULL) {
 		conf_report(diag, 0, "out of memory");
 		generation_free(g);
 		return NULL;

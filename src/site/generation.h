@@ -55,6 +55,14 @@ struct gen_listener {
 	const int		*fds;		/* one per worker, not owned */
 };
 
+/* What a site's FastCGI requests share, over all workers. */
+struct fastcgi_share {
+	atomic_uint		 running;	/* under way: cgi-max */
+	atomic_llong		 err_next;	/* stderr's pace (GCRA): the
+						 * time, ms, a line is due */
+	atomic_uint		 err_dropped;	/* lines not logged since */
+};
+
 struct generation {
 	atomic_uint		 refs;
 	unsigned long		 id;		/* 1 for the first, then +1 */
@@ -68,6 +76,7 @@ struct generation {
 	struct limits		*limits;
 	int			 max_connections; /* conf's, or from the
 						 * open-files limit */
+	struct fastcgi_share	*fastcgi;	/* one per site */
 };
 
 struct bundle;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
@@ -204,6 +205,67 @@ nothing(void)
 	return 0;
 }
 
+/* A listening socket on loopback, its port in *port; -1: cannot. */
+static int
+listening(int *port, struct sockaddr_in *sin)
+{
+	socklen_t len = sizeof(*sin);
+	int s;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)sin, sizeof(*sin)) == -1 ||
+	    listen(s, 4) == -1 ||
+	    getsockname(s, (struct sockaddr *)sin, &len) == -1)
+		return -1;
+	*port = ntohs(sin->sin_port);
+	return s;
+}
+
+/*
+ * The server process with a FastCGI responder on TCP: it connects to that
+ * port and to no other; a unix socket, outside every rule, still connects
+ * (no Landlock ABI up to 7 has a right for it).
+ */
+static int
+responder_ports(void)
+{
+	const char *ro[] = { capsule };
+	struct sockaddr_in a, b;
+	struct sockaddr_un un;
+	char err[512];
+	int la, lb, lu, pa, pb, s;
+
+	if ((la = listening(&pa, &a)) == -1 || (lb = listening(&pb, &b)) == -1)
+		return 1;
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s/fcgi.sock", capsule);
+	if ((lu = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(lu, (struct sockaddr *)&un, sizeof(un)) == -1 ||
+	    listen(lu, 4) == -1)
+		return 2;
+	if (sandbox_enter_net(ro, 1, NULL, 0, &pa, 1, err, sizeof(err)) != 1)
+		return 3;
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(s, (struct sockaddr *)&a, sizeof(a)) == -1)
+		return 4;
+	close(s);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return 5;
+	if (connect(s, (struct sockaddr *)&b, sizeof(b)) != -1 ||
+	    errno != EACCES)
+		return 6;
+	close(s);
+	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    connect(s, (struct sockaddr *)&un, sizeof(un)) == -1)
+		return 7;
+	close(s);
+	return 0;
+}
+
 /* A capability set of /proc/self/status ("CapEff:" ...), as a mask. */
 static unsigned long long
 caps(const char *which)
@@ -347,6 +409,12 @@ main(void)
 		CHECK_INT(in_child(confined), 0);
 		CHECK_INT(in_child(writable), 0);
 		CHECK_INT(in_child(nothing), 0);
+		if (abi >= 4)
+			CHECK_INT(in_child(responder_ports), 0);
+		else
+			unit_skip("sandbox", "FastCGI responders' ports not "
+			    "tested: Landlock ABI %d, the network rules come "
+			    "with ABI 4", abi);
 		CHECK_INT(in_child(runner_rules), 0);
 	}
 	CHECK_INT(in_child(unknown_user), 0);
