@@ -548,6 +548,9 @@ def read_all(sock):
 def gemini_raw(port, request, sni="localhost", host="127.0.0.1", timeout=15,
                chunks=None, ctx=None):
     ctx = ctx or client_context()
+    # Python sets OP_IGNORE_UNEXPECTED_EOF with OpenSSL 3: a close without
+    # close_notify would then read as a clean end.
+    ctx.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     raw = socket.socket(family, socket.SOCK_STREAM)
     raw.settimeout(timeout)
@@ -570,7 +573,11 @@ def gemini_raw(port, request, sni="localhost", host="127.0.0.1", timeout=15,
         while True:
             try:
                 b = s.recv(65536)
-            except ssl.SSLEOFError:
+            except ssl.SSLError as e:
+                # The end came without close_notify: a cut response.
+                if not (isinstance(e, ssl.SSLEOFError) or
+                        "UNEXPECTED_EOF" in str(e)):
+                    raise
                 notify = False
                 break
             if not b:

@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import threading
+import time
 
 import pytest
 
@@ -37,6 +38,8 @@ SCRIPTS = {
                "    out.write(chunk)\n",
     "cgi/mute": "#!/bin/sh\necho \"pid=$$\" >&2\nsleep 600 &\n"
                 "echo \"child=$!\" >&2\nwait\n",
+    "cgi/stalls": "#!/bin/sh\nprintf '20 text/plain\\r\\nfirst line\\n'\n"
+                  "exec sleep 600\n",
     "cgi/forks": "#!/bin/sh\nsleep 600 &\necho \"child=$!\" >&2\n"
                  "printf '20 text/plain\\r\\nparent done\\n'\n",
     "cgi/escape": "#!/bin/sh\npid=$(setsid -f sh -c 'echo $$; "
@@ -346,6 +349,20 @@ def test_a_script_that_never_answers_is_killed(cgi):
     assert wait_until(lambda: gone(pid) and gone(child))
     for r in cgi.runner_pids():
         assert wait_until(lambda: "Z" not in children(r).values())
+
+
+def test_a_body_that_stalls_closes_the_connection_uncut(cgi):
+    """Silent for cgi-timeout once its body began: the connection closes
+    without TLS close_notify, so the client can tell the page was cut."""
+    mark = len(cgi.s.log())
+    t0 = time.monotonic()
+    data, notify = cgi.s.gemini_raw(
+        f"gemini://localhost:{cgi.gemini_port}/cgi/stalls\r\n".encode())
+    assert data == b"20 text/plain\r\nfirst line\n"
+    assert notify is False
+    assert 2.5 < time.monotonic() - t0 < 10
+    assert wait_until(lambda: "the connection is closed" in
+                      cgi.s.log()[mark:])
 
 
 def test_a_script_that_forks_and_exits(cgi):

@@ -190,10 +190,12 @@ def test_unreachable(tmp_path, processes, conf_server):
 
 
 def test_closed_after_body_began(app):
-    data, _ = app.server.gemini_raw(
+    data, notify = app.server.gemini_raw(
         app.url("/py/closebody").encode() + b"\r\n")
-    # Dropped: what was sent before (or not yet) of the header and body.
+    # Dropped: what was sent before (or not yet) of the header and body,
+    # without close_notify: the client can tell it was cut.
     assert b"20 text/plain\r\nfirst line\n".startswith(data), data
+    assert notify is False
     log = app.server.wait_log("closed the connection before END_REQUEST")
     assert "the connection is closed" in log
 
@@ -297,8 +299,10 @@ def test_stall_before_header(tmp_path, processes, conf_server):
         "no header from the responder")
     # A stalled body: the connection closes.
     t0 = time.monotonic()
-    data, _ = s.gemini_raw(a.url("/py/stallbody").encode() + b"\r\n")
+    data, notify = s.gemini_raw(a.url("/py/stallbody").encode() + b"\r\n")
     assert data == b"20 text/plain\r\nfirst line\n"
+    # Without TLS close_notify: the client can tell the body was cut.
+    assert notify is False
     assert 1.5 < time.monotonic() - t0 < 6
     assert "no output from the responder for 2 s" in s.wait_log(
         "no output from the responder")
