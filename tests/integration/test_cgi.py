@@ -351,7 +351,7 @@ def test_a_script_that_never_answers_is_killed(cgi):
         assert wait_until(lambda: "Z" not in children(r).values())
 
 
-def test_a_body_that_stalls_closes_the_connection_uncut(cgi):
+def test_a_body_that_stalls_is_cut_without_close_notify(cgi):
     """Silent for cgi-timeout once its body began: the connection closes
     without TLS close_notify, so the client can tell the page was cut."""
     mark = len(cgi.s.log())
