@@ -24,10 +24,10 @@ static void	script_check_end(struct cgi_script *);
 
 /* In the child: never returns. */
 static void
-child(const struct cgi_exec *x, int err) __attribute__((noreturn));
+script_child(const struct cgi_exec *x, int err) __attribute__((noreturn));
 
 static void
-child(const struct cgi_exec *x, int err)
+script_child(const struct cgi_exec *x, int err)
 {
 	static const struct {
 		int		res;
@@ -199,7 +199,7 @@ cgi_script_start(struct cgi_script *s, struct event_base *base,
 	}
 	if (s->pid == 0) {
 		close(err[0]);
-		child(x, err[1]);
+		script_child(x, err[1]);
 	}
 	/* Its own group from now on, whichever of us comes first. */
 	(void)setpgid(s->pid, s->pid);
