@@ -560,39 +560,17 @@ cgi_titan(struct conn *c, const struct titan_request *req, const char *url,
     size_t urllen)
 {
 	const struct site *s = conn_site(c);
-	char line[REQUEST_MAX + 1], meta[64];
+	char line[REQUEST_MAX + 1];
 	struct program_request pr;
 	struct titan_in *ti;
 	struct cgi_call *k;
 	size_t slen;
-	int status;
 
 	if (!find_script(s, req->path, req->pathlen, &slen))
 		return 0;
-	/* The script decides who may: the location's zone is all we check. */
-	if ((status = zone_admit(conf_location_match(s->conf, req->path),
-	    conn_cert(c))) != 0) {
-		gemini_header_only(c, status, status == 60 ?
-		    "Certificate required" : status == 61 ? "Not authorised" :
-		    "Certificate not valid", "zone");
+	if (program_titan_admit(c, conf_location_match(s->conf, req->path),
+	    req, s->conf->titan_max_size, url, urllen, line, &pr))
 		return 1;
-	}
-	if (req->size > s->conf->titan_max_size) {
-		snprintf(meta, sizeof(meta), "File too large (at most %lld "
-		    "bytes)", s->conf->titan_max_size);
-		gemini_header_only(c, 59, meta, "over titan-max-size");
-		return 1;
-	}
-	if (urllen > REQUEST_MAX)
-		urllen = REQUEST_MAX;
-	memcpy(line, url, urllen);
-	line[urllen] = '\0';
-	memset(&pr, 0, sizeof(pr));
-	pr.proto = PROGRAM_TITAN;
-	pr.url = line;
-	pr.content_length = req->size;
-	pr.content_type = req->has_mime ? req->mime : NULL;
-	pr.token = req->has_token ? req->token : NULL;
 	if ((k = call_new(c, &pr, req->path, slen, 0)) == NULL ||
 	    (ti = calloc(1, sizeof(*ti))) == NULL) {
 		if (k != NULL)

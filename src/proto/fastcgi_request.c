@@ -184,35 +184,14 @@ fastcgi_titan(struct conn *c, const struct titan_request *req,
 	struct program_request r;
 	struct titan_in *ti;
 	struct common k;
-	char url[REQUEST_MAX + 1], meta[64];
-	int status;
+	char url[REQUEST_MAX + 1];
 
 	loc = conf_location_match(site, req->path);
 	if (!conf_location_fastcgi(loc))
 		return 0;
-	/* The responder decides who may: the location's zone is checked. */
-	if ((status = zone_admit(loc, conn_cert(c))) != 0) {
-		gemini_header_only(c, status, status == 60 ?
-		    "Certificate required" : status == 61 ? "Not authorised" :
-		    "Certificate not valid", "zone");
+	if (program_titan_admit(c, loc, req, site->titan_max_size, line, len,
+	    url, &r))
 		return 1;
-	}
-	if (req->size > site->titan_max_size) {
-		snprintf(meta, sizeof(meta), "File too large (at most %lld "
-		    "bytes)", site->titan_max_size);
-		gemini_header_only(c, 59, meta, "over titan-max-size");
-		return 1;
-	}
-	if (len > REQUEST_MAX)
-		len = REQUEST_MAX;
-	memcpy(url, line, len);
-	url[len] = '\0';
-	memset(&r, 0, sizeof(r));
-	r.proto = PROGRAM_TITAN;
-	r.url = url;
-	r.content_length = req->size;
-	r.content_type = req->has_mime ? req->mime : NULL;
-	r.token = req->has_token ? req->token : NULL;
 	common(c, &r, &k, req->path);
 	if ((ti = calloc(1, sizeof(*ti))) == NULL ||
 	    (ti->env = malloc(sizeof(*ti->env))) == NULL ||

@@ -10,8 +10,10 @@
 
 #include "conn.h"
 #include "fingerprint.h"
+#include "gemini_reply.h"
 #include "generation.h"
 #include "program_request.h"
+#include "titan_request.h"
 #include "zone.h"
 
 /* A name on one line, RFC 2253; "" when it cannot be printed. */
@@ -85,4 +87,37 @@ program_request_from_conn(struct conn *c, struct program_request *r,
 		cert_text(ssl, cc, t);
 		r->cert = &t->cert;
 	}
+}
+
+int
+program_titan_admit(struct conn *c, const struct conf_location *loc,
+    const struct titan_request *req, long long max, const char *line,
+    size_t len, char *url, struct program_request *r)
+{
+	char meta[64];
+	int status;
+
+	if ((status = zone_admit(loc, conn_cert(c))) != 0) {
+		gemini_header_only(c, status, status == 60 ?
+		    "Certificate required" : status == 61 ? "Not authorised" :
+		    "Certificate not valid", "zone");
+		return 1;
+	}
+	if (req->size > max) {
+		snprintf(meta, sizeof(meta), "File too large (at most %lld "
+		    "bytes)", max);
+		gemini_header_only(c, 59, meta, "over titan-max-size");
+		return 1;
+	}
+	if (len > REQUEST_MAX)
+		len = REQUEST_MAX;
+	memcpy(url, line, len);
+	url[len] = '\0';
+	memset(r, 0, sizeof(*r));
+	r->proto = PROGRAM_TITAN;
+	r->url = url;
+	r->content_length = req->size;
+	r->content_type = req->has_mime ? req->mime : NULL;
+	r->token = req->has_token ? req->token : NULL;
+	return 0;
 }

@@ -28,4 +28,18 @@ struct program_conn_text {
 void	program_request_from_conn(struct conn *c, struct program_request *r,
 	    struct program_conn_text *t);
 
+struct conf_location;
+struct titan_request;
+
+/*
+ * A Titan upload to a program (a CGI script or a FastCGI responder)
+ * under loc: the program decides who may, so only the location's zone
+ * and max, the site's titan-max-size, are checked here.  1 when c was
+ * answered (refused); else 0, with r zeroed and set for the upload (its
+ * URL, line's len bytes, copied into url, REQUEST_MAX + 1 bytes).
+ */
+int	program_titan_admit(struct conn *c, const struct conf_location *loc,
+	    const struct titan_request *req, long long max, const char *line,
+	    size_t len, char *url, struct program_request *r);
+
 #endif
