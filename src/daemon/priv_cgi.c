@@ -20,6 +20,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "priv_cgi.h"
+#include "priv_fork.h"
 #include "priv_keys.h"
 
 #define RESTART_SEC	1	/* a runner dying young: wait */
@@ -32,19 +33,7 @@ runner_child(struct priv *p, int ipc, int index) __attribute__((noreturn));
 static void
 runner_child(struct priv *p, int ipc, int index)
 {
-	sigset_t none;
-
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (ipc > 3)
-		(void)close_range(3, (unsigned)ipc - 1, 0);
-	(void)close_range((unsigned)ipc + 1, UINT_MAX, 0);
+	priv_fork_settle(ipc);
 	/* No key, nor what a server needs, stays in its memory. */
 	priv_keys_forget(p);
 	bundle_free(&p->bundle);

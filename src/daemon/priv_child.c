@@ -16,8 +16,9 @@
 
 #include "ipc.h"
 #include "log.h"
-#include "priv_child.h"
 #include "priv_cgi.h"
+#include "priv_child.h"
+#include "priv_fork.h"
 #include "priv_keys.h"
 #include "server_process.h"
 
@@ -193,22 +194,10 @@ child_main(struct priv *p, int ipc)
 {
 	extern char **environ;
 	char **env, var[64];
-	sigset_t none;
 	size_t n;
 	int a, e;
 
-	/*
-	 * Signals are the privileged process's business: a stop sent to the
-	 * whole group (Ctrl-C, systemd) reaches it, and it tells us.
-	 */
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	priv_fork_settle(-1);
 	/*
 	 * No socket, key or log of the privileged process stays open: the
 	 * socket on SERVER_PROCESS_FD, the executable above it (closed by

@@ -18,6 +18,7 @@
 #include "ipc.h"
 #include "key_process.h"
 #include "log.h"
+#include "priv_fork.h"
 #include "priv_keys.h"
 
 #define KEYS_WAIT_MS	(10 * 1000)	/* keys taken, at most */
@@ -39,24 +40,11 @@ key_child(struct priv *p, int ipc, const char *user)
 static void
 key_child(struct priv *p, int ipc, const char *user)
 {
-	sigset_t none;
-
 	/*
-	 * Signals are the privileged process's business; it ends us by
-	 * closing our socket once the server processes are done, as they may
-	 * need a signature until then.
+	 * The privileged process ends us by closing our socket once the
+	 * server processes are done, as they may need a signature until then.
 	 */
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (ipc > 3)
-		(void)close_range(3, (unsigned)ipc - 1, 0);
-	(void)close_range((unsigned)ipc + 1, UINT_MAX, 0);
+	priv_fork_settle(ipc);
 	/* The keys come over the socket, as at every restart. */
 	priv_keys_forget(p);
 	log_forget();
