@@ -32,6 +32,8 @@
 #include "zone.h"
 
 #define READ_CHUNK	(16 * 1024)	/* bytes of output read at once */
+#define RUNNER_WAIT_MS	5000	/* a runner starting: asked again */
+#define RUNNER_RETRY_MS	20
 
 struct cgi_call {
 	struct conn		*c;
@@ -326,7 +328,9 @@ call_send(struct cgi_call *k, int *status, const char **why)
 		fds[nfds++] = k->in;
 	if (runner_link_send(k->runner, conn_worker(k->c), IPC_CGI_RUN, buf,
 	    len, fds, nfds) == -1) {
-		*status = errno == EAGAIN ? 44 : 42;
+		/* 0: its sockets are not (or no longer) there: it is starting. */
+		*status = errno == EAGAIN ? 44 : errno == ENOTCONN ||
+		    errno == EPIPE || errno == ECONNREFUSED ? 0 : 42;
 		*why = errno == EAGAIN ? "the CGI runner is busy" :
 		    "no CGI runner";
 		close(sv[0]);
@@ -420,6 +424,20 @@ call_go(struct cgi_call *k)
 		return -1;
 	}
 	if (call_send(k, &status, &why) == -1) {
+		/*
+		 * Its runner is starting (the server's first moments, or a
+		 * runner that died and is started again): a request that has
+		 * no body to give is asked again shortly, RUNNER_WAIT_MS at
+		 * most.
+		 */
+		if (status == 0 && k->in == -1 &&
+		    conn_waited_ms(c) < RUNNER_WAIT_MS) {
+			call_free(k);
+			conn_retry(c, RUNNER_RETRY_MS);
+			return 0;
+		}
+		if (status == 0)
+			status = 42;
 		refuse(c, k->gopher, status, status == 44 ? "5" :
 		    "The program failed", why);
 		call_free(k);
