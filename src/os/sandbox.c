@@ -180,33 +180,23 @@ struct ll_net_port_attr {
 
 #define LL_RULE_NET_PORT	2
 
-int
-sandbox_enter(const char *const *ro, size_t nro, const char *const *rw,
-    size_t nrw, char *err, size_t errlen)
-{
-	return sandbox_enter_net(ro, nro, rw, nrw, NULL, 0, err, errlen);
-}
-
-int
-sandbox_enter_net(const char *const *ro, size_t nro, const char *const *rw,
-    size_t nrw, const int *ports, size_t nports, char *err, size_t errlen)
+/*
+ * A ruleset handling what this kernel's ABI can (files; net, the TCP
+ * rights: 0 leaves TCP free), and scoping signals and abstract sockets
+ * where it can.  The ruleset's descriptor, or -1 with err.
+ */
+static int
+new_ruleset(int abi, uint64_t net, char *err, size_t errlen)
 {
 	struct ll_ruleset_attr attr;
-	struct ll_net_port_attr np;
-	size_t attrsz, i;
-	int abi, ruleset, rv = -1;
+	size_t attrsz;
+	int ruleset;
 
-	if ((abi = sandbox_abi()) < 1) {
-		snprintf(err, errlen, "this kernel has no Landlock: the "
-		    "server process is not confined to its capsules");
-		return 0;
-	}
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = fs_handled(abi);
 	attrsz = sizeof(attr.handled_access_fs);
 	if (abi >= 4) {
-		attr.handled_access_net = LL_ACCESS_NET_BIND_TCP |
-		    LL_ACCESS_NET_CONNECT_TCP;
+		attr.handled_access_net = net;
 		attrsz += sizeof(attr.handled_access_net);
 	}
 	if (abi >= 6) {
@@ -214,28 +204,20 @@ sandbox_enter_net(const char *const *ro, size_t nro, const char *const *rw,
 		attrsz += sizeof(attr.scoped);
 	}
 	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attrsz,
-	    0)) == -1) {
+	    0)) == -1)
 		snprintf(err, errlen, "sandbox: %s", strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < nro; i++)
-		if (add_rule(ruleset, ro[i], FS_READ, err, errlen) == -1)
-			goto done;
-	for (i = 0; i < nrw; i++)
-		if (add_rule(ruleset, rw[i], fs_write(abi), err, errlen) == -1)
-			goto done;
-	/* The FastCGI responders' ports, where the kernel has the rules. */
-	for (i = 0; abi >= 4 && i < nports; i++) {
-		memset(&np, 0, sizeof(np));
-		np.allowed_access = LL_ACCESS_NET_CONNECT_TCP;
-		np.port = (uint64_t)ports[i];
-		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT,
-		    &np, 0) == -1) {
-			snprintf(err, errlen, "sandbox: TCP port %d: %s",
-			    ports[i], strerror(errno));
-			goto done;
-		}
-	}
+	return ruleset;
+}
+
+/*
+ * This thread, and those it starts, confined to the ruleset (closed here):
+ * 1, or -1 with err.
+ */
+static int
+restrict_self(int ruleset, char *err, size_t errlen)
+{
+	int rv = -1;
+
 #ifdef ATTACHE_SANITIZED
 	/* The sanitizers read /proc/self (maps) to report; tests only. */
 	if (add_rule(ruleset, "/proc", FS_READ, err, errlen) == -1)
@@ -250,6 +232,53 @@ sandbox_enter_net(const char *const *ro, size_t nro, const char *const *rw,
 done:
 	close(ruleset);
 	return rv;
+}
+
+int
+sandbox_enter(const char *const *ro, size_t nro, const char *const *rw,
+    size_t nrw, char *err, size_t errlen)
+{
+	return sandbox_enter_net(ro, nro, rw, nrw, NULL, 0, err, errlen);
+}
+
+int
+sandbox_enter_net(const char *const *ro, size_t nro, const char *const *rw,
+    size_t nrw, const int *ports, size_t nports, char *err, size_t errlen)
+{
+	struct ll_net_port_attr np;
+	size_t i;
+	int abi, ruleset;
+
+	if ((abi = sandbox_abi()) < 1) {
+		snprintf(err, errlen, "this kernel has no Landlock: the "
+		    "server process is not confined to its capsules");
+		return 0;
+	}
+	if ((ruleset = new_ruleset(abi, LL_ACCESS_NET_BIND_TCP |
+	    LL_ACCESS_NET_CONNECT_TCP, err, errlen)) == -1)
+		return -1;
+	for (i = 0; i < nro; i++)
+		if (add_rule(ruleset, ro[i], FS_READ, err, errlen) == -1)
+			goto fail;
+	for (i = 0; i < nrw; i++)
+		if (add_rule(ruleset, rw[i], fs_write(abi), err, errlen) == -1)
+			goto fail;
+	/* The FastCGI responders' ports, where the kernel has the rules. */
+	for (i = 0; abi >= 4 && i < nports; i++) {
+		memset(&np, 0, sizeof(np));
+		np.allowed_access = LL_ACCESS_NET_CONNECT_TCP;
+		np.port = (uint64_t)ports[i];
+		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT,
+		    &np, 0) == -1) {
+			snprintf(err, errlen, "sandbox: TCP port %d: %s",
+			    ports[i], strerror(errno));
+			goto fail;
+		}
+	}
+	return restrict_self(ruleset, err, errlen);
+fail:
+	close(ruleset);
+	return -1;
 }
 
 /* The rights of a rule's access on a file: what Landlock takes there. */
@@ -275,29 +304,18 @@ sandbox_enter_rules(const struct sandbox_rule *rules, size_t n, char *err,
     size_t errlen)
 {
 	struct landlock_path_beneath_attr pb;
-	struct ll_ruleset_attr attr;
 	struct stat st;
-	size_t attrsz, i;
-	int abi, ruleset, fd, saved, rv = -1;
+	size_t i;
+	int abi, ruleset, fd, saved;
 
 	if ((abi = sandbox_abi()) < 1) {
 		snprintf(err, errlen, "this kernel has no Landlock: CGI "
 		    "programs are not confined");
 		return 0;
 	}
-	memset(&attr, 0, sizeof(attr));
-	attr.handled_access_fs = fs_handled(abi);
-	attrsz = sizeof(attr.handled_access_fs);
-	if (abi >= 6) {
-		attrsz += sizeof(attr.handled_access_net);
-		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
-		attrsz += sizeof(attr.scoped);
-	}
-	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attrsz,
-	    0)) == -1) {
-		snprintf(err, errlen, "sandbox: %s", strerror(errno));
+	/* Programs may reach a database: TCP is left free. */
+	if ((ruleset = new_ruleset(abi, 0, err, errlen)) == -1)
 		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		if ((fd = open(rules[i].path, O_PATH | O_CLOEXEC)) == -1) {
 			if (errno == ENOENT &&
@@ -305,7 +323,7 @@ sandbox_enter_rules(const struct sandbox_rule *rules, size_t n, char *err,
 				continue;
 			snprintf(err, errlen, "sandbox: %s: %s", rules[i].path,
 			    strerror(errno));
-			goto done;
+			goto fail;
 		}
 		memset(&pb, 0, sizeof(pb));
 		pb.parent_fd = fd;
@@ -317,21 +335,12 @@ sandbox_enter_rules(const struct sandbox_rule *rules, size_t n, char *err,
 			close(fd);
 			snprintf(err, errlen, "sandbox: %s: %s", rules[i].path,
 			    strerror(saved));
-			goto done;
+			goto fail;
 		}
 		close(fd);
 	}
-#ifdef ATTACHE_SANITIZED
-	if (add_rule(ruleset, "/proc", FS_READ, err, errlen) == -1)
-		goto done;
-#endif
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-	    syscall(SYS_landlock_restrict_self, ruleset, 0) == -1) {
-		snprintf(err, errlen, "sandbox: %s", strerror(errno));
-		goto done;
-	}
-	rv = 1;
-done:
+	return restrict_self(ruleset, err, errlen);
+fail:
 	close(ruleset);
-	return rv;
+	return -1;
 }
