@@ -25,6 +25,7 @@
 #include "capsule_snapshot.h"
 #include "capsule_walk.h"
 #include "capsule_watch.h"
+#include "clock.h"
 #include "log.h"
 #include "search_index.h"
 
@@ -57,15 +58,6 @@ struct indexer {
 	struct index_builder	*b;
 };
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 stopped(const struct indexer *ix)
 {
@@ -82,7 +74,7 @@ sync_pass(struct indexer *ix)
 {
 	const struct indexer_env *env = ix->env;
 	uint64_t asked = env->asks(env->service);
-	int64_t sync_ns = capsule_watch_now_ns();
+	int64_t sync_ns = clock_real_ns();
 
 	(void)capsule_watch_read(ix->watch, env->index ? &ix->ops : NULL);
 	env->whole(env->service, capsule_watch_view(ix->watch), sync_ns, asked,
@@ -97,7 +89,7 @@ static void
 pump(struct indexer *ix)
 {
 	struct pollfd pfd[2];
-	long now = now_ms();
+	long now = clock_ms();
 	uint64_t v;
 
 	if (now - ix->pumped_ms < PUMP_MS)
@@ -252,7 +244,7 @@ full_build(struct indexer *ix)
 	struct capsule_walker w = { ix, walk_dir, walk_file, NULL, NULL };
 	struct index_segment *seg;
 	size_t before = ix->ndirty;
-	long t0 = now_ms();
+	long t0 = clock_ms();
 
 	ix->full = 0;
 	if ((ix->b = index_builder_new(ix->env->words)) == NULL ||
@@ -277,7 +269,7 @@ full_build(struct indexer *ix)
 	publish(ix, NULL, NULL);
 	if (ix->ndirty > 0 && !ix->pending) {
 		ix->pending = 1;
-		ix->first_ms = ix->last_ms = now_ms();
+		ix->first_ms = ix->last_ms = clock_ms();
 	}
 	/*
 	 * The build's scratch (per-word buffers, file texts) is freed now:
@@ -288,7 +280,7 @@ full_build(struct indexer *ix)
 #endif
 	log_info("capsule %s: indexed %zu files (%zu pages) in %ld ms; the "
 	    "index takes %zu KB", ix->env->name, seg->ndocs, seg->npages,
-	    now_ms() - t0, (seg->bytes + 1023) / 1024);
+	    clock_ms() - t0, (seg->bytes + 1023) / 1024);
 	return 0;
 }
 
@@ -297,9 +289,9 @@ static void
 batch_touch(struct indexer *ix)
 {
 	if (!ix->pending)
-		ix->first_ms = now_ms();
+		ix->first_ms = clock_ms();
 	ix->pending = 1;
-	ix->last_ms = now_ms();
+	ix->last_ms = clock_ms();
 }
 
 static void
@@ -363,7 +355,7 @@ static void
 retry_later(struct indexer *ix)
 {
 	ix->full = 1;
-	ix->first_ms = ix->last_ms = now_ms() + RETRY_MS;
+	ix->first_ms = ix->last_ms = clock_ms() + RETRY_MS;
 }
 
 /*
@@ -375,7 +367,7 @@ static int
 held_back(struct indexer *ix)
 {
 	const struct whole_table *t = capsule_watch_table(ix->watch);
-	long now = now_ms();
+	long now = clock_ms();
 	int64_t since;
 	size_t i;
 	int state;
@@ -397,7 +389,7 @@ static void
 hold(struct indexer *ix)
 {
 	ix->pending = 1;
-	ix->hold_ms = now_ms() + HOLD_MS;
+	ix->hold_ms = clock_ms() + HOLD_MS;
 }
 
 /* The changed files, sorted, each once. */
@@ -424,7 +416,7 @@ apply(struct indexer *ix)
 	struct index_segment *changes;
 	unsigned char *dead;
 	size_t i, n;
-	long t0 = now_ms(), d;
+	long t0 = clock_ms(), d;
 	int fd, r = 0, whole;
 
 	ix->pending = 0;
@@ -437,7 +429,7 @@ apply(struct indexer *ix)
 		hold(ix);
 		return;
 	}
-	whole = now_ms() - ix->first_ms <= WHOLE_BOUND_MS;
+	whole = clock_ms() - ix->first_ms <= WHOLE_BOUND_MS;
 	dirty_sort(ix);
 	if ((b = index_builder_new(ix->env->words)) == NULL ||
 	    (dead = calloc(ix->base->ndocs / 8 + 1, 1)) == NULL) {
@@ -471,7 +463,7 @@ apply(struct indexer *ix)
 	}
 	publish(ix, changes, dead);
 	log_info("capsule %s: reindexed in %ld ms the %zu file%s changed "
-	    "since the full index", ix->env->name, now_ms() - t0, n,
+	    "since the full index", ix->env->name, clock_ms() - t0, n,
 	    n == 1 ? "" : "s");
 }
 
@@ -490,7 +482,7 @@ batch_ms(const struct indexer *ix)
 		due = ix->hold_ms;
 	if (ix->base == NULL && due < ix->build_at)
 		due = ix->build_at;
-	left = due - now_ms();
+	left = due - clock_ms();
 	return left < 0 ? 0 : left;
 }
 
@@ -517,7 +509,7 @@ watch_start(struct indexer *ix)
 {
 	const struct indexer_env *env = ix->env;
 	uint64_t asked = env->asks(env->service);
-	int64_t sync_ns = capsule_watch_now_ns();
+	int64_t sync_ns = clock_real_ns();
 
 	if ((ix->watch = capsule_watch_new(env->cap, env->name,
 	    env->margin_ns)) == NULL) {
@@ -552,7 +544,7 @@ indexer_run(const struct indexer_env *env)
 	if (env->index) {
 		ix.full = 1;
 		if ((delay = getenv(TEST_DELAY_ENV)) != NULL)
-			ix.build_at = now_ms() + strtol(delay, NULL, 10);
+			ix.build_at = clock_ms() + strtol(delay, NULL, 10);
 	}
 	while (!stopped(&ix)) {
 		pfd[0].fd = env->wakefd;

@@ -18,6 +18,7 @@
 #include "capsule_indexer.h"
 #include "capsule_service.h"
 #include "capsule_snapshot.h"
+#include "clock.h"
 #include "conf.h"
 #include "extract_files.h"
 #include "log.h"
@@ -417,12 +418,8 @@ capsule_service_answered(struct capsule_service *s, uint64_t ticket)
 void
 capsule_service_now(const struct capsule_service *s, struct whole_now *now)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	now->rt_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now->mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now->rt_ns = clock_real_ns();
+	now->mono_ms = clock_ms();
 	now->margin_ns = s->margin_ns;
 }
 

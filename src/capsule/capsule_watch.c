@@ -23,6 +23,7 @@
 
 #include "capsule_walk.h"
 #include "capsule_watch.h"
+#include "clock.h"
 #include "log.h"
 
 #define WATCH_MASK	(IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | \
@@ -53,24 +54,6 @@ struct capsule_watch {
 	atomic_int		*stop;		/* of the walk under way */
 	long			 test_max;	/* TEST_WATCH_MAX_ENV, or -1 */
 };
-
-int64_t
-capsule_watch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-capsule_watch_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 struct capsule_watch *
 capsule_watch_new(const struct capsule *cap, const char *name,
@@ -236,7 +219,7 @@ static void
 table_event(struct capsule_watch *w, const char *path, enum whole_event ev)
 {
 	int r = whole_table_event(w->table, path, strlen(path), ev,
-	    capsule_watch_now_ms());
+	    clock_ms());
 
 	if (r == -1)
 		log_warn("capsule %s: more than %d files changing at once, or "
@@ -430,7 +413,7 @@ static int
 confirm_one(void *arg, const char *path, struct whole_key *k)
 {
 	struct capsule_watch *w = arg;
-	int64_t now = capsule_watch_now_ns();
+	int64_t now = clock_real_ns();
 	struct stat st;
 	int fd, lease = 2;
 
@@ -468,7 +451,7 @@ confirm(struct capsule_watch *w)
 {
 	w->due_ns = 0;
 	(void)whole_table_confirm(w->table, confirm_one, w,
-	    capsule_watch_now_ms());
+	    clock_ms());
 }
 
 long
@@ -478,7 +461,7 @@ capsule_watch_due_ms(const struct capsule_watch *w)
 
 	if (w->due_ns == 0)
 		return -1;
-	left = (w->due_ns - capsule_watch_now_ns()) / 1000000 + 1;
+	left = (w->due_ns - clock_real_ns()) / 1000000 + 1;
 	return left < 0 ? 0 : (long)left;
 }
 
@@ -515,12 +498,12 @@ capsule_watch_read(struct capsule_watch *w, const struct watch_ops *ops)
 struct whole_view *
 capsule_watch_view(struct capsule_watch *w)
 {
-	int64_t now = capsule_watch_now_ms();
+	int64_t now = clock_ms();
 	struct whole_view *v;
 
 	if (now - w->pruned_ms >= PRUNE_MS) {
 		w->pruned_ms = now;
-		if (whole_table_prune(w->table, capsule_watch_now_ns(),
+		if (whole_table_prune(w->table, clock_real_ns(),
 		    now) > 0)
 			w->changed = 1;
 	}

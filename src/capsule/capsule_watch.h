@@ -74,9 +74,4 @@ const struct whole_table *capsule_watch_table(const struct capsule_watch *w);
  */
 int	capsule_watch_partial(const struct capsule_watch *w);
 
-/* Milliseconds of CLOCK_MONOTONIC, nanoseconds of the realtime clock the
- * file times are stamped with. */
-int64_t	capsule_watch_now_ms(void);
-int64_t	capsule_watch_now_ns(void);
-
 #endif

@@ -15,21 +15,13 @@
 #include <event2/event.h>
 #include <openssl/err.h>
 
+#include "clock.h"
 #include "conn_internal.h"
 #include "conn_pool.h"
 #include "fingerprint.h"
 #include "jobs.h"
 #include "log.h"
 #include "tls_keys.h"
-
-int64_t
-conn_now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
 
 void
 conn_free(struct conn *c)
@@ -77,7 +69,7 @@ conn_free(struct conn *c)
 	}
 	if (c->counted_address)
 		limits_close(c->gen->limits, &c->key, conf->rate, conf->burst,
-		    conn_now_ms());
+		    clock_ms());
 	if (c->counted_total)
 		limits_total_close(c->gen->limits);
 	/* The last connection of an old generation frees it. */

@@ -172,8 +172,6 @@ void	conn_request_again(struct conn *c);
 void	conn_abort(struct conn *c, const char *why);
 /* Once the output is sent: close_notify, FIN, then linger. */
 void	conn_shutdown(struct conn *c);
-/* Monotonic milliseconds, for the limits. */
-int64_t	conn_now_ms(void);
 
 /* The access line of c, its unsent bytes not counted as sent. */
 void	conn_log(struct conn *c, size_t unsent);

@@ -13,6 +13,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "conn_internal.h"
 #include "tls.h"
 
@@ -154,7 +155,7 @@ conn_dispatch(struct conn *c, size_t len)
 
 	conn_peer_cert(c);
 	wait = c->counted_address ? limits_request(c->gen->limits, &c->key,
-	    conf->rate, conf->burst, conn_now_ms()) : 0;
+	    conf->rate, conf->burst, clock_ms()) : 0;
 	if (wait > 0) {
 		c->reqlen = len > REQUEST_MAX ? REQUEST_MAX : len;
 		c->proto->slow_down(c, wait);

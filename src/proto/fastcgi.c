@@ -18,6 +18,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "conf_cgi.h"
 #include "conn.h"
@@ -58,15 +59,6 @@ struct fastcgi {
 	char			 err[FASTCGI_ERR_LINE];
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The site's pace of standard error lines, over all its requests and
  * workers (GCRA): FASTCGI_ERR_BURST at once, then FASTCGI_ERR_PER_SEC a
@@ -77,7 +69,7 @@ err_allowed(struct fastcgi_share *sh)
 {
 	const long long every = 1000 / FASTCGI_ERR_PER_SEC;
 	const long long slack = (FASTCGI_ERR_BURST - 1) * every;
-	long long now = (long long)now_ms(), next, due;
+	long long now = (long long)clock_ms(), next, due;
 
 	next = atomic_load(&sh->err_next);
 	do {
@@ -204,7 +196,7 @@ take(struct fastcgi *f)
 		case FCGI_ITEM_MORE:
 			break;
 		case FCGI_ITEM_STDOUT:
-			f->last_ms = now_ms();
+			f->last_ms = clock_ms();
 			skip = fcgi_prelude_skip(&f->prelude, it.data, it.len);
 			if (f->prelude.state == FCGI_PRELUDE_TOO_LONG) {
 				fail(f, "a CGI header block longer than %d "
@@ -299,7 +291,7 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 		    f->timeout_sec);
 		return;
 	}
-	idle = now_ms() - f->last_ms;
+	idle = clock_ms() - f->last_ms;
 	if (!f->paused && idle >= (int64_t)f->timeout_sec * 1000) {
 		fail(f, "no output from the responder for %d s",
 		    f->timeout_sec);
@@ -339,7 +331,7 @@ src_resume(void *arg)
 	struct fastcgi *f = arg;
 
 	f->paused = 0;
-	f->last_ms = now_ms();
+	f->last_ms = clock_ms();
 	/* If it failed, what waits is still read, then the timer ends it. */
 	(void)bufferevent_enable(f->bev, EV_READ);
 	/* Not from within the reply's call: on the loop's next turn. */
@@ -525,7 +517,7 @@ fastcgi_start(struct conn *c, const struct conf_location *loc,
 	f->gen = generation_ref(conn_generation(c));
 	f->timeout_sec = conf_cgi_timeout(conn_generation(c)->conf,
 	    conn_site(c)->conf);
-	f->last_ms = now_ms();
+	f->last_ms = clock_ms();
 	fcgi_reader_init(&f->rd, FCGI_REQUEST_ID);
 	snprintf(f->site, sizeof(f->site), "%s", conn_site(c)->conf->name);
 	/* The name for the log before anything can fail. */

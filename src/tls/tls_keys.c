@@ -42,6 +42,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "clock.h"
 #include "tls_error.h"
 #include "tls_keys.h"
 
@@ -283,8 +284,6 @@ struct tls_key_wait {
 	TAILQ_ENTRY(tls_key_wait) entry;
 };
 
-static long	now_ms(void);
-
 void
 tls_key_channel_init(struct tls_key_channel *ch, int fd)
 {
@@ -359,7 +358,7 @@ int
 tls_key_channel_expire(struct tls_key_channel *ch)
 {
 	struct tls_key_wait *w;
-	long now = now_ms();
+	long now = clock_ms();
 	int n = 0;
 
 	while ((w = TAILQ_FIRST(&ch->waits)) != NULL &&
@@ -479,15 +478,6 @@ tls_key_cancel(void *asker)
 	return 0;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The socket is gone: until another comes, requests fail at once.  A
  * parking channel's socket is its loop's to close.
@@ -556,7 +546,7 @@ parked(struct tls_key_channel *ch, uint32_t id, unsigned char *out,
 	w->asker = ch->asker;
 	w->id = id;
 	w->outmax = outmax;
-	w->since = now_ms();
+	w->since = clock_ms();
 	if (TAILQ_EMPTY(&ch->waits) && ch->watch != NULL)
 		ch->watch(ch->watch_arg);
 	TAILQ_INSERT_TAIL(&ch->waits, w, entry);
@@ -645,10 +635,10 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 	 * a read, a syscall fewer per handshake.  Answers to parked
 	 * handshakes that come meanwhile are handed over.
 	 */
-	deadline = now_ms() + TLS_KEY_WAIT_MS;
+	deadline = clock_ms() + TLS_KEY_WAIT_MS;
 	for (;;) {
 		n = recv(ch->fd, rep, sizeof(*rep), 0);
-		if (n == -1 && errno == EINTR && now_ms() < deadline)
+		if (n == -1 && errno == EINTR && clock_ms() < deadline)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR)) {
@@ -665,7 +655,7 @@ remote(const unsigned char *key, enum tls_key_op op, int padding,
 			break;
 		/* A parked one's, or the late answer of one that timed out. */
 		deliver(ch, (size_t)n);
-		if (now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			ch->stalled = 1;
 			raise_reason(R_TIMEOUT);
 			return -1;
