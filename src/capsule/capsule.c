@@ -333,8 +333,10 @@ capsule_resolve(const struct capsule *c, const char *path, size_t len,
 		name = (const char *)memrchr(path, '/', len) + 1;
 		if (capsule_name_reserved(name, len - (size_t)(name - path))) {
 			close(fd);
+			/* There, but never a file: refused, not missing (so
+			 * never "being written" either). */
 			o->why = "a hand-written Gopher menu";
-			return CAPSULE_NOT_FOUND;
+			return CAPSULE_REFUSED;
 		}
 		o->fd = fd;
 		o->size = st.st_size;

@@ -16,7 +16,8 @@ enum capsule_result {
 	CAPSULE_DIR_LISTING,	/* fd: the directory itself (no index.gmi) */
 	CAPSULE_NEED_SLASH,	/* a directory named without its trailing '/' */
 	CAPSULE_NOT_FOUND,
-	CAPSULE_REFUSED,	/* dotfile or a way out of the root */
+	CAPSULE_REFUSED,	/* dotfile, a way out of the root, or a
+				 * gophermap: there, but never served */
 	CAPSULE_ERROR		/* the system failed; see why */
 };
 

@@ -78,8 +78,8 @@ check_link(struct walk *w, const char *file, unsigned long line,
 		    "exist", t.path);
 		break;
 	case CAPSULE_REFUSED:
-		check_problem(w->r, 1, file, line, "link to %s, which %s",
-		    t.path, o.why);
+		check_problem(w->r, 1, file, line, "link to %s, which is never "
+		    "served (%s)", t.path, o.why);
 		break;
 	case CAPSULE_ERROR:
 		check_problem(w->r, 1, file, line, "link to %s: %s", t.path,
