@@ -92,7 +92,14 @@ conn_serve(struct conn *c, SSL *ssl, int handshaking)
 	bufferevent_set_timeouts(c->bev, NULL, &wto);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
 	    c);
-	/* Writing is enabled with the response: no epoll change before. */
+	/*
+	 * Writing is enabled with the response, if it does not go at once
+	 * (conn_write.c): a new plain bufferevent has it on, and would add
+	 * its write event as soon as the response is queued.  (The TLS one
+	 * adds it either way; it also drives a handshake that must write.)
+	 */
+	if (ssl == NULL)
+		bufferevent_disable(c->bev, EV_WRITE);
 	if (bufferevent_enable(c->bev, EV_READ) == -1) {
 		conn_free(c);
 		return -1;
