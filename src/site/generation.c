@@ -16,6 +16,7 @@
 #include "listen_plan.h"
 #include "render_cache.h"
 #include "sni.h"
+#include "tls.h"
 #include "tls_tickets.h"
 
 const struct site *
@@ -46,9 +47,14 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
 	size_t len;
 
 	(void)alert;
-	/* Gopher over TLS: the port's site, whatever name is asked for. */
-	if (slot == NULL)
+	/*
+	 * Gopher over TLS: the port's site, whatever name is asked for, and
+	 * no client certificate, which no Gopher request uses.
+	 */
+	if (slot == NULL) {
+		tls_ask_client_cert(ssl, 0);
 		return SSL_CLIENT_HELLO_SUCCESS;
+	}
 	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext,
 	    &len) == 1 && sni_parse(ext, len, name, sizeof(name)) == 0)
 		site = generation_site(g, name);
@@ -57,8 +63,33 @@ client_hello_cb(SSL *ssl, int *alert, void *arg)
 	if (site->tls != SSL_get_SSL_CTX(ssl) &&
 	    SSL_set_SSL_CTX(ssl, site->tls) == NULL)
 		return SSL_CLIENT_HELLO_ERROR;
+	tls_ask_client_cert(ssl, site->asks_cert);
 	*slot = site;
 	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/*
+ * Whether anything of the site reads a client certificate: a zone, Titan,
+ * a program (which may answer 60 itself).  Only then do its handshakes ask
+ * for one: the request, and the client's empty answer to it, cost a
+ * handshake about 6 % of its CPU (docs/performance.md).
+ */
+static int
+site_uses_certs(const struct conf_site *cs)
+{
+	const struct conf_location *loc;
+	size_t i;
+
+	if (cs->titan || cs->operators.nfp > 0 || cs->operators.nfiles > 0)
+		return 1;
+	for (i = 0; i < cs->nlocations; i++) {
+		loc = &cs->locations[i];
+		if (loc->require_cert || loc->allow.nfp > 0 ||
+		    loc->allow.nfiles > 0 || loc->cgi ||
+		    loc->fastcgi != CONF_FASTCGI_OFF)
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -105,6 +136,7 @@ site_tls(struct generation *g, struct site *s, const struct bundle *files,
 		    cs->name);
 		return -1;
 	}
+	s->asks_cert = site_uses_certs(cs);
 	SSL_CTX_set_client_hello_cb(s->tls, client_hello_cb, g);
 	return 0;
 }

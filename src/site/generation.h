@@ -33,6 +33,8 @@ struct site {
 	char			*root;		/* the capsule's real path */
 	SSL_CTX			*tls;		/* NULL when Gemini is off */
 	struct tls_cert_info	 cert;		/* what tls loaded, for the log */
+	int			 asks_cert;	/* its handshakes ask for a
+						 * client certificate */
 	const char *const	*names;		/* name, then the aliases */
 	size_t			 nnames;
 	struct capsule_service	*service;	/* files being written,

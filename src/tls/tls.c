@@ -104,7 +104,8 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 }
 
 /*
- * Client certificates are asked for and any is taken, self-signed ones
+ * Client certificates are asked for where a site uses them
+ * (tls_ask_client_cert) and any is taken, self-signed ones
  * above all (Gemini identities are): there is no chain to check.  Who may
  * enter where, and whether a certificate is in date, is decided per
  * request (zone.c), so a client without one is served as before.
@@ -115,6 +116,13 @@ accept_any_client(int preverify_ok, X509_STORE_CTX *store)
 	(void)preverify_ok;
 	(void)store;
 	return 1;
+}
+
+void
+tls_ask_client_cert(SSL *ssl, int ask)
+{
+	SSL_set_verify(ssl, ask ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+	    ask ? accept_any_client : NULL);
 }
 
 /*

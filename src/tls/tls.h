@@ -104,6 +104,12 @@ int	tls_fingerprint(X509 *crt, char *out, size_t outsz);
  * its handshakes end with bytes of ours (tls.c).  0, or -1.
  */
 int	tls_set_proxied(SSL *ssl);
+/*
+ * Whether this handshake asks the client for a certificate (any is
+ * accepted; what it may do is zone.c's).  Called before the server's
+ * flight: from the ClientHello callback.
+ */
+void	tls_ask_client_cert(SSL *ssl, int ask);
 
 #define TLS_SHA256_LEN	32
 

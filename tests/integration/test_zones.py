@@ -33,6 +33,32 @@ def test_a_client_without_certificate_is_served_as_before(office):
         "20 text/gemini", b"# A page\n")
 
 
+def test_only_a_site_that_reads_certificates_asks_for_one(tmp_path,
+                                                          conf_server):
+    """Asking costs a full handshake about 6 % of its CPU (the request,
+    and the client's answer to it): a site with no zone, no Titan and no
+    program does not ask, so a client's certificate never reaches it; the
+    zones' site on the same port asks."""
+    from sitekit import write_tree
+    o = Office(tmp_path)
+    plain = tmp_path / "plain"
+    write_tree(plain, {"index.gmi": "# Plain\n"})
+    s = conf_server(o.text() + f'site "plain.test" {{ capsule "{plain}" '
+                    f'certs "{o.certs}" }}\n', gemini_port=o.gemini,
+                    gopher_ports=[o.gopher])
+    s.office = o
+    assert gemini(o.gemini, f"gemini://plain.test:{o.gemini}/", o.bob,
+                  sni="plain.test")[:2] == ("20 text/gemini; lang=en",
+                                          b"# Plain\n")
+    assert get(s, "/page.gmi", o.bob) == ("20 text/gemini", b"# A page\n")
+    log = s.wait_log("/page.gmi")
+    fp = fingerprint(o.bob[0])[7:23]
+    assert re.search(r'"gemini://plain.test:\d+/" 20 33 \d+ms$', log,
+                     re.M), log
+    assert re.search(rf'"gemini://localhost:\d+/page.gmi" 20 \d+ \d+ms '
+                     rf'cert={fp}$', log, re.M), log
+
+
 def test_require_certificate(office):
     o = office.office
     assert get(office, "/staff/") == ("60 Certificate required", b"")
