@@ -12,10 +12,14 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "clock.h"
 #include "conn_internal.h"
 #include "tls.h"
+
+#define READ_AHEAD_PIECE	4096	/* taken from OpenSSL's buffer at once */
 
 /*
  * What the client sent so far is acknowledged now, not when the kernel's
@@ -33,6 +37,42 @@ conn_ack_now(struct conn *c)
 	int two = 2;
 
 	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &two, sizeof(two));
+}
+
+/*
+ * A handshake reads ahead (tls.c): the bytes after the client's Finished,
+ * its request most often (a Titan body too), may be in OpenSSL's buffer
+ * already when it ends, and the socket will not announce them again; nor
+ * does libevent look there (it asks SSL_pending, which counts only a
+ * record already opened).  So they are all taken here, as libevent would
+ * on a read event (at most the read-ahead buffer), reads are exact from
+ * then on, and the request is served.  c may be freed: nothing may touch
+ * it after.
+ */
+void
+conn_read_pending(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	int n = 0;
+
+	if (ssl == NULL)
+		return;
+	SSL_set_read_ahead(ssl, 0);
+	while (SSL_has_pending(ssl) &&
+	    evbuffer_reserve_space(in, READ_AHEAD_PIECE, &v, 1) == 1) {
+		ERR_clear_error();
+		n = SSL_read(ssl, v.iov_base, v.iov_len > READ_AHEAD_PIECE ?
+		    READ_AHEAD_PIECE : (int)v.iov_len);
+		/* Short of a record, or an alert: the socket's next event. */
+		ERR_clear_error();
+		v.iov_len = n > 0 ? (size_t)n : 0;
+		if (evbuffer_commit_space(in, &v, 1) == -1 || n <= 0)
+			break;
+	}
+	if (evbuffer_get_length(in) > 0)
+		conn_read_cb(c->bev, c);
 }
 
 /* The client's certificate, for the protocol and the log. */

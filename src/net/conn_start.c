@@ -225,8 +225,16 @@ handshake_step(struct conn *c)
 		c->wait = NULL;
 		if (r == 1 && c->listener->proxy)
 			proxied_ticket(c);
-		if (conn_serve(c, ssl, r != 1) == 0 && r == 1)
+		/*
+		 * A handshake handed over unfinished ends in libevent, which
+		 * would not look in OpenSSL's buffer: exact reads from now.
+		 */
+		if (r != 1)
+			SSL_set_read_ahead(ssl, 0);
+		if (conn_serve(c, ssl, r != 1) == 0 && r == 1) {
 			conn_ack_now(c);	/* the request comes next */
+			conn_read_pending(c);	/* or came with the Finished */
+		}
 		return;
 	}
 	/* Parked: the key process's answer wakes it (conn_key_answered). */

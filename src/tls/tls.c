@@ -216,6 +216,12 @@ configure(SSL_CTX *ctx)
 	 * (perf: X509_verify_cert on a self-signed certificate, for nothing).
 	 */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
+	/*
+	 * A read takes what the socket holds, not a record's header and then
+	 * its body: a handshake and its request in about half the read()s.
+	 * What is read beyond the handshake is served by conn_read_pending.
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
 	    SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1)
 		return -1;

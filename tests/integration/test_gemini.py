@@ -504,3 +504,60 @@ def test_symlink_to_a_dotfile_is_refused_and_logged(srv):
     data, notify = srv.gemini_raw(b"gemini://localhost/dot-target.txt\r\n")
     assert (data, notify) == (b"51 Not found\r\n", True)
     assert "leads to a dotfile" in srv.wait_log("leads to a dotfile")
+
+
+def finished_with_request(port, request, ctx, session=None):
+    """A TLS client whose Finished and request leave in one TCP segment (a
+    client that writes them at once, with Nagle off, on a fast network):
+    memory BIOs under a plain socket.  Returns the answer's bytes and the
+    session."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost",
+                       session=session)
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as raw:
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                if outgoing.pending:
+                    raw.sendall(outgoing.read())
+                b = raw.recv(65536)
+                assert b, "closed during the handshake"
+                incoming.write(b)
+        tls.write(request)
+        raw.sendall(outgoing.read())    # Finished and request together
+        out = bytearray()
+        while True:
+            try:
+                b = tls.read(65536)
+                if not b:
+                    return bytes(out), tls.session    # close_notify
+                out += b
+                continue
+            except ssl.SSLWantReadError:
+                pass
+            b = raw.recv(65536)
+            if not b:
+                return bytes(out), tls.session
+            incoming.write(b)
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_3,
+                                     ssl.TLSVersion.TLSv1_2])
+def test_request_in_the_segment_of_the_finished(srv, version):
+    # TLS reads ahead: the request comes out of OpenSSL's buffer with the
+    # end of the handshake, and no socket event will announce it again.
+    # TLS 1.3's client Finished ends a full handshake; TLS 1.2's a resumed
+    # one (in a full one the client waits for the server's Finished).
+    ctx = client_context()
+    ctx.minimum_version = ctx.maximum_version = version
+    req = b"gemini://localhost/\r\n"
+    started = time.monotonic()
+    data, session = finished_with_request(srv.gemini_port, req, ctx)
+    assert data == ROOT_PAGE
+    if version == ssl.TLSVersion.TLSv1_2:
+        data, _ = finished_with_request(srv.gemini_port, req, ctx, session)
+        assert data == ROOT_PAGE
+    assert time.monotonic() - started < 5, "the request waited for a timeout"
