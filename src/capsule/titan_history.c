@@ -184,7 +184,7 @@ done:
 
 int
 titan_history_keep(int rootfd, const char *dirpath, int dirfd,
-    const char *name, int keep)
+    const char *name, int keep, int syncfd)
 {
 	char vname[NAME_MAX + 1], stamp[32];
 	struct timespec ts;
@@ -212,7 +212,8 @@ titan_history_keep(int rootfd, const char *dirpath, int dirfd,
 		if (r == -1 && errno != EEXIST)
 			break;
 	}
-	if (r == 0 && fsync(histfd) == -1)
+	if (r == 0 && ((syncfd != -1 && fsync(syncfd) == -1) ||
+	    fsync(histfd) == -1))
 		r = -1;
 	saved = errno;
 	if (r == 0)

@@ -14,10 +14,13 @@
  * Keeps the file name of the directory dirfd, whose capsule directory is
  * dirpath ("" or "a/b/"), as its newest version (a hard link, or a copy
  * where links cannot be made), flushed to disk, then removes the versions
- * beyond the newest keep.  Returns 0, or -1 with errno set (nothing kept).
+ * beyond the newest keep.  syncfd, unless -1, is flushed after the link
+ * and before the history directory: where a journal holds both (ext4), the
+ * new version and the old one's link are then one commit, not two.
+ * Returns 0, or -1 with errno set (nothing kept).
  */
 int	titan_history_keep(int rootfd, const char *dirpath, int dirfd,
-	    const char *name, int keep);
+	    const char *name, int keep, int syncfd);
 
 /*
  * 1 when version (a name in a history directory) is a version of name:

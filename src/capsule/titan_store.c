@@ -321,10 +321,6 @@ titan_store_commit(struct titan_commit *tc)
 	if (tc->tmpname != NULL) {
 		if (tc->gemtext && check_gemtext(tc) == -1)
 			return;
-		if (fsync(tc->tmpfd) == -1) {
-			fail(tc, TITAN_STORE_FAILED, "fsync", errno);
-			return;
-		}
 	} else if (p->missing[0] != '\0') {
 		fail(tc, TITAN_STORE_NOT_FOUND, "no such file", 0);
 		return;
@@ -347,10 +343,19 @@ titan_store_commit(struct titan_commit *tc)
 		fail(tc, TITAN_STORE_NOT_FOUND, "no such file", 0);
 		goto undo;
 	}
-	if (tc->existed && tc->history > 0 &&
-	    titan_history_keep(p->rootfd, p->dirpath, dirfd, p->name,
-	    tc->history) == -1) {
-		fail(tc, TITAN_STORE_HISTORY_FAILED, "history", errno);
+	/*
+	 * The new version on disk before its name is: flushed with the old
+	 * version's link into the history when there is one (one journal
+	 * commit where there is a journal), alone otherwise.
+	 */
+	if (tc->existed && tc->history > 0) {
+		if (titan_history_keep(p->rootfd, p->dirpath, dirfd, p->name,
+		    tc->history, tc->tmpname != NULL ? tc->tmpfd : -1) == -1) {
+			fail(tc, TITAN_STORE_HISTORY_FAILED, "history", errno);
+			goto undo;
+		}
+	} else if (tc->tmpname != NULL && fsync(tc->tmpfd) == -1) {
+		fail(tc, TITAN_STORE_FAILED, "fsync", errno);
 		goto undo;
 	}
 	if (chain_sync(&ch) == -1) {
