@@ -535,6 +535,9 @@ def main():
                     "CPU, p50 and p99 at 1, 16 and 64 clients")
     ap.add_argument("--baseline-only", action="store_true",
                     help="with --baseline: that comparison alone")
+    ap.add_argument("--rounds", type=int, metavar="N",
+                    help="rounds of the alternated loads (5, --quick 3): "
+                    "more give steadier ratios on a shared machine")
     ap.add_argument("--syscalls-only", action="store_true",
                     help="only the system calls of a settled file's request")
     ap.add_argument("--compare", metavar="BIN",
@@ -574,6 +577,8 @@ def main():
         sys.exit(f"bench: {BURST} connections need an open-files hard limit "
                  f"of {BURST + 500}")
     plan = Plan(args.quick)
+    if args.rounds:
+        plan.rounds = max(1, args.rounds)
     started = datetime.datetime.now(datetime.timezone.utc)
     t0, load0 = time.monotonic(), loadavg()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="attache-bench-"))

@@ -46,16 +46,23 @@ def report(res, baseline, table, fmt):
         for q, what, spec in (("cpu_ms", "server CPU ms/request", "{:.3f}"),
                               ("p50_ms", "p50 ms", "{:.2f}"),
                               ("p99_ms", "p99 ms", "{:.2f}")):
-            per = [x.get(q) / y.get(q) for x, y in zip(a, b)
-                   if x.get(q) and y.get(q)]
+            pairs = [(x.get(q), y.get(q)) for x, y in zip(a, b)
+                     if x.get(q) and y.get(q)]
+            per = [x / y for x, y in pairs]
+            # The rounds' sums: every request of each weighs the same.
+            whole = (sum(x for x, _ in pairs) / sum(y for _, y in pairs)
+                     if pairs else None)
             rows.append([f"{who}: {what}",
                          fmt(median(r.get(q) for r in b), spec),
                          fmt(median(r.get(q) for r in a), spec),
-                         fmt(median(per), "{:.3f}")])
+                         fmt(median(per), "{:.3f}"),
+                         fmt(whole, "{:.3f}")])
     out = [f"attache before ({baseline}) and after: Gemini 2 KB page, "
-           "full handshakes; medians of the rounds, and of each round's "
-           "after / before (its two loads seconds apart)"]
-    out += table(rows, ["load", "before", "after", "after / before"])
+           "full handshakes; medians of the rounds, the median of each "
+           "round's after / before (its two loads seconds apart), and the "
+           "ratio of the rounds' sums"]
+    out += table(rows, ["load", "before", "after", "after / before",
+                        "of the sums"])
     for q in ("cpu_ms", "p99_ms"):
         per = [fmt(x.get(q) / y.get(q) if x.get(q) and y.get(q) else None,
                    "{:.3f}")
