@@ -164,7 +164,7 @@ void	conn_event_cb(struct bufferevent *bev, short what, void *arg);
 void	conn_cork(struct conn *c);
 /* Acknowledges what the client sent so far now (conn_write.c says why). */
 void	conn_ack_now(struct conn *c);
-void	conn_read_pending(struct conn *c);
+int	conn_read_pending(struct conn *c);
 /* The answer is queued, or the handler answered at once: send it. */
 void	conn_begin_response(struct conn *c);
 /* The line again to the protocol, after conn_retry (conn_read.c). */

@@ -46,10 +46,10 @@ conn_ack_now(struct conn *c)
  * does libevent look there (it asks SSL_pending, which counts only a
  * record already opened).  So they are all taken here, as libevent would
  * on a read event (at most the read-ahead buffer), reads are exact from
- * then on, and the request is served.  c may be freed: nothing may touch
- * it after.
+ * then on, and the request is served.  Returns 1 when bytes were taken:
+ * c may be freed then, and nothing may touch it after.
  */
-void
+int
 conn_read_pending(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -58,7 +58,7 @@ conn_read_pending(struct conn *c)
 	int n = 0;
 
 	if (ssl == NULL)
-		return;
+		return 0;
 	SSL_set_read_ahead(ssl, 0);
 	while (SSL_has_pending(ssl) &&
 	    evbuffer_reserve_space(in, READ_AHEAD_PIECE, &v, 1) == 1) {
@@ -71,8 +71,10 @@ conn_read_pending(struct conn *c)
 		if (evbuffer_commit_space(in, &v, 1) == -1 || n <= 0)
 			break;
 	}
-	if (evbuffer_get_length(in) > 0)
-		conn_read_cb(c->bev, c);
+	if (evbuffer_get_length(in) == 0)
+		return 0;
+	conn_read_cb(c->bev, c);
+	return 1;
 }
 
 /* The client's certificate, for the protocol and the log. */

@@ -231,10 +231,13 @@ handshake_step(struct conn *c)
 		 */
 		if (r != 1)
 			SSL_set_read_ahead(ssl, 0);
-		if (conn_serve(c, ssl, r != 1) == 0 && r == 1) {
-			conn_ack_now(c);	/* the request comes next */
-			conn_read_pending(c);	/* or came with the Finished */
-		}
+		/*
+		 * The request came with the Finished, or comes next: then
+		 * the client's last flight is acknowledged at once.
+		 */
+		if (conn_serve(c, ssl, r != 1) == 0 && r == 1 &&
+		    !conn_read_pending(c))
+			conn_ack_now(c);
 		return;
 	}
 	/* Parked: the key process's answer wakes it (conn_key_answered). */
