@@ -184,7 +184,7 @@ done:
 
 int
 titan_history_keep(int rootfd, const char *dirpath, int dirfd,
-    const char *name, int keep, int syncfd)
+    const char *name, int syncfd)
 {
 	char vname[NAME_MAX + 1], stamp[32];
 	struct timespec ts;
@@ -216,9 +216,20 @@ titan_history_keep(int rootfd, const char *dirpath, int dirfd,
 	    fsync(histfd) == -1))
 		r = -1;
 	saved = errno;
-	if (r == 0)
-		(void)prune(histfd, name, keep);
 	close(histfd);
 	errno = saved;
+	return r;
+}
+
+int
+titan_history_prune(int rootfd, const char *dirpath, const char *name,
+    int keep)
+{
+	int histfd, r;
+
+	if ((histfd = history_dir(rootfd, dirpath)) == -1)
+		return -1;
+	r = prune(histfd, name, keep);
+	close(histfd);
 	return r;
 }

@@ -13,14 +13,21 @@
 /*
  * Keeps the file name of the directory dirfd, whose capsule directory is
  * dirpath ("" or "a/b/"), as its newest version (a hard link, or a copy
- * where links cannot be made), flushed to disk, then removes the versions
- * beyond the newest keep.  syncfd, unless -1, is flushed after the link
- * and before the history directory: where a journal holds both (ext4), the
- * new version and the old one's link are then one commit, not two.
- * Returns 0, or -1 with errno set (nothing kept).
+ * where links cannot be made), flushed to disk.  syncfd, unless -1, is
+ * flushed after the link and before the history directory: where a
+ * journal holds both (ext4), the new version and the old one's link are
+ * then one commit, not two.  Returns 0, or -1 with errno set (nothing
+ * kept).
  */
 int	titan_history_keep(int rootfd, const char *dirpath, int dirfd,
-	    const char *name, int keep, int syncfd);
+	    const char *name, int syncfd);
+
+/*
+ * Removes the versions of name beyond the newest keep: after the answer,
+ * as nobody waits for it.  Returns 0, or -1 with errno set.
+ */
+int	titan_history_prune(int rootfd, const char *dirpath, const char *name,
+	    int keep);
 
 /*
  * 1 when version (a name in a history directory) is a version of name:

@@ -318,6 +318,7 @@ titan_store_commit(struct titan_commit *tc)
 
 	tc->error = TITAN_STORE_OK;
 	tc->why[0] = '\0';
+	tc->kept = 0;
 	if (tc->tmpname != NULL) {
 		if (tc->gemtext && check_gemtext(tc) == -1)
 			return;
@@ -350,10 +351,11 @@ titan_store_commit(struct titan_commit *tc)
 	 */
 	if (tc->existed && tc->history > 0) {
 		if (titan_history_keep(p->rootfd, p->dirpath, dirfd, p->name,
-		    tc->history, tc->tmpname != NULL ? tc->tmpfd : -1) == -1) {
+		    tc->tmpname != NULL ? tc->tmpfd : -1) == -1) {
 			fail(tc, TITAN_STORE_HISTORY_FAILED, "history", errno);
 			goto undo;
 		}
+		tc->kept = 1;
 	} else if (tc->tmpname != NULL && fsync(tc->tmpfd) == -1) {
 		fail(tc, TITAN_STORE_FAILED, "fsync", errno);
 		goto undo;

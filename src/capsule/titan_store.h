@@ -79,6 +79,8 @@ struct titan_commit {
 	int		 existed;	/* there was a previous version */
 	long long	 old_size;
 	int		 renamed;	/* the temporary file is gone */
+	int		 kept;		/* a version went into the history:
+					 * titan_history_prune it, after */
 };
 
 /*
@@ -87,8 +89,9 @@ struct titan_commit {
  * linked into the history, the missing directories made, and the file
  * renamed over the old one, directories flushed after; a delete moves the
  * file into the history.  Readers see the old file or the new one, whole.
- * The history keeps the newest `history` versions of each file.  What came
- * of it is tc->error, with tc->why.
+ * The history keeps the newest `history` versions of each file, once the
+ * caller has pruned it (tc->kept).  What came of it is tc->error, with
+ * tc->why.
  */
 void	titan_store_commit(struct titan_commit *tc);
 

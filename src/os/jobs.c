@@ -32,6 +32,12 @@ jobs_main(void *arg)
 			break;		/* stopping, and nothing left */
 		TAILQ_REMOVE(&q->queue, j, entry);
 		pthread_mutex_unlock(&q->lock);
+		if (j->done == NULL) {
+			/* Its own: run frees it, and nobody waits for it. */
+			j->run(j);
+			pthread_mutex_lock(&q->lock);
+			continue;
+		}
 		j->run(j);
 		pthread_mutex_lock(&q->lock);
 		/*

@@ -14,7 +14,11 @@ struct jobs;
 struct job {
 	/* Runs on the background thread. */
 	void			(*run)(struct job *);
-	/* Activated on the owner's loop once run has returned. */
+	/*
+	 * Activated on the owner's loop once run has returned.  NULL: the job
+	 * is its own (work nobody waits for); run frees it, nothing touches
+	 * it after, and it is never jobs_wait'ed for.
+	 */
 	struct event		*done;
 	int			 finished;	/* under the jobs' lock */
 	TAILQ_ENTRY(job)	 entry;

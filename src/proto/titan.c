@@ -5,6 +5,7 @@
  * report comes back here and is answered.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "mime.h"
 #include "titan.h"
+#include "titan_history.h"
 #include "titan_request.h"
 #include "titan_store.h"
 #include "uri.h"
@@ -186,6 +188,50 @@ body_release(struct conn *c)
 	upload_free(conn_body_arg(c));
 }
 
+/* The history pruned after the answer, on the same thread: its own job. */
+struct prune {
+	struct job	 job;
+	int		 rootfd;		/* a duplicate: a reload may
+						 * close the site's */
+	int		 keep;
+	char		 dirpath[REQUEST_MAX + 1];
+	char		 name[NAME_MAX + 1];
+};
+
+static void
+prune_run(struct job *j)
+{
+	struct prune *pr = (struct prune *)((char *)j -
+	    offsetof(struct prune, job));
+
+	if (titan_history_prune(pr->rootfd, pr->dirpath, pr->name,
+	    pr->keep) == -1)
+		log_warn("titan: history of %s%s: cannot remove old versions: "
+		    "%s", pr->dirpath, pr->name, strerror(errno));
+	close(pr->rootfd);
+	free(pr);
+}
+
+/* Queued behind the commit, so that its answer does not wait for it. */
+static void
+prune_later(struct jobs *q, const struct titan_place *p, int keep)
+{
+	struct prune *pr;
+
+	if ((pr = calloc(1, sizeof(*pr))) == NULL ||
+	    (pr->rootfd = fcntl(p->rootfd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		free(pr);
+		(void)titan_history_prune(p->rootfd, p->dirpath, p->name, keep);
+		return;
+	}
+	pr->keep = keep;
+	snprintf(pr->dirpath, sizeof(pr->dirpath), "%s", p->dirpath);
+	snprintf(pr->name, sizeof(pr->name), "%s", p->name);
+	pr->job.run = prune_run;
+	if (jobs_submit(q, &pr->job) == -1)
+		prune_run(&pr->job);	/* stopping: now, then */
+}
+
 static void
 commit_run(struct job *j)
 {
@@ -193,6 +239,8 @@ commit_run(struct job *j)
 	    offsetof(struct upload, job));
 
 	titan_store_commit(&u->commit);
+	if (u->commit.kept)
+		prune_later(u->jobs, &u->place, u->commit.history);
 }
 
 /* On the loop again: the commit's report. */
@@ -257,14 +305,15 @@ commit_start(struct upload *u)
 	u->commit.width = (unsigned)conn_site(c)->conf->gopher_width;
 	u->commit.history = conn_site(c)->conf->titan_history;
 	u->job.run = commit_run;
-	if ((q = conn_jobs(c)) == NULL ||
-	    (u->job.done = event_new(conn_base(c), -1, 0, commit_done,
-	    u)) == NULL || jobs_submit(q, &u->job) == -1) {
+	/* Set before the job runs: commit_run queues the pruning there. */
+	u->jobs = q = conn_jobs(c);
+	if (q == NULL || (u->job.done = event_new(conn_base(c), -1, 0,
+	    commit_done, u)) == NULL || jobs_submit(q, &u->job) == -1) {
+		u->jobs = NULL;
 		answer(c, 40, "Cannot store the file", "no background thread");
 		conn_respond(c);
 		return;
 	}
-	u->jobs = q;
 }
 
 static int

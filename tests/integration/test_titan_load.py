@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conftest import wait_until
 from titankit import Uploads, gemini
 
 
@@ -81,4 +82,6 @@ def test_readers_see_one_whole_version_during_uploads(up):
     assert all(n > 0 for n in seen["gemini"] + seen["gopher"]), seen
     assert time.monotonic() - started < 120
     assert (u.capsule / "busy.gmi").read_bytes() == versions[1]
-    assert len(u.history()) == 2 and u.temporaries() == []
+    # The history is pruned after each answer.
+    assert wait_until(lambda: len(u.history()) == 2), u.history()
+    assert u.temporaries() == []

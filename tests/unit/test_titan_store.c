@@ -198,6 +198,10 @@ commit(const char *path, const char *body, int history,
 	tc->site = "localhost";
 	tc->path = path;
 	titan_store_commit(tc);
+	/* What titan.c does after the answer. */
+	if (tc->kept)
+		CHECK_INT(titan_history_prune(p.rootfd, p.dirpath, p.name,
+		    history), 0);
 	if (tc->tmpfd != -1)
 		close(tc->tmpfd);
 	if (body != NULL && !tc->renamed)
