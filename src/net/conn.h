@@ -111,6 +111,12 @@ long	conn_elapsed_ms(const struct conn *c);
  */
 int	conn_read_body(struct conn *c, off_t size,
 	    const struct conn_body_ops *ops, void *arg);
+/*
+ * A body will follow, and the handler has work to do first (files to
+ * open): what came is acknowledged now, as a client that leaves Nagle on
+ * holds its body until then.
+ */
+void	conn_body_expected(struct conn *c);
 /* What conn_read_body was given as arg. */
 void	*conn_body_arg(const struct conn *c);
 /* The answer comes later, through conn_respond. */

@@ -77,6 +77,14 @@ conn_read_pending(struct conn *c)
 	return 1;
 }
 
+void
+conn_body_expected(struct conn *c)
+{
+	/* The body's first bytes came with the line: they carry no wait. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+		conn_ack_now(c);
+}
+
 /* The client's certificate, for the protocol and the log. */
 static void
 conn_peer_cert(struct conn *c)

@@ -410,6 +410,8 @@ titan_answer(struct conn *c, const char *line, size_t len,
 		return;
 	if (titan_allowed(c, &req) == -1)
 		return;
+	if (req.size > 0)
+		conn_body_expected(c);
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		answer(c, 40, "Temporary failure", "out of memory");
 		return;
