@@ -45,8 +45,8 @@ conn_ack_now(struct conn *c)
  * already when it ends, and the socket will not announce them again; nor
  * does libevent look there (it asks SSL_pending, which counts only a
  * record already opened).  So they are all taken here, as libevent would
- * on a read event (at most the read-ahead buffer), reads are exact from
- * then on, and the request is served.  Returns 1 when bytes were taken:
+ * on a read event (at most the read-ahead buffer; reads are exact from
+ * then on, handshake_step), and the request is served.  Returns 1 when bytes were taken:
  * c may be freed then, and nothing may touch it after.
  */
 int
@@ -59,7 +59,6 @@ conn_read_pending(struct conn *c)
 
 	if (ssl == NULL)
 		return 0;
-	SSL_set_read_ahead(ssl, 0);
 	while (SSL_has_pending(ssl) &&
 	    evbuffer_reserve_space(in, READ_AHEAD_PIECE, &v, 1) == 1) {
 		ERR_clear_error();

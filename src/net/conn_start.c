@@ -226,11 +226,10 @@ handshake_step(struct conn *c)
 		if (r == 1 && c->listener->proxy)
 			proxied_ticket(c);
 		/*
-		 * A handshake handed over unfinished ends in libevent, which
-		 * would not look in OpenSSL's buffer: exact reads from now.
+		 * Exact reads from now: libevent never looks in OpenSSL's
+		 * buffer (what is there already, conn_read_pending takes).
 		 */
-		if (r != 1)
-			SSL_set_read_ahead(ssl, 0);
+		SSL_set_read_ahead(ssl, 0);
 		/*
 		 * The request came with the Finished, or comes next: then
 		 * the client's last flight is acknowledged at once.

@@ -231,9 +231,9 @@ conn_send_now(struct conn *c)
 		/* The bufferevent keeps its output's start frozen but while
 		 * it writes: so here. */
 		evbuffer_unfreeze(out, 1);
-		n = evbuffer_write(out, c->fd) >= 0;
+		n = evbuffer_write(out, c->fd);
 		evbuffer_freeze(out, 1);
-		return n && evbuffer_get_length(out) == 0;
+		return n >= 0 && evbuffer_get_length(out) == 0;
 	}
 	if (evbuffer_peek(out, -1, NULL, &v, 1) != 1 || v.iov_len > INT_MAX)
 		return 0;
