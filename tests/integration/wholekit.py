@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from conftest import wait_until
+from conftest import client_context, wait_until
 
 PAGE_SIZE = 200 * 1024
 MODES = ("inplace", "rename", "recreate", "git")
@@ -156,13 +156,6 @@ def _writer_cli(argv):
 
 # --- readers -----------------------------------------------------------
 
-def _context():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
 def _read_all(s):
     out = bytearray()
     while True:
@@ -178,8 +171,9 @@ def _read_all(s):
 
 def gemini_get(port, path, ctx=None, host="127.0.0.1"):
     raw = socket.create_connection((host, port), timeout=15)
-    with (ctx or _context()).wrap_socket(raw, server_hostname="localhost",
-                                         suppress_ragged_eofs=False) as s:
+    ctx = ctx or client_context()
+    with ctx.wrap_socket(raw, server_hostname="localhost",
+                         suppress_ragged_eofs=False) as s:
         s.sendall(f"gemini://localhost:{port}{path}\r\n".encode())
         data = _read_all(s)
     header, _, body = data.partition(b"\r\n")
@@ -231,7 +225,7 @@ def sort_body(body, wants):
 
 
 def gemini_reader(port, path, wants, tally, done, name="gemini"):
-    ctx = _context()
+    ctx = client_context()
     while not done.is_set():
         try:
             header, body = gemini_get(port, path, ctx)
