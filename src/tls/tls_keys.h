@@ -35,6 +35,7 @@
 #define TLS_KEY_ID_LEN		32	/* SHA-256 of the certificate's DER */
 #define TLS_KEY_DATA_MAX	2048	/* an RSA 16384 block, at most */
 #define TLS_KEY_WAIT_MS		2000	/* a signature's answer, at most */
+#define TLS_KEY_BRIEF_US	1000	/* a quick one's wait before parking */
 
 /* What a request asks for. */
 enum tls_key_op {
@@ -128,7 +129,10 @@ void	tls_key_channel_bind(struct tls_key_channel *ch);
  * connections.  The thread's loop watches the channel's socket
  * (tls_key_channel_fd) and reads the answers (tls_key_channel_read), each
  * of which calls wake(asker) for the handshake it belongs to; driven
- * again, that handshake takes its answer and goes on.  Outside a job, or
+ * again, that handshake takes its answer and goes on.  A P-256
+ * signature, which comes in tens of microseconds, is first awaited on the
+ * thread for TLS_KEY_BRIEF_US, and parks only if it has not come (nor
+ * when another is parked: answers come in order).  Outside a job, or
  * with no asker, a request waits as before.  A key process that hangs
  * fails the handshakes parked TLS_KEY_WAIT_MS, and those after them at
  * once until it answers again.  The loop owns the socket

@@ -581,18 +581,20 @@ watch(void *arg)
  * drives it: on SSL_ERROR_WANT_ASYNC the channel's answers are read (at
  * most wait_ms for one) and the handshake goes on once woken.  Returns 1
  * when both ends finish, 0 when one fails, -1 when the server is still
- * parked after wait_ms (*sp is then the parked SSL, the caller's).
+ * parked after wait_ms (*sp is then the parked SSL, the caller's); *parks
+ * says how often it parked.
  */
 static int
 parked_handshake(SSL_CTX *sctx, SSL_CTX *cctx, struct tls_key_channel *ch,
-    int wait_ms, SSL **sp)
+    int wait_ms, SSL **sp, int *parks)
 {
 	SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
 	BIO *cb = NULL, *sb = NULL;
 	struct pollfd pfd;
-	int cdone = 0, sdone = 0, i, r, e, parks = 0;
+	int cdone = 0, sdone = 0, i, r, e;
 
 	*sp = NULL;
+	*parks = 0;
 	if (c == NULL || s == NULL || BIO_new_bio_pair(&cb, 0, &sb, 0) != 1)
 		goto fail;
 	SSL_set_bio(c, cb, cb);
@@ -618,7 +620,7 @@ parked_handshake(SSL_CTX *sctx, SSL_CTX *cctx, struct tls_key_channel *ch,
 			continue;
 		}
 		if ((e = SSL_get_error(s, r)) == SSL_ERROR_WANT_ASYNC) {
-			parks++;
+			(*parks)++;
 			woken = 0;
 			pfd.fd = tls_key_channel_fd(ch);
 			pfd.events = POLLIN;
@@ -641,7 +643,7 @@ parked_handshake(SSL_CTX *sctx, SSL_CTX *cctx, struct tls_key_channel *ch,
 	}
 	SSL_free(c);
 	SSL_free(s);
-	return cdone && sdone && parks > 0 ? 1 : 0;
+	return cdone && sdone ? 1 : 0;
 fail:
 	SSL_free(c);
 	SSL_free(s);
@@ -662,7 +664,7 @@ test_parking(void)
 	SSL_CTX *cctx;
 	SSL *s;
 	size_t i;
-	int fd, sv[2], v;
+	int fd, sv[2], v, j, parks, unparked;
 
 	for (i = 0; i < 2; i++) {
 		key = make_key(types[i][0], types[i][1], 2048);
@@ -676,23 +678,38 @@ test_parking(void)
 		tls_key_channel_init(&ch, fd);
 		tls_key_channel_park(&ch, wake, watch, NULL);
 		tls_key_channel_bind(&ch);
+		/*
+		 * RSA parks at once; P-256 is awaited TLS_KEY_BRIEF_US
+		 * first, and parks only when its answer is that late (a
+		 * busy machine): of 20, most go through unparked.
+		 */
 		for (v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
 			cctx = client_ctx(v, NULL);
-			watched = 0;
-			CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 5000, &s),
-			    1);
-			CHECK_INT(watched, 1);
+			for (j = unparked = 0; j < 20; j++) {
+				watched = 0;
+				CHECK_INT(parked_handshake(p.ctx, cctx, &ch,
+				    5000, &s, &parks), 1);
+				CHECK_INT(parks, watched);
+				if (i == 1)
+					CHECK_INT(parks, 1);
+				unparked += parks == 0;
+			}
+			if (i == 0)
+				CHECK(unparked > 0);
 			SSL_CTX_free(cctx);
 		}
-		/* The key process dies: the parked one fails, woken. */
+		/* The key process dies: the next one fails at once. */
 		cctx = client_ctx(TLS1_3_VERSION, NULL);
 		signer_stop(&sg);
-		CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 5000, &s), 0);
+		CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 5000, &s, &parks),
+		    0);
+		CHECK_INT(parks, 0);
 		/* Another one: its socket is taken by the loop. */
 		CHECK_INT(signer_start(&sg, t, &fd), 0);
 		tls_key_channel_give(&ch, fd);
 		CHECK_INT(tls_key_channel_fd(&ch), fd);
-		CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 5000, &s), 1);
+		CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 5000, &s, &parks),
+		    1);
 		SSL_CTX_free(cctx);
 		tls_key_channel_bind(NULL);
 		signer_stop(&sg);
@@ -725,7 +742,7 @@ test_parking(void)
 	tls_key_channel_park(&ch, wake, watch, NULL);
 	tls_key_channel_bind(&ch);
 	cctx = client_ctx(TLS1_3_VERSION, NULL);
-	CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 100, &s), -1);
+	CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 100, &s, &parks), -1);
 	CHECK_INT(tls_key_channel_expire(&ch), 1);
 	CHECK_INT(tls_key_cancel(s), 1);
 	CHECK(SSL_do_handshake(s) != 1);
@@ -734,7 +751,7 @@ test_parking(void)
 	CHECK_INT(tls_key_channel_expire(&ch), 0);
 	/* Another parks; TLS_KEY_WAIT_MS later it fails, and so does the
 	 * next, at once. */
-	CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 100, &s), -1);
+	CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 100, &s, &parks), -1);
 	usleep((TLS_KEY_WAIT_MS + 100) * 1000);
 	woken = 0;
 	CHECK_INT(tls_key_channel_expire(&ch), 0);
@@ -752,7 +769,7 @@ test_parking(void)
 		pthread_cond_wait(&sl.go, &sl.lock);
 	pthread_mutex_unlock(&sl.lock);
 	CHECK_INT(tls_key_channel_read(&ch), 0);
-	CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 5000, &s), 1);
+	CHECK_INT(parked_handshake(p.ctx, cctx, &ch, 5000, &s, &parks), 1);
 	SSL_CTX_free(cctx);
 	tls_key_channel_bind(NULL);
 	tls_key_channel_close(&ch);
