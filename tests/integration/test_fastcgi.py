@@ -251,7 +251,12 @@ def test_big_streamed_body(app):
             # The client stops reading: attache stops reading the
             # responder, whose bytes wait in attache's socket to it.
             # (A busy machine slows the responder: a generous bound.)
-            assert wait_until(lambda: _held_back(app.port), timeout=60)
+            seen = []
+            assert wait_until(lambda: _held_back(app.port, seen),
+                              timeout=60), (
+                f"bytes unread from the responder, sampled: {seen[-40:]}; "
+                f"read by the client: {len(got)}; log: "
+                f"{app.server.log()[-2000:]}")
             held = app.server.rss_kb("VmRSS")
             while True:
                 try:
@@ -271,12 +276,14 @@ def test_big_streamed_body(app):
     app.server.assert_memory_flat(before, held)
 
 
-def _held_back(port):
+def _held_back(port, seen):
     """1 when more than 16 KB wait unread from port, the same after a
-    while: its reader has stopped."""
+    while: its reader has stopped.  The readings go into seen."""
     a = _unread_from(port)
     time.sleep(0.2)
-    return a > 16 * 1024 and _unread_from(port) == a
+    b = _unread_from(port)
+    seen.append((a, b))
+    return a > 16 * 1024 and b == a
 
 
 def _unread_from(port):
