@@ -292,6 +292,29 @@ broken(struct tls_key_channel *ch)
 }
 
 /*
+ * One answer read into ch->rep: its length; 0 when none has come (at once
+ * with MSG_DONTWAIT, else within SO_RCVTIMEO); -1 when the socket ended
+ * (the reason raised).
+ */
+static ssize_t
+read_answer(struct tls_key_channel *ch, int flags)
+{
+	ssize_t n;
+
+	do
+		n = recv(ch->fd, &ch->rep, sizeof(ch->rep), flags);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n <= 0) {
+		broken(ch);
+		tls_key_raise(R_UNREACHABLE);
+		return -1;
+	}
+	return n;
+}
+
+/*
  * After a timeout: the answers that came since, read without waiting.
  * Returns 0 once the late answer is in (the key process answers again),
  * -1 while it is not (the reason raised).
@@ -299,24 +322,18 @@ broken(struct tls_key_channel *ch)
 static int
 unstall(struct tls_key_channel *ch)
 {
-	struct tls_key_reply *rep = &ch->rep;
 	ssize_t n;
 
 	while (ch->stalled) {
-		n = recv(ch->fd, rep, sizeof(*rep), MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if ((n = read_answer(ch, MSG_DONTWAIT)) == -1)
+			return -1;
+		if (n == 0) {
 			tls_key_raise(R_TIMEOUT);
 			return -1;
 		}
-		if (n <= 0) {
-			broken(ch);
-			tls_key_raise(R_UNREACHABLE);
-			return -1;
-		}
 		/* Answers come in order: the last request's is the last. */
-		if ((size_t)n >= TLS_KEY_REPLY_HEAD && rep->id == ch->last_id)
+		if ((size_t)n >= TLS_KEY_REPLY_HEAD &&
+		    ch->rep.id == ch->last_id)
 			ch->stalled = 0;
 		else
 			deliver(ch, (size_t)n);
@@ -387,15 +404,10 @@ brief_wait(struct tls_key_channel *ch, uint32_t id)
 			continue;
 		if (n != 1)
 			return 0;
-		n = recv(ch->fd, &ch->rep, sizeof(ch->rep), MSG_DONTWAIT);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN ||
-		    errno == EWOULDBLOCK))
-			continue;
-		if (n <= 0) {
-			broken(ch);
-			tls_key_raise(R_UNREACHABLE);
+		if ((n = read_answer(ch, MSG_DONTWAIT)) == -1)
 			return -1;
-		}
+		if (n == 0)
+			continue;
 		if ((size_t)n >= TLS_KEY_REPLY_HEAD && ch->rep.id == id)
 			return n;
 		deliver(ch, (size_t)n);	/* the late answer of one given up */
@@ -416,25 +428,15 @@ blocking_wait(struct tls_key_channel *ch, uint32_t id)
 	ssize_t n;
 
 	for (;;) {
-		n = recv(ch->fd, &ch->rep, sizeof(ch->rep), 0);
-		if (n == -1 && errno == EINTR && clock_ms() < deadline)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == EINTR)) {
-			ch->stalled = 1;
-			tls_key_raise(R_TIMEOUT);
+		if ((n = read_answer(ch, 0)) == -1)
 			return -1;
-		}
-		if (n <= 0) {
-			broken(ch);
-			tls_key_raise(R_UNREACHABLE);
-			return -1;
-		}
-		if ((size_t)n >= TLS_KEY_REPLY_HEAD && ch->rep.id == id)
+		if (n > 0 && (size_t)n >= TLS_KEY_REPLY_HEAD &&
+		    ch->rep.id == id)
 			return n;
 		/* A parked one's, or the late answer of one that timed out. */
-		deliver(ch, (size_t)n);
-		if (clock_ms() >= deadline) {
+		if (n > 0)
+			deliver(ch, (size_t)n);
+		if (n == 0 || clock_ms() >= deadline) {
 			ch->stalled = 1;
 			tls_key_raise(R_TIMEOUT);
 			return -1;
