@@ -195,19 +195,11 @@ def bench_speed(args, plan, tmp, cap, certs, problems):
 
 def bench_before_after(args, plan, tmp, cap, certs, problems):
     """attache against the build --baseline names (bench_baseline.py)."""
-    servers = []
-    res = {"after": {}, "before": {}}
-    try:
-        res = bench_baseline.run(
-            args, plan, f"gemini://localhost/{SMALL}\\r\\n",
-            lambda binary, tag: start_attache(args, tmp, cap, certs, tag,
-                                              binary),
-            run_load, say, servers)
-    finally:
-        for srv, key in servers:
-            finish(srv, [r for runs in res[key].values() for r in runs],
-                   problems)
-    return res
+    return bench_baseline.run(
+        args, plan, f"gemini://localhost/{SMALL}\\r\\n",
+        lambda binary, tag: start_attache(args, tmp, cap, certs, tag, binary),
+        lambda srv, loads: finish(srv, loads, problems),
+        run_load, say)
 
 
 def bench_memory(name, start, plan, problems, gopher=True):

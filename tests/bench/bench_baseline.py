@@ -2,11 +2,15 @@
 Gemini page over full handshakes at 1, 16 and 64 clients, both servers on
 the same capsule and certificate, alternating load by load and round by
 round (the order swapped each round), so that both see the same machine.
-The table gives the server CPU per request (every process of each server:
-the privileged one and its children) and the clients' p50 / p99, each the
-median over the rounds, before and after, and the median of each round's
-after / before (the steadier figure on a shared machine); then each round's
-ratios at 16 clients, to show how far the machine moved them."""
+Each round starts both servers anew: one instance's luck (where its
+threads settled, its memory's layout) once put 9 % between two builds
+whose code at 1 client was the same, for a whole run of 12 rounds; fresh
+instances make that noise that the rounds average.  The table gives the server CPU per request
+(every process of each server: the privileged one and its children) and
+the clients' p50 / p99, each the median over the rounds, before and after,
+and the median of each round's after / before (the steadier figure on a
+shared machine); then each round's ratios at 16 clients, to show how far
+the machine moved them."""
 
 CLIENTS = (1, 16, 64)
 
@@ -16,25 +20,34 @@ def median(values):
     return v[len(v) // 2] if v else None
 
 
-def run(args, plan, page, start, run_load, say, servers):
+def run(args, plan, page, start, stop, run_load, say):
     """Returns {"after": runs, "before": runs}, runs[c] holding one load's
-    figures per round; the servers started go into servers as (server,
-    key), for the caller to stop."""
-    servers.append((start(args.bin, "-after"), "after"))
-    servers.append((start(args.baseline, "-before"), "before"))
+    figures per round.  start(binary, tag) starts a server; stop(server,
+    loads) stops it and checks its log against the loads it served."""
     res = {"after": {}, "before": {}}
-    for srv, key in servers:
-        res[key]["warm"] = [run_load(args.loadgen, srv, "warm-up", "gemini",
-                                     srv.gem, page, 2, 200, 5)]
+    builds = [(args.bin, "after"), (args.baseline, "before")]
     for rnd in range(plan.rounds):
         say(f"before/after: round {rnd + 1} of {plan.rounds}")
-        order = servers if rnd % 2 == 0 else servers[::-1]
-        for c in CLIENTS:
-            for srv, key in order:
-                res[key].setdefault(c, []).append(run_load(
-                    args.loadgen, srv, "Gemini 2 KB page, full handshake",
-                    "gemini", srv.gem, page, c, plan.small[c],
-                    plan.duration, expect="20 "))
+        order = builds if rnd % 2 == 0 else builds[::-1]
+        live = []
+        try:
+            for binary, key in order:
+                srv = start(binary, f"-{key}-{rnd + 1}")
+                live.append((srv, key, []))
+            for srv, key, loads in live:
+                loads.append(run_load(args.loadgen, srv, "warm-up",
+                                      "gemini", srv.gem, page, 2, 200, 5))
+            for c in CLIENTS:
+                for srv, key, loads in live:
+                    r = run_load(args.loadgen, srv,
+                                 "Gemini 2 KB page, full handshake",
+                                 "gemini", srv.gem, page, c, plan.small[c],
+                                 plan.duration, expect="20 ")
+                    res[key].setdefault(c, []).append(r)
+                    loads.append(r)
+        finally:
+            for srv, key, loads in live:
+                stop(srv, loads)
     return res
 
 
