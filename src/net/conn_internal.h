@@ -164,6 +164,10 @@ void	conn_event_cb(struct bufferevent *bev, short what, void *arg);
 void	conn_cork(struct conn *c);
 /* Acknowledges what the client sent so far now (conn_write.c says why). */
 void	conn_ack_now(struct conn *c);
+/*
+ * What the handshake read ahead beyond its end, served now (conn_read.c):
+ * 1 when there was some, and c may be gone.
+ */
 int	conn_read_pending(struct conn *c);
 /* The answer is queued, or the handler answered at once: send it. */
 void	conn_begin_response(struct conn *c);

@@ -46,8 +46,8 @@ conn_ack_now(struct conn *c)
  * does libevent look there (it asks SSL_pending, which counts only a
  * record already opened).  So they are all taken here, as libevent would
  * on a read event (at most the read-ahead buffer; reads are exact from
- * then on, handshake_step), and the request is served.  Returns 1 when bytes were taken:
- * c may be freed then, and nothing may touch it after.
+ * then on, handshake_step), and the request is served.  Returns 1 when
+ * bytes were taken: c may be freed then, and nothing may touch it after.
  */
 int
 conn_read_pending(struct conn *c)

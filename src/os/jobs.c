@@ -23,6 +23,7 @@ jobs_main(void *arg)
 {
 	struct jobs *q = arg;
 	struct job *j;
+	int own;
 
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
@@ -31,15 +32,13 @@ jobs_main(void *arg)
 		if ((j = TAILQ_FIRST(&q->queue)) == NULL)
 			break;		/* stopping, and nothing left */
 		TAILQ_REMOVE(&q->queue, j, entry);
+		/* Its own (no done event): run frees it, nobody waits for it. */
+		own = j->done == NULL;
 		pthread_mutex_unlock(&q->lock);
-		if (j->done == NULL) {
-			/* Its own: run frees it, and nobody waits for it. */
-			j->run(j);
-			pthread_mutex_lock(&q->lock);
-			continue;
-		}
 		j->run(j);
 		pthread_mutex_lock(&q->lock);
+		if (own)
+			continue;
 		/*
 		 * Under the lock, before finished is set: once an owner in
 		 * jobs_wait sees finished, nothing here touches j again.

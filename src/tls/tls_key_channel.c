@@ -125,7 +125,6 @@ tls_key_channel_park(struct tls_key_channel *ch, void (*wake)(void *asker),
 	ch->watch_arg = arg;
 }
 
-
 void
 tls_key_asker(void *asker)
 {
