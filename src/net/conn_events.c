@@ -114,6 +114,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	SSL *ssl;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		conn_handshake_done(c, bufferevent_openssl_get_ssl(bev));
 		conn_ack_now(c);	/* TLS handshake done: the request next */
 		return;
 	}

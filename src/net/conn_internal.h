@@ -34,6 +34,8 @@ struct jobs;
 #define BODY_MIN_RATE		(64 * 1024) /* bytes/s a body may come at, slowest */
 #define BODY_WINDOW		(64 * 1024) /* body bytes buffered at most */
 #define LINGER_MAX		(64 * 1024) /* bytes dropped while lingering, in all */
+#define TICKET_OWED		1	/* conn.ticket_owed: to send after the response */
+#define TICKET_ASKED		2	/* asked of OpenSSL, not all written yet */
 #define STREAM_LOWMARK		(16 * 1024) /* a stream's source is called under it */
 
 /* A worker's accepting end of one of the generation's listeners. */
@@ -94,6 +96,7 @@ struct conn {
 	int			 tls;		/* this connection speaks TLS */
 	int			 corked;	/* TCP_CORK set: see conn_cork */
 	int			 heard_last;	/* handshake: read since our write */
+	int			 ticket_owed;	/* 0, or TICKET_OWED, TICKET_ASKED */
 	SSL			*ssl;		/* CONN_HANDSHAKE: ours, until
 						 * the bufferevent takes it */
 	int			 fd;
@@ -164,6 +167,11 @@ void	conn_event_cb(struct bufferevent *bev, short what, void *arg);
 void	conn_cork(struct conn *c);
 /* Acknowledges what the client sent so far now (conn_write.c says why). */
 void	conn_ack_now(struct conn *c);
+/*
+ * The handshake is done: notes whether its session ticket was held back
+ * (TICKET_OWED), or sends it now behind a proxy (conn_start.c).
+ */
+void	conn_handshake_done(struct conn *c, SSL *ssl);
 /*
  * What the handshake read ahead beyond its end, served now (conn_read.c):
  * 1 when there was some, and c may be gone.

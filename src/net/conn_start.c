@@ -151,17 +151,38 @@ read_proxy_header(struct conn *c, short what)
  * delays its own: only bytes of ours carry its ACK of the client's last
  * flight, which a client with Nagle on waits for before its request.  So
  * a proxied TLS 1.3 handshake sends its ticket at once (not corked), and a
- * resumed one, which would send nothing, gets a fresh ticket.  A resumed
- * TLS 1.2 handshake has nothing to send after the client's Finished.
+ * resumed one, which would send nothing, gets a fresh ticket; so does one
+ * that held its ticket back (tls_ticket_owed).  A resumed TLS 1.2
+ * handshake has nothing to send after the client's Finished.  Elsewhere a
+ * ticket held back goes after the response (conn_shutdown).
  */
-static void
-proxied_ticket(struct conn *c)
+void
+conn_handshake_done(struct conn *c, SSL *ssl)
 {
-	if (SSL_version(c->ssl) < TLS1_3_VERSION || !SSL_session_reused(c->ssl))
+	c->ticket_owed = tls_ticket_owed(ssl);
+	if (!c->listener->proxy || SSL_version(ssl) < TLS1_3_VERSION ||
+	    (!SSL_session_reused(ssl) && !c->ticket_owed))
 		return;
-	if (SSL_new_session_ticket(c->ssl) != 1 ||
-	    SSL_do_handshake(c->ssl) != 1)
+	c->ticket_owed = 0;
+	if (SSL_new_session_ticket(ssl) != 1 || SSL_do_handshake(ssl) != 1)
 		ERR_clear_error();	/* not sent now: it goes with the answer */
+}
+
+/*
+ * Whether what was just read is a TLS 1.3 client's last flight on a
+ * site that asks for certificates.  With a certificate in it, OpenSSL 3.0
+ * takes the better part of a millisecond over it (the certificate decoded
+ * twice, once for the session ticket, and its signature checked), and a
+ * client that leaves Nagle on holds its request until that flight is
+ * acknowledged: so it is, as soon as it is read (docs/performance.md).
+ */
+static int
+last_flight_with_certificate(SSL *ssl)
+{
+	OSSL_HANDSHAKE_STATE st = SSL_get_state(ssl);
+
+	return (st == TLS_ST_SW_FINISHED || st == TLS_ST_EARLY_DATA) &&
+	    (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0;
 }
 
 /*
@@ -179,9 +200,11 @@ handshake_io(BIO *b, int oper, const char *argp, size_t len, int argi,
 	(void)argi;
 	(void)argl;
 	if (ret > 0 && processed != NULL && *processed > 0) {
-		if (oper == (BIO_CB_READ | BIO_CB_RETURN))
+		if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
 			c->heard_last = 1;
-		else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN))
+			if (last_flight_with_certificate(c->ssl))
+				conn_ack_now(c);
+		} else if (oper == (BIO_CB_WRITE | BIO_CB_RETURN))
 			c->heard_last = 0;
 	}
 	return ret;
@@ -223,8 +246,8 @@ handshake_step(struct conn *c)
 		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
 		event_free(c->wait);
 		c->wait = NULL;
-		if (r == 1 && c->listener->proxy)
-			proxied_ticket(c);
+		if (r == 1)
+			conn_handshake_done(c, ssl);
 		/*
 		 * Exact reads from now: libevent never looks in OpenSSL's
 		 * buffer (what is there already, conn_read_pending takes).

@@ -404,6 +404,35 @@ conn_shutdown_retry_cb(evutil_socket_t fd, short what, void *arg)
 	conn_shutdown(c);
 }
 
+/*
+ * The session ticket the handshake held back (tls_ask_client_cert), now
+ * that the response is written: the corked response is pushed out first,
+ * so that the ticket's making does not delay it.  Returns SSL_do_handshake's
+ * result: below 1 with SSL_ERROR_WANT_WRITE while the socket is full.
+ */
+static int
+conn_send_ticket(struct conn *c, SSL *ssl)
+{
+	int off = 0, r;
+
+	if (c->ticket_owed == TICKET_OWED) {
+		if (c->corked) {
+			(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &off,
+			    sizeof(off));
+			c->corked = 0;
+			conn_cork(c);	/* the ticket, close_notify, FIN */
+		}
+		c->ticket_owed = TICKET_ASKED;
+		if (SSL_new_session_ticket(ssl) != 1)
+			return 1;	/* none, then: the client does without */
+	}
+	r = SSL_do_handshake(ssl);
+	if (r != 1 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_WRITE)
+		return r;
+	c->ticket_owed = 0;
+	return 1;
+}
+
 void
 conn_shutdown(struct conn *c)
 {
@@ -418,7 +447,11 @@ conn_shutdown(struct conn *c)
 	c->state = CONN_SHUTTING;
 	ssl = bufferevent_openssl_get_ssl(c->bev);
 	ERR_clear_error();
-	r = SSL_shutdown(ssl);
+	r = c->ticket_owed ? conn_send_ticket(c, ssl) : 1;
+	if (r == 1) {
+		ERR_clear_error();
+		r = SSL_shutdown(ssl);
+	}
 	if (r < 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_WRITE) {
 		/* The socket buffer is full: send the alert when it drains. */
 		bufferevent_disable(c->bev, EV_READ);

@@ -106,23 +106,41 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 /*
  * Client certificates are asked for where a site uses them
  * (tls_ask_client_cert) and any is taken, self-signed ones
- * above all (Gemini identities are): there is no chain to check.  Who may
- * enter where, and whether a certificate is in date, is decided per
- * request (zone.c), so a client without one is served as before.
+ * above all (Gemini identities are): there is no chain to check, so
+ * OpenSSL is not asked to build one (X509_verify_cert: 30 to 45 us of
+ * the 0.6 ms a client certificate costs a handshake, docs/performance.md).
+ * The handshake still checks the client's signature with the
+ * certificate's key.  Who may enter where, and whether a certificate is
+ * in date, is decided per request (zone.c), so a client without one is
+ * served as before.
  */
 static int
-accept_any_client(int preverify_ok, X509_STORE_CTX *store)
+take_any_chain(X509_STORE_CTX *store, void *arg)
 {
-	(void)preverify_ok;
 	(void)store;
+	(void)arg;
 	return 1;
 }
 
+/*
+ * A full handshake that asks for a certificate holds its session ticket
+ * back, for after the response (tls_ticket_owed): OpenSSL 3.0 encodes the
+ * session, the client's certificate in it, then decodes and encodes it
+ * again to make the ticket, about 0.26 ms that would otherwise come
+ * before the response's first byte (docs/performance.md).
+ */
 void
 tls_ask_client_cert(SSL *ssl, int ask)
 {
-	SSL_set_verify(ssl, ask ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
-	    ask ? accept_any_client : NULL);
+	SSL_set_verify(ssl, ask ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	(void)SSL_set_num_tickets(ssl, ask ? 0 : 1);
+}
+
+int
+tls_ticket_owed(SSL *ssl)
+{
+	return SSL_version(ssl) >= TLS1_3_VERSION && !SSL_session_reused(ssl) &&
+	    SSL_get_num_tickets(ssl) == 0;
 }
 
 /*
@@ -181,12 +199,17 @@ ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
 		 */
 		if (SSL_version(ssl) < TLS1_3_VERSION && is_proxied(ssl))
 			return SSL_TICKET_RETURN_IGNORE_RENEW;
-		/* Sealed with the key before the current one: a new one. */
-		if (tls_tickets_old(ssl))
-			return SSL_TICKET_RETURN_USE_RENEW;
+		/*
+		 * Under an hour old and sealed with the current key, it is
+		 * kept; else a new one, in the handshake, also where a
+		 * certificate is asked for (tls_ask_client_cert).
+		 */
 		age = (long)time(NULL) - (long)SSL_SESSION_get_time(sess);
-		return age >= 0 && age < TICKET_RENEW_SEC ?
-		    SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+		if (!tls_tickets_old(ssl) && age >= 0 &&
+		    age < TICKET_RENEW_SEC)
+			return SSL_TICKET_RETURN_USE;
+		(void)SSL_set_num_tickets(ssl, 1);
+		return SSL_TICKET_RETURN_USE_RENEW;
 	case SSL_TICKET_EMPTY:
 	case SSL_TICKET_NO_DECRYPT:
 		/* A full handshake, which gets a ticket. */
@@ -239,7 +262,8 @@ configure(SSL_CTX *ctx)
 	if (SSL_CTX_set_num_tickets(ctx, 1) != 1)
 		return -1;
 	/* Never FAIL_IF_NO_PEER_CERT: a certificate is the client's choice. */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_client);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_cert_verify_callback(ctx, take_any_chain, NULL);
 	SSL_CTX_set_timeout(ctx, TICKET_LIFETIME_SEC);
 	if (SSL_CTX_set_session_ticket_cb(ctx, NULL, ticket_decrypted,
 	    NULL) != 1)
