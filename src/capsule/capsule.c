@@ -294,7 +294,7 @@ enum capsule_result
 capsule_resolve(const struct capsule *c, const char *path, size_t len,
     struct capsule_object *o)
 {
-	char rel[PATH_MAX];
+	char rel[PATH_MAX], dir[PATH_MAX];
 	const char *name;
 	struct stat st;
 	int fd, ifd, n;
@@ -315,6 +315,19 @@ capsule_resolve(const struct capsule *c, const char *path, size_t len,
 	if (n < 0 || (size_t)n >= sizeof(rel) - sizeof("/index.gmi")) {
 		o->why = "path too long";
 		return CAPSULE_NOT_FOUND;
+	}
+	/*
+	 * A directory's index, the most asked for of pages, in one open: a
+	 * path through anything but directories fails, and then, as for
+	 * an index that is missing or not a file, the long way tells why.
+	 */
+	if (path[len - 1] == '/' && (size_t)snprintf(dir, sizeof(dir), "%.*s",
+	    (int)len, path) < sizeof(dir) && (ifd = capsule_open_in_dir(c,
+	    dir, "index.gmi", &st)) != -1) {
+		o->fd = ifd;
+		o->size = st.st_size;
+		o->st = st;
+		return CAPSULE_DIR_INDEX;
 	}
 	/* O_NONBLOCK: opening a FIFO must not stall the server. */
 	if ((fd = open_beneath(c->rootfd, rel, O_RDONLY | O_NONBLOCK)) == -1)
