@@ -171,10 +171,10 @@ conn_handshake_done(struct conn *c, SSL *ssl)
 /*
  * Whether what was just read is a TLS 1.3 client's last flight on a
  * site that asks for certificates.  With a certificate in it, OpenSSL 3.0
- * takes the better part of a millisecond over it (the certificate decoded
- * twice, once for the session ticket, and its signature checked), and a
- * client that leaves Nagle on holds its request until that flight is
- * acknowledged: so it is, as soon as it is read (docs/performance.md).
+ * takes a third of a millisecond over it (the certificate decoded, the
+ * client's signature checked), and a client that leaves Nagle on holds
+ * its request until that flight is acknowledged: so it is, as soon as it
+ * is read (docs/performance.md).
  */
 static int
 last_flight_with_certificate(SSL *ssl)

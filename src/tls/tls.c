@@ -113,27 +113,30 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
  * certificate's key.  Who may enter where, and whether a certificate is
  * in date, is decided per request (zone.c), so a client without one is
  * served as before.
+ *
+ * A handshake that got a certificate holds its TLS 1.3 session ticket
+ * back, for after the response (tls_ticket_owed): OpenSSL 3.0 encodes the
+ * session, the certificate in it, then decodes and encodes it again to
+ * make the ticket, about 0.26 ms that would come before the response's
+ * first byte.  A resumption gets no certificate, and renews its ticket in
+ * the handshake as before.
  */
 static int
 take_any_chain(X509_STORE_CTX *store, void *arg)
 {
-	(void)store;
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+
 	(void)arg;
+	if (ssl != NULL)
+		(void)SSL_set_num_tickets(ssl, 0);
 	return 1;
 }
 
-/*
- * A full handshake that asks for a certificate holds its session ticket
- * back, for after the response (tls_ticket_owed): OpenSSL 3.0 encodes the
- * session, the client's certificate in it, then decodes and encodes it
- * again to make the ticket, about 0.26 ms that would otherwise come
- * before the response's first byte (docs/performance.md).
- */
 void
 tls_ask_client_cert(SSL *ssl, int ask)
 {
 	SSL_set_verify(ssl, ask ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
-	(void)SSL_set_num_tickets(ssl, ask ? 0 : 1);
 }
 
 int
@@ -199,17 +202,12 @@ ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
 		 */
 		if (SSL_version(ssl) < TLS1_3_VERSION && is_proxied(ssl))
 			return SSL_TICKET_RETURN_IGNORE_RENEW;
-		/*
-		 * Under an hour old and sealed with the current key, it is
-		 * kept; else a new one, in the handshake, also where a
-		 * certificate is asked for (tls_ask_client_cert).
-		 */
+		/* Sealed with the key before the current one: a new one. */
+		if (tls_tickets_old(ssl))
+			return SSL_TICKET_RETURN_USE_RENEW;
 		age = (long)time(NULL) - (long)SSL_SESSION_get_time(sess);
-		if (!tls_tickets_old(ssl) && age >= 0 &&
-		    age < TICKET_RENEW_SEC)
-			return SSL_TICKET_RETURN_USE;
-		(void)SSL_set_num_tickets(ssl, 1);
-		return SSL_TICKET_RETURN_USE_RENEW;
+		return age >= 0 && age < TICKET_RENEW_SEC ?
+		    SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
 	case SSL_TICKET_EMPTY:
 	case SSL_TICKET_NO_DECRYPT:
 		/* A full handshake, which gets a ticket. */

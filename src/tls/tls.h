@@ -112,8 +112,8 @@ int	tls_set_proxied(SSL *ssl);
 void	tls_ask_client_cert(SSL *ssl, int ask);
 /*
  * Whether ssl's handshake, now done, held its session ticket back: a full
- * TLS 1.3 one that asked for a certificate.  The ticket is then sent with
- * SSL_new_session_ticket after the response.
+ * TLS 1.3 one that got a client certificate (tls.c).  The ticket is then
+ * sent with SSL_new_session_ticket after the response.
  */
 int	tls_ticket_owed(SSL *ssl);
 

@@ -177,10 +177,10 @@ class MemoryTLS:
 
 
 def test_a_held_back_ticket_follows_the_response(up):
-    """On a site that asks for certificates, a full TLS 1.3 handshake's
+    """When a client sent a certificate, its full TLS 1.3 handshake's
     session ticket is made after the response has gone (OpenSSL 3.0 takes
-    a quarter of a millisecond over it, the client's certificate in it):
-    the records after the request are the response, then the ticket, then
+    a quarter of a millisecond over it, the certificate in it): the
+    records after the request are the response, then the ticket, then
     close_notify; and the ticket resumes, certificate and all."""
     ctx = context(up.alice)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
@@ -206,6 +206,22 @@ def test_a_held_back_ticket_follows_the_response(up):
         s.sendall(b"gemini://localhost/page.gmi\r\n")
         assert read_all(s) == b"20 text/gemini\r\n# Old page\n"
         assert s.session_reused
+    # Without a certificate the ticket is cheap: it comes first, as it
+    # does on any site.
+    ctx = context()
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    with nagle_socket(up.gemini) as raw:
+        c = MemoryTLS(raw, ctx)
+        c.tls.write(b"gemini://localhost/page.gmi\r\n")
+        c.flush()
+        records = tls_records(read_all(raw))
+    assert len(records) == 3, records
+    c.incoming.write(records[0])
+    with pytest.raises(ssl.SSLWantReadError):
+        c.tls.read(65536)
+    assert c.tls.session.has_ticket
+    c.incoming.write(records[1])
+    assert c.tls.read(65536) == b"20 text/gemini\r\n# Old page\n"
 
 
 PROXY_CONF = """listen "127.0.0.1" proxy
