@@ -169,7 +169,7 @@ void	conn_cork(struct conn *c);
 void	conn_ack_now(struct conn *c);
 /*
  * The handshake is done: notes whether its session ticket was held back
- * (TICKET_OWED), or sends it now behind a proxy (conn_start.c).
+ * (TICKET_OWED), or sends it now behind a proxy (conn_events.c).
  */
 void	conn_handshake_done(struct conn *c, SSL *ssl);
 /*

@@ -147,28 +147,6 @@ read_proxy_header(struct conn *c, short what)
 }
 
 /*
- * Behind a proxy our ACKs reach the proxy, not the client, and the proxy
- * delays its own: only bytes of ours carry its ACK of the client's last
- * flight, which a client with Nagle on waits for before its request.  So
- * a proxied TLS 1.3 handshake sends its ticket at once (not corked), and a
- * resumed one, which would send nothing, gets a fresh ticket; so does one
- * that held its ticket back (tls_ticket_owed).  A resumed TLS 1.2
- * handshake has nothing to send after the client's Finished.  Elsewhere a
- * ticket held back goes after the response (conn_shutdown).
- */
-void
-conn_handshake_done(struct conn *c, SSL *ssl)
-{
-	c->ticket_owed = tls_ticket_owed(ssl);
-	if (!c->listener->proxy || SSL_version(ssl) < TLS1_3_VERSION ||
-	    (!SSL_session_reused(ssl) && !c->ticket_owed))
-		return;
-	c->ticket_owed = 0;
-	if (SSL_new_session_ticket(ssl) != 1 || SSL_do_handshake(ssl) != 1)
-		ERR_clear_error();	/* not sent now: it goes with the answer */
-}
-
-/*
  * Whether what was just read is a TLS 1.3 client's last flight on a
  * site that asks for certificates.  With a certificate in it, OpenSSL 3.0
  * takes a third of a millisecond over it (the certificate decoded, the
