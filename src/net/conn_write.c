@@ -405,10 +405,11 @@ conn_shutdown_retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The session ticket the handshake held back (tls_ask_client_cert), now
- * that the response is written: the corked response is pushed out first,
- * so that the ticket's making does not delay it.  Returns SSL_do_handshake's
- * result: below 1 with SSL_ERROR_WANT_WRITE while the socket is full.
+ * The session ticket the handshake held back (a client certificate came:
+ * tls_ticket_owed), now that the response is written: the corked
+ * response is pushed out first, so that the ticket's making does not
+ * delay it.  Returns SSL_do_handshake's result: below 1 with
+ * SSL_ERROR_WANT_WRITE while the socket is full (conn_shutdown retries).
  */
 static int
 conn_send_ticket(struct conn *c, SSL *ssl)
