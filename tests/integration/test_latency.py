@@ -224,6 +224,26 @@ def test_a_held_back_ticket_follows_the_response(up):
     assert c.tls.read(65536) == b"20 text/gemini\r\n# Old page\n"
 
 
+def test_a_held_back_ticket_follows_a_streamed_file(up):
+    """A file too big to be kept whole is streamed: the ticket held back
+    comes after its last byte, and resumes."""
+    body = bytes(range(256)) * (8 * 1024 + 1)      # 2 MiB and a bit
+    (up.capsule / "big.bin").write_bytes(body)
+    ctx = context(up.alice)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    session = None
+    for reused in (False, True):
+        with ctx.wrap_socket(nagle_socket(up.gemini),
+                             server_hostname="localhost",
+                             session=session) as s:
+            s.sendall(b"gemini://localhost/big.bin\r\n")
+            assert read_all(s) == (b"20 application/octet-stream\r\n" +
+                                   body)
+            assert s.session_reused == reused
+            assert s.session.has_ticket
+            session = s.session
+
+
 PROXY_CONF = """listen "127.0.0.1" proxy
 gemini-port {gemini}
 site "localhost" {{
