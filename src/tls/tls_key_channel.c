@@ -457,7 +457,6 @@ tls_key_remote(const unsigned char *key, enum tls_key_op op, int padding,
 	struct tls_key_request *req;
 	struct tls_key_reply *rep;
 	ssize_t n;
-	int fd;
 
 	if (ch == NULL) {
 		tls_key_raise(R_NO_CHANNEL);
@@ -466,12 +465,8 @@ tls_key_remote(const unsigned char *key, enum tls_key_op op, int padding,
 	req = &ch->req;
 	rep = &ch->rep;
 	/* A parking channel's socket changes in its loop only. */
-	if (ch->wake == NULL && (fd = atomic_exchange(&ch->next, -1)) != -1) {
-		if (ch->fd != -1)
-			close(ch->fd);
-		ch->fd = bounded(fd);
-		ch->stalled = 0;
-	}
+	if (ch->wake == NULL)
+		(void)tls_key_channel_fd(ch);
 	if (ch->fd == -1 || ch->dead) {
 		tls_key_raise(R_UNREACHABLE);
 		return -1;

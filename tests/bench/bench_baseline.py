@@ -5,12 +5,12 @@ round (the order swapped each round), so that both see the same machine.
 Each round starts both servers anew: one instance's luck (where its
 threads settled, its memory's layout) once put 9 % between two builds
 whose code at 1 client was the same, for a whole run of 12 rounds; fresh
-instances make that noise that the rounds average.  The table gives the server CPU per request
-(every process of each server: the privileged one and its children) and
-the clients' p50 / p99, each the median over the rounds, before and after,
-and the median of each round's after / before (the steadier figure on a
-shared machine); then each round's ratios at 16 clients, to show how far
-the machine moved them."""
+instances make that noise that the rounds average.  The table gives the
+server CPU per request (every process of each server: the privileged one
+and its children) and the clients' p50 / p99, each the median over the
+rounds, before and after, and the median of each round's after / before
+(the steadier figure on a shared machine); then each round's ratios at 16
+clients, to show how far the machine moved them."""
 
 CLIENTS = (1, 16, 64)
 
